@@ -1,0 +1,48 @@
+#include "memory/mem_cache_type.h"
+
+#include <algorithm>
+#include <cctype>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+namespace vmm {
+
+std::string_view to_string(MemCacheType type) {
+  switch (type) {
+    case MemCacheType::CacheCoherent:
+      return "CacheCoherent";
+    case MemCacheType::CacheNonCoherent:
+      return "CacheNonCoherent";
+  }
+  return "MemCacheType(?)";
+}
+
+std::optional<MemCacheType> parse_mem_cache_type(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "cachecoherent" || lower == "coherent") return MemCacheType::CacheCoherent;
+  if (lower == "cachenoncoherent" || lower == "noncoherent")
+    return MemCacheType::CacheNonCoherent;
+  return std::nullopt;
+}
+
+std::ostream& operator<<(std::ostream& out, MemCacheType type) { return out << to_string(type); }
+
+void to_json(nlohmann::json& j, MemCacheType type) { j = std::string(to_string(type)); }
+
+void from_json(const nlohmann::json& j, MemCacheType& type) {
+  if (!j.is_string())
+    throw nlohmann::json::other_error::create(
+        501, "MemCacheType must be a string (CacheCoherent or CacheNonCoherent)", &j);
+  auto parsed = parse_mem_cache_type(j.get<std::string>());
+  if (!parsed)
+    throw nlohmann::json::other_error::create(
+        501,
+        "unknown MemCacheType '" + j.get<std::string>() +
+            "' (expected CacheCoherent or CacheNonCoherent)",
+        &j);
+  type = *parsed;
+}
+
+}  // namespace vmm

@@ -1,0 +1,54 @@
+// The vocabulary of the memslot table: what a caller asks for, what the hypervisor backend
+// did with it, and the events the table emits. No KVM types here: memory/ and the devices
+// that use it stay testable without /dev/kvm.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "memory/mem_cache_type.h"
+
+namespace vmm {
+
+// A file behind a slot's host mapping (a memfd for GPU blobs); RAM has none.
+struct FileBacking {
+  int fd;
+  std::uint64_t offset;
+};
+
+struct MemslotRequest {
+  std::uint64_t guest_addr = 0;
+  std::uint64_t size = 0;
+  void* host_addr = nullptr;
+  std::optional<FileBacking> backing;
+  bool read_only = false;
+  std::string owner;  // "ram-low", "ram-high", "gpu-blob 7": shown to the user
+  MemCacheType cache_type = MemCacheType::CacheCoherent;
+};
+
+// What the backend actually told the hypervisor for one slot, so the table can show the
+// user the truth rather than the request.
+struct AppliedFlags {
+  std::uint32_t kvm_flags = 0;  // the raw flags word passed to KVM_SET_USER_MEMORY_REGION
+  std::string names;            // the same, spelled out ("KVM_MEM_READONLY", "none")
+};
+
+struct Memslot {
+  std::uint32_t slot = 0;
+  MemslotRequest request;
+  AppliedFlags applied;
+
+  std::uint64_t guest_end() const { return request.guest_addr + request.size; }
+};
+
+enum class MemslotEventKind { Added, Removed, Moved };
+std::string_view to_string(MemslotEventKind kind);
+
+struct MemslotEvent {
+  MemslotEventKind kind;
+  Memslot slot;                         // the slot after the change (before, for Removed)
+  std::optional<std::uint64_t> old_guest_addr;  // set for Moved
+};
+
+}  // namespace vmm

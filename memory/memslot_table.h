@@ -1,0 +1,60 @@
+// MemslotTable: every memslot of the VM is created, moved and removed through here, and
+// nowhere else. The table owns slot numbering (lowest free number first, reused after
+// removal), refuses requests that KVM would refuse or silently misbehave on (zero size,
+// unaligned, overlapping another slot, wrapping, beyond the slot limit), records the
+// requested MemCacheType next to the flags the backend really applied, and tells its
+// subscribers about every change (the --memslot-trace writer, later the FDT builder).
+//
+// Errors are returned, not thrown: a guest can cause a bad request (a BAR moved onto RAM,
+// a blob mapped twice) and that must come back as an answer, not unwind a vCPU thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "memory/memslot.h"
+#include "memory/memslot_backend.h"
+
+namespace vmm {
+
+struct MemslotResult {
+  bool ok = false;
+  std::uint32_t slot = 0;  // valid when ok
+  std::string error;       // one line, when !ok
+
+  explicit operator bool() const { return ok; }
+};
+
+class MemslotTable {
+ public:
+  using Listener = std::function<void(const MemslotEvent&)>;
+
+  explicit MemslotTable(MemslotBackend& backend) : backend_(backend) {}
+
+  MemslotResult add(const MemslotRequest& request);
+  MemslotResult remove(std::uint32_t slot);
+  MemslotResult move(std::uint32_t slot, std::uint64_t new_guest_addr);
+
+  std::optional<Memslot> find(std::uint32_t slot) const;
+  // All live slots, ordered by guest address.
+  std::vector<Memslot> slots() const;
+
+  // Listeners run synchronously, in subscription order, with the table's lock released.
+  void subscribe(Listener listener);
+
+ private:
+  std::string check_range(std::uint64_t guest_addr, std::uint64_t size,
+                          std::optional<std::uint32_t> ignore_slot) const;
+  std::optional<std::uint32_t> lowest_free_slot() const;
+  void notify(const MemslotEvent& event);
+
+  MemslotBackend& backend_;
+  mutable std::mutex mutex_;
+  std::map<std::uint32_t, Memslot> slots_;
+  std::vector<Listener> listeners_;
+};
+
+}  // namespace vmm

@@ -1,0 +1,142 @@
+#include "memory/memslot_table.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/memory/fake_memslot_backend.h"
+
+namespace vmm {
+namespace {
+
+using testing::FakeMemslotBackend;
+
+// A host buffer the requests can point at; the fake never touches it.
+alignas(4096) std::uint8_t host_page[4096];
+
+MemslotRequest ram(std::uint64_t addr, std::uint64_t size, std::string owner = "ram-low") {
+  MemslotRequest r;
+  r.guest_addr = addr;
+  r.size = size;
+  r.host_addr = host_page;
+  r.owner = std::move(owner);
+  return r;
+}
+
+class MemslotTableTest : public ::testing::Test {
+ protected:
+  FakeMemslotBackend backend{4};
+  MemslotTable table{backend};
+  std::vector<MemslotEvent> events;
+
+  void SetUp() override {
+    table.subscribe([this](const MemslotEvent& e) { events.push_back(e); });
+  }
+};
+
+TEST_F(MemslotTableTest, AddRecordsRequestAndAppliedFlagsAndEmitsEvent) {
+  auto request = ram(0, 0x100000);
+  request.read_only = true;
+  auto result = table.add(request);
+  ASSERT_TRUE(result) << result.error;
+  EXPECT_EQ(result.slot, 0u);
+  auto slot = table.find(0);
+  ASSERT_TRUE(slot);
+  EXPECT_EQ(slot->request.owner, "ram-low");
+  EXPECT_EQ(slot->request.cache_type, MemCacheType::CacheCoherent);
+  EXPECT_EQ(slot->applied.names, "KVM_MEM_READONLY");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, MemslotEventKind::Added);
+  EXPECT_EQ(events[0].slot.request.size, 0x100000u);
+  EXPECT_EQ(backend.installed.at(0), 0u);
+}
+
+TEST_F(MemslotTableTest, RejectsZeroSizeUnalignedAndWrapping) {
+  EXPECT_FALSE(table.add(ram(0, 0)));
+  EXPECT_FALSE(table.add(ram(0x800, 0x1000)));
+  EXPECT_FALSE(table.add(ram(0, 0x1800)));
+  auto wrap = table.add(ram(0xfffffffffffff000ull, 0x2000));
+  EXPECT_FALSE(wrap);
+  EXPECT_NE(wrap.error.find("wraps"), std::string::npos) << wrap.error;
+  EXPECT_TRUE(backend.calls.empty()) << "nothing reached the hypervisor";
+  EXPECT_TRUE(events.empty());
+}
+
+TEST_F(MemslotTableTest, RejectsOverlapButAllowsAdjacency) {
+  ASSERT_TRUE(table.add(ram(0x100000, 0x100000, "a")));
+  auto overlap = table.add(ram(0x1ff000, 0x2000, "b"));
+  ASSERT_FALSE(overlap);
+  EXPECT_NE(overlap.error.find("overlaps slot 0 (a"), std::string::npos) << overlap.error;
+  EXPECT_FALSE(table.add(ram(0, 0x101000, "c")));
+  EXPECT_FALSE(table.add(ram(0x80000, 0x400000, "covering")));
+  EXPECT_TRUE(table.add(ram(0x200000, 0x1000, "after")));
+  EXPECT_TRUE(table.add(ram(0xff000, 0x1000, "before")));
+}
+
+TEST_F(MemslotTableTest, ReusesLowestFreeSlotNumber) {
+  ASSERT_EQ(table.add(ram(0x0000, 0x1000)).slot, 0u);
+  ASSERT_EQ(table.add(ram(0x1000, 0x1000)).slot, 1u);
+  ASSERT_EQ(table.add(ram(0x2000, 0x1000)).slot, 2u);
+  ASSERT_TRUE(table.remove(1));
+  EXPECT_EQ(table.add(ram(0x5000, 0x1000)).slot, 1u);
+  EXPECT_EQ(table.add(ram(0x6000, 0x1000)).slot, 3u);
+}
+
+TEST_F(MemslotTableTest, RespectsTheHypervisorSlotLimit) {
+  for (std::uint64_t i = 0; i < 4; ++i) ASSERT_TRUE(table.add(ram(i * 0x1000, 0x1000)));
+  auto full = table.add(ram(0x10000, 0x1000, "one-too-many"));
+  ASSERT_FALSE(full);
+  EXPECT_NE(full.error.find("allows 4"), std::string::npos) << full.error;
+}
+
+TEST_F(MemslotTableTest, RemoveUninstallsAndEmitsEvent) {
+  ASSERT_TRUE(table.add(ram(0, 0x1000)));
+  ASSERT_TRUE(table.remove(0));
+  EXPECT_TRUE(backend.installed.empty());
+  EXPECT_FALSE(table.find(0));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].kind, MemslotEventKind::Removed);
+  EXPECT_FALSE(table.remove(0)) << "removing twice is an error, not a crash";
+}
+
+TEST_F(MemslotTableTest, MoveChecksOverlapIgnoringItselfAndReportsOldAddress) {
+  ASSERT_TRUE(table.add(ram(0x0000, 0x2000, "a")));
+  ASSERT_TRUE(table.add(ram(0x8000, 0x2000, "b")));
+  EXPECT_FALSE(table.move(1, 0x1000)) << "would overlap a";
+  ASSERT_TRUE(table.move(1, 0x9000)) << "overlapping its own old range is fine";
+  EXPECT_EQ(backend.installed.at(1), 0x9000u);
+  EXPECT_EQ(table.find(1)->request.guest_addr, 0x9000u);
+  ASSERT_EQ(events.back().kind, MemslotEventKind::Moved);
+  EXPECT_EQ(events.back().old_guest_addr, 0x8000u);
+  EXPECT_FALSE(table.move(7, 0x20000));
+}
+
+TEST_F(MemslotTableTest, HypervisorRefusalLeavesTableUnchanged) {
+  backend.fail_next_install = EINVAL;
+  auto result = table.add(ram(0, 0x1000, "refused"));
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error.find("Invalid argument"), std::string::npos) << result.error;
+  EXPECT_TRUE(table.slots().empty());
+  EXPECT_TRUE(events.empty());
+  ASSERT_TRUE(table.add(ram(0, 0x1000)));
+  backend.fail_next_uninstall = EBUSY;
+  EXPECT_FALSE(table.remove(0));
+  EXPECT_TRUE(table.find(0)) << "a slot KVM still has stays in the table";
+}
+
+TEST_F(MemslotTableTest, SlotsAreListedByGuestAddress) {
+  ASSERT_TRUE(table.add(ram(0x9000, 0x1000, "high")));
+  ASSERT_TRUE(table.add(ram(0x1000, 0x1000, "low")));
+  auto slots = table.slots();
+  ASSERT_EQ(slots.size(), 2u);
+  EXPECT_EQ(slots[0].request.owner, "low");
+  EXPECT_EQ(slots[1].request.owner, "high");
+}
+
+TEST_F(MemslotTableTest, RequestedCacheTypeIsKept) {
+  auto request = ram(0x4000, 0x1000, "gpu-blob 7");
+  request.cache_type = MemCacheType::CacheNonCoherent;
+  ASSERT_TRUE(table.add(request));
+  EXPECT_EQ(table.slots()[0].request.cache_type, MemCacheType::CacheNonCoherent);
+}
+
+}  // namespace
+}  // namespace vmm
