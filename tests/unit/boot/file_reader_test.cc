@@ -1,0 +1,103 @@
+#include "boot/file_reader.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "boot/bzimage.h"
+#include "boot/linux_loader.h"
+#include "tests/unit/boot/boot_test_util.h"
+#include "tests/unit/boot/test_bzimage.h"
+
+namespace vmm {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FileReaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("vmm_boot_file_reader_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string write_file(const std::string& name, const std::string& contents) {
+    const fs::path path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << contents;
+    return path.string();
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(FileReaderTest, ReadsWholeFile) {
+  std::string contents(3 << 20, 'a');  // more than one read chunk
+  contents.back() = 'z';
+  const auto path = write_file("k", contents);
+  const auto bytes = read_whole_file(path, "kernel");
+  ASSERT_EQ(bytes.size(), contents.size());
+  EXPECT_EQ(bytes.front(), 'a');
+  EXPECT_EQ(bytes.back(), 'z');
+}
+
+TEST_F(FileReaderTest, MissingFile) {
+  const std::string path = (dir_ / "nope").string();
+  EXPECT_BOOT_ERROR(read_whole_file(path, "kernel"),
+                    "cannot open kernel '" + path + "': No such file or directory");
+}
+
+TEST_F(FileReaderTest, Directory) {
+  EXPECT_BOOT_ERROR(read_whole_file(dir_.string(), "initrd"),
+                    "cannot read initrd '" + dir_.string() + "': it is a directory");
+}
+
+TEST_F(FileReaderTest, EmptyFile) {
+  const auto path = write_file("empty", "");
+  EXPECT_BOOT_ERROR(read_whole_file(path, "initrd"), "initrd '" + path + "' is empty");
+}
+
+TEST_F(FileReaderTest, NotRegularFile) {
+  EXPECT_BOOT_ERROR(read_whole_file("/dev/null", "kernel"),
+                    "cannot read kernel '/dev/null': not a regular file");
+}
+
+TEST_F(FileReaderTest, ReadErrorIsReported) {
+  // Offset 0 of /proc/self/mem is an unmapped address: open succeeds, read fails with EIO.
+  EXPECT_BOOT_ERROR(read_whole_file("/proc/self/mem", "kernel"),
+                    "cannot read kernel '/proc/self/mem': Input/output error");
+}
+
+TEST_F(FileReaderTest, Unreadable) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root reads files regardless of their mode";
+  const auto path = write_file("secret", "x");
+  ASSERT_EQ(::chmod(path.c_str(), 0), 0);
+  EXPECT_BOOT_ERROR(read_whole_file(path, "kernel"),
+                    "cannot open kernel '" + path + "': Permission denied");
+}
+
+TEST_F(FileReaderTest, ReadBzImageNamesTheFile) {
+  const auto bytes = testing::make_bzimage();
+  const auto path = write_file("bzImage", std::string(bytes.begin(), bytes.end()));
+  const BzImage image = read_bzimage(path);
+  EXPECT_EQ(image.name, path);
+  EXPECT_EQ(image.kernel_size, 8192u);
+  EXPECT_BOOT_ERROR(read_bzimage(path + ".missing"),
+                    "cannot open kernel '" + path + ".missing': No such file or directory");
+}
+
+TEST_F(FileReaderTest, ReadInitrdNamesTheFile) {
+  const auto path = write_file("initrd.img", "070701");
+  const InitrdImage initrd = read_initrd(path);
+  EXPECT_EQ(initrd.name, path);
+  EXPECT_EQ(std::string(initrd.bytes.begin(), initrd.bytes.end()), "070701");
+  EXPECT_BOOT_ERROR(read_initrd(dir_.string()), "cannot read initrd '");
+}
+
+}  // namespace
+}  // namespace vmm
