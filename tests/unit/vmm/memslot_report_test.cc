@@ -1,0 +1,41 @@
+#include "vmm/memslot_report.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace vmm {
+namespace {
+
+Memslot slot(std::uint32_t number, std::uint64_t addr, std::uint64_t size, std::string owner,
+             MemCacheType type, std::string applied) {
+  Memslot s;
+  s.slot = number;
+  s.request.guest_addr = addr;
+  s.request.size = size;
+  s.request.owner = std::move(owner);
+  s.request.cache_type = type;
+  s.applied.names = std::move(applied);
+  return s;
+}
+
+TEST(MemslotReport, OneRowPerSlotWithRequestedAndApplied) {
+  auto text = format_memslot_table(
+      {slot(0, 0, 3ull << 30, "ram-low", MemCacheType::CacheCoherent, "none"),
+       slot(1, 4ull << 30, 1ull << 30, "ram-high", MemCacheType::CacheCoherent, "none"),
+       slot(2, 0x800000000ull, 0x200000, "gpu-blob 7", MemCacheType::CacheNonCoherent,
+            "KVM_MEM_READONLY")});
+  EXPECT_NE(text.find("requested"), std::string::npos);
+  EXPECT_NE(text.find("0x0000000000000000-0x00000000bfffffff  3G"), std::string::npos) << text;
+  EXPECT_NE(text.find("0x0000000100000000-0x000000013fffffff  1G"), std::string::npos) << text;
+  EXPECT_NE(text.find("gpu-blob 7"), std::string::npos);
+  EXPECT_NE(text.find("CacheNonCoherent  KVM_MEM_READONLY"), std::string::npos) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4);
+}
+
+TEST(MemslotReport, SaysSoWhenEmpty) {
+  EXPECT_NE(format_memslot_table({}).find("(no memslots)"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vmm

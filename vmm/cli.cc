@@ -1,0 +1,63 @@
+#include "vmm/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include "memory/layout.h"
+#include "vmm/cli_validators.h"
+#include "vmm/version.h"
+
+namespace vmm {
+
+namespace {
+
+constexpr const char* kDescription =
+    "vmm: a small KVM virtual machine monitor that boots an x86-64 Linux bzImage (or the\n"
+    "project's tiny test guest) and reports, per memslot, what memory type was requested\n"
+    "and what KVM was told.\n"
+    "Guest serial console (COM1, 0x3f8) goes to stdout and reads stdin; vmm's logs go to\n"
+    "stderr. Exit status: the guest's debug-exit byte (port 0x501), 0 after a guest reset\n"
+    "(i8042), 1 set-up error, 2 usage error, 3 the VM failed.";
+
+}  // namespace
+
+CliResult parse_command_line(int argc, const char* const* argv) {
+  Options options;
+  CLI::App app(kDescription, "vmm");
+  app.set_version_flag("--version", std::string("vmm ") + kVersion);
+  app.set_config("--config", "",
+                 "Read options from a TOML file (same names as the long options, e.g. "
+                 "mem = \"512M\"); options on the command line override the file");
+  app.get_config_ptr()->type_name("FILE.toml");
+
+  app.add_option("--kernel", options.kernel,
+                 "Linux bzImage to boot (boot protocol 2.12+, 64-bit entry)")
+      ->required()
+      ->type_name("PATH");
+  app.add_option("--initrd", options.initrd, "Initial ramdisk loaded below initrd_addr_max")
+      ->type_name("PATH");
+  app.add_option("--cmdline", options.cmdline, "Kernel command line")
+      ->type_name("STR")
+      ->capture_default_str();
+  add_size_option(app, "--mem", options.mem_bytes,
+                  "Guest RAM; above 3G it continues at 4G, past the MMIO hole",
+                  layout::kMinRamSize, 4096);
+  app.add_option("--log-level", options.log_level, "vmm's log level on stderr")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->type_name("LEVEL")
+      ->capture_default_str();
+  app.add_flag("--memslots", options.print_memslots,
+               "Print the memslot table (requested and applied memory types) to stderr after "
+               "set-up");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help, --version: printed on stdout, exit 0
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints CLI11's message on stderr
+    return 2;
+  }
+  return options;
+}
+
+}  // namespace vmm

@@ -1,0 +1,78 @@
+#include "vmm/kvm/kvm_vcpu.h"
+
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "vmm/kvm/kvm_error.h"
+
+namespace vmm {
+
+KvmVcpu::KvmVcpu(UniqueFd fd, std::uint32_t index, std::size_t mmap_size)
+    : fd_(std::move(fd)), index_(index), mmap_size_(mmap_size) {
+  void* run = mmap(nullptr, mmap_size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(), 0);
+  if (run == MAP_FAILED) throw KvmError("mmap of kvm_run for vCPU " + std::to_string(index), errno);
+  run_ = static_cast<kvm_run*>(run);
+}
+
+KvmVcpu::KvmVcpu(KvmVcpu&& other) noexcept
+    : fd_(std::move(other.fd_)),
+      index_(other.index_),
+      run_(std::exchange(other.run_, nullptr)),
+      mmap_size_(other.mmap_size_) {}
+
+KvmVcpu::~KvmVcpu() {
+  if (run_ != nullptr) munmap(run_, mmap_size_);
+}
+
+int KvmVcpu::run() { return ioctl(fd_.get(), KVM_RUN, 0) < 0 ? errno : 0; }
+
+kvm_regs KvmVcpu::regs() const {
+  kvm_regs regs{};
+  if (ioctl(fd_.get(), KVM_GET_REGS, &regs) < 0) throw KvmError("KVM_GET_REGS", errno);
+  return regs;
+}
+
+void KvmVcpu::set_regs(const kvm_regs& regs) {
+  if (ioctl(fd_.get(), KVM_SET_REGS, &regs) < 0) throw KvmError("KVM_SET_REGS", errno);
+}
+
+kvm_sregs KvmVcpu::sregs() const {
+  kvm_sregs sregs{};
+  if (ioctl(fd_.get(), KVM_GET_SREGS, &sregs) < 0) throw KvmError("KVM_GET_SREGS", errno);
+  return sregs;
+}
+
+void KvmVcpu::set_sregs(const kvm_sregs& sregs) {
+  if (ioctl(fd_.get(), KVM_SET_SREGS, &sregs) < 0) throw KvmError("KVM_SET_SREGS", errno);
+}
+
+void KvmVcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) {
+  std::vector<std::uint8_t> buffer(sizeof(kvm_cpuid2) + entries.size() * sizeof(kvm_cpuid_entry2));
+  auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buffer.data());
+  cpuid->nent = static_cast<std::uint32_t>(entries.size());
+  std::copy(entries.begin(), entries.end(), cpuid->entries);
+  if (ioctl(fd_.get(), KVM_SET_CPUID2, cpuid) < 0) throw KvmError("KVM_SET_CPUID2", errno);
+}
+
+void KvmVcpu::set_msrs(const std::vector<std::pair<std::uint32_t, std::uint64_t>>& msrs) {
+  std::vector<std::uint8_t> buffer(sizeof(kvm_msrs) + msrs.size() * sizeof(kvm_msr_entry));
+  auto* list = reinterpret_cast<kvm_msrs*>(buffer.data());
+  list->nmsrs = static_cast<std::uint32_t>(msrs.size());
+  for (std::size_t i = 0; i < msrs.size(); ++i) {
+    list->entries[i].index = msrs[i].first;
+    list->entries[i].data = msrs[i].second;
+  }
+  int written = ioctl(fd_.get(), KVM_SET_MSRS, list);
+  if (written < 0) throw KvmError("KVM_SET_MSRS", errno);
+  // KVM_SET_MSRS stops at the first MSR it refuses and returns how many it set.
+  if (static_cast<std::size_t>(written) != msrs.size()) {
+    char index[16];
+    std::snprintf(index, sizeof index, "0x%x", msrs[written].first);
+    throw std::runtime_error(std::string("KVM_SET_MSRS: KVM refused MSR ") + index);
+  }
+}
+
+}  // namespace vmm

@@ -1,0 +1,42 @@
+// KvmVcpu: one vCPU fd, its shared kvm_run page, and the register ioctls.
+#pragma once
+
+#include "vmm/kvm/kvm_uapi.h"
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "vmm/kvm/unique_fd.h"
+
+namespace vmm {
+
+class KvmVcpu {
+ public:
+  KvmVcpu(UniqueFd fd, std::uint32_t index, std::size_t mmap_size);
+  KvmVcpu(KvmVcpu&& other) noexcept;
+  KvmVcpu& operator=(KvmVcpu&&) = delete;
+  KvmVcpu(const KvmVcpu&) = delete;
+  ~KvmVcpu();
+
+  std::uint32_t index() const { return index_; }
+  kvm_run* run_data() const { return run_; }
+
+  // KVM_RUN. Returns 0 or errno (EINTR when a signal kicked the thread out).
+  int run();
+
+  kvm_regs regs() const;
+  void set_regs(const kvm_regs& regs);
+  kvm_sregs sregs() const;
+  void set_sregs(const kvm_sregs& sregs);
+  void set_cpuid(const std::vector<kvm_cpuid_entry2>& entries);
+  void set_msrs(const std::vector<std::pair<std::uint32_t, std::uint64_t>>& msrs);
+
+ private:
+  UniqueFd fd_;
+  std::uint32_t index_;
+  kvm_run* run_ = nullptr;
+  std::size_t mmap_size_;
+};
+
+}  // namespace vmm

@@ -1,0 +1,141 @@
+#include "vmm/machine.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "boot/bzimage.h"
+#include "boot/linux_loader.h"
+#include "devices/debug_exit.h"
+#include "devices/i8042.h"
+#include "devices/serial_8250.h"
+#include "vmm/entry_state.h"
+#include "vmm/exit_status.h"
+#include "vmm/kvm/guest_cpuid.h"
+#include "vmm/kvm/kvm_module.h"
+#include "vmm/kvm_irq_line.h"
+#include "vmm/memslot_report.h"
+#include "vmm/stdin_pump.h"
+#include "vmm/vcpu_loop.h"
+
+namespace vmm {
+
+namespace {
+
+// Guest console bytes go straight to stdout, unbuffered by us, so a guest that dies right
+// after printing still leaves its last line on the terminal.
+void write_console(std::span<const std::uint8_t> bytes) {
+  std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+  std::fflush(stdout);
+}
+
+KvmSystem open_kvm() {
+  const KvmModule module = detect_kvm_module();
+  if (module == KvmModule::Pvm)
+    spdlog::warn(
+        "/dev/kvm is PVM (kvm_pvm): guest kernel (ring-0) code runs emulated at roughly 1 us "
+        "per instruction, so a Linux guest will be very slow; guest user space runs natively");
+  else
+    spdlog::debug("KVM module: {}", to_string(module));
+  return KvmSystem::open();
+}
+
+}  // namespace
+
+Machine::Machine(const Options& options)
+    : options_(options),
+      kernel_(read_bzimage(options.kernel)),
+      initrd_(options.initrd ? std::optional(read_initrd(*options.initrd)) : std::nullopt),
+      kvm_(open_kvm()),
+      memory_(GuestMemory::create(options.mem_bytes)),
+      vm_(kvm_.create_vm()),
+      memslot_backend_(vm_),
+      memslots_(memslot_backend_) {
+  vm_.create_irqchip_and_pit();
+  add_ram_memslots();
+  add_legacy_devices();
+  load_kernel_and_boot_vcpu();
+  if (options_.print_memslots) std::fputs(format_memslot_table(memslots_.slots()).c_str(), stderr);
+}
+
+Machine::~Machine() = default;
+
+void Machine::add_ram_memslots() {
+  for (const auto& range : memory_.ranges()) {
+    MemslotRequest request;
+    request.guest_addr = range.guest_addr;
+    request.size = range.size;
+    request.host_addr = range.host;
+    request.owner = range.owner;
+    request.cache_type = MemCacheType::CacheCoherent;  // RAM is always host-coherent
+    if (auto result = memslots_.add(request); !result)
+      throw std::runtime_error("cannot register guest RAM: " + result.error);
+  }
+}
+
+void Machine::add_legacy_devices() {
+  serial_ = std::make_shared<Serial8250>(std::make_shared<KvmIrqLine>(vm_, kCom1Irq), write_console);
+  io_bus_.add(kCom1Base, kSerial8250Size, serial_, "com1");
+  io_bus_.add(kI8042Base, kI8042Size, std::make_shared<I8042>([this] {
+                stop_.request(0, "guest reset the machine through the i8042 (port 0x64)");
+              }),
+              "i8042");
+  io_bus_.add(kDebugExitPort, kDebugExitSize, std::make_shared<DebugExit>([this](int status) {
+                stop_.request(status, "guest wrote " + std::to_string(status) +
+                                          " to the debug-exit port 0x501");
+              }),
+              "debug-exit");
+}
+
+void Machine::load_kernel_and_boot_vcpu() {
+  LinuxBootRequest request;
+  request.cmdline = options_.cmdline;
+  request.initrd = initrd_;
+  const LinuxBoot boot = load_linux(memory_, kernel_, request);
+  for (const auto& line : boot.summary.describe()) spdlog::debug("boot: {}", line);
+
+  KvmVcpu& vcpu = vcpus_.emplace_back(vm_.create_vcpu(0));
+  vcpu.set_cpuid(guest_cpuid(kvm_.supported_cpuid(), 0, 1));
+  apply_entry_state(vcpu, boot.entry);
+}
+
+int Machine::run() {
+  VcpuLoop::install_kick_signal_handler();
+  std::vector<std::thread> threads;
+  std::vector<pthread_t> handles;
+  std::mutex handles_mutex;
+  stop_.on_stop([&] {
+    // Make every vCPU leave KVM_RUN: immediate_exit covers a thread about to enter, the
+    // signal one already inside.
+    for (auto& vcpu : vcpus_) vcpu.run_data()->immediate_exit = 1;
+    std::lock_guard lock(handles_mutex);
+    for (auto handle : handles) pthread_kill(handle, VcpuLoop::kick_signal());
+  });
+  {
+    std::lock_guard lock(handles_mutex);
+    for (auto& vcpu : vcpus_) {
+      threads.emplace_back([this, &vcpu] { VcpuLoop(vcpu, io_bus_, mmio_bus_, stop_).run(); });
+      handles.push_back(threads.back().native_handle());
+    }
+  }
+  StopReason reason;
+  {
+    StdinPump input(STDIN_FILENO, [this](std::span<const std::uint8_t> bytes) {
+      serial_->enqueue_input(bytes);
+    });
+    reason = stop_.wait();
+  }
+  for (auto& thread : threads) thread.join();
+  stop_.on_stop({});
+  if (reason.exit_status == kExitVmFailed)
+    spdlog::error("VM stopped: {}", reason.description);
+  else
+    spdlog::info("VM stopped: {}; exit status {}", reason.description, reason.exit_status);
+  return reason.exit_status;
+}
+
+}  // namespace vmm

@@ -1,0 +1,61 @@
+// Machine: assembles one VM from Options — KVM VM and irqchip, guest RAM registered as
+// memslots through the memslot table, the legacy devices on the port-I/O bus, the kernel
+// loaded through the Linux boot protocol, the boot vCPU — and runs it until it stops.
+//
+// Members are declared in the order they must be built; C++ destroys them in reverse, so
+// vCPUs go before devices, devices before memslots, and guest RAM is unmapped only after
+// the VM fd that referenced it is closed.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "boot/bzimage.h"
+#include "boot/linux_loader.h"
+#include "devices/bus.h"
+#include "memory/guest_memory.h"
+#include "memory/memslot_table.h"
+#include "vmm/kvm/kvm_memslot_backend.h"
+#include "vmm/kvm/kvm_system.h"
+#include "vmm/kvm/kvm_vm.h"
+#include "vmm/options.h"
+#include "vmm/stop_signal.h"
+
+namespace vmm {
+
+class Serial8250;
+
+class Machine {
+ public:
+  explicit Machine(const Options& options);  // throws on any set-up failure
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+  ~Machine();
+
+  // Runs every vCPU until the guest or a failure stops the VM; returns vmm's exit status.
+  int run();
+
+ private:
+  void add_ram_memslots();
+  void add_legacy_devices();
+  void load_kernel_and_boot_vcpu();
+
+  Options options_;
+  // Read and validated before /dev/kvm is touched, so a bad kernel or initrd is reported
+  // as one line without any KVM noise before it.
+  BzImage kernel_;
+  std::optional<InitrdImage> initrd_;
+  KvmSystem kvm_;
+  GuestMemory memory_;
+  KvmVm vm_;
+  KvmMemslotBackend memslot_backend_;
+  MemslotTable memslots_;
+  StopSignal stop_;
+  Bus io_bus_;
+  Bus mmio_bus_;
+  std::shared_ptr<Serial8250> serial_;
+  std::vector<KvmVcpu> vcpus_;
+};
+
+}  // namespace vmm
