@@ -51,4 +51,13 @@ struct MemslotEvent {
   std::optional<std::uint64_t> old_guest_addr;  // set for Moved
 };
 
+// The answer to a memslot change: the slot number, or one line saying why not.
+struct MemslotResult {
+  bool ok = false;
+  std::uint32_t slot = 0;  // valid when ok
+  std::string error;       // one line, when !ok
+
+  explicit operator bool() const { return ok; }
+};
+
 }  // namespace vmm

@@ -16,19 +16,12 @@
 #include <vector>
 
 #include "memory/memslot.h"
+#include "memory/memory_mapper.h"
 #include "memory/memslot_backend.h"
 
 namespace vmm {
 
-struct MemslotResult {
-  bool ok = false;
-  std::uint32_t slot = 0;  // valid when ok
-  std::string error;       // one line, when !ok
-
-  explicit operator bool() const { return ok; }
-};
-
-class MemslotTable {
+class MemslotTable : public MemoryMapper {
  public:
   using Listener = std::function<void(const MemslotEvent&)>;
 
@@ -36,7 +29,11 @@ class MemslotTable {
 
   MemslotResult add(const MemslotRequest& request);
   MemslotResult remove(std::uint32_t slot);
-  MemslotResult move(std::uint32_t slot, std::uint64_t new_guest_addr);
+  MemslotResult move(std::uint32_t slot, std::uint64_t new_guest_addr) override;
+
+  // MemoryMapper, for devices.
+  MemslotResult map(const MemslotRequest& request) override { return add(request); }
+  MemslotResult unmap(std::uint32_t slot) override { return remove(slot); }
 
   std::optional<Memslot> find(std::uint32_t slot) const;
   // All live slots, ordered by guest address.

@@ -1,0 +1,23 @@
+// MemoryMapper: how a device puts host memory into the guest-physical address space (a GPU
+// blob mapped into the host-visible BAR) without knowing KVM — the counterpart of crosvm's
+// SharedMemoryMapper. MemslotTable implements it; unit tests use a fake or a MemslotTable
+// over a fake backend. Errors come back as values: a guest can cause every one of them.
+#pragma once
+
+#include <cstdint>
+
+#include "memory/memslot.h"
+
+namespace vmm {
+
+class MemoryMapper {
+ public:
+  virtual ~MemoryMapper() = default;
+  // Installs a memslot for `request`; MemslotResult::slot identifies it afterwards.
+  virtual MemslotResult map(const MemslotRequest& request) = 0;
+  virtual MemslotResult unmap(std::uint32_t slot) = 0;
+  // Moves a live slot (its BAR was moved by the guest); size and backing stay.
+  virtual MemslotResult move(std::uint32_t slot, std::uint64_t new_guest_addr) = 0;
+};
+
+}  // namespace vmm

@@ -1,0 +1,43 @@
+/* The guest's checks. Each inspects what vmm handed over and fills a check_result; report.c
+ * prints it. A check must stay cheap: ring 0 runs emulated at ~1 us per instruction. */
+#ifndef TINY_GUEST_CHECKS_H
+#define TINY_GUEST_CHECKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot_params.h"
+#include "cmdline.h"
+
+struct guest_ctx {
+  const struct boot_params *bp;
+  uint64_t cmdline_addr;
+  const char *cmdline;       /* "" when there is none or it cannot be read */
+  size_t cmdline_len;
+  const char *cmdline_error; /* why the command line could not be read; NULL when it could */
+  struct test_params params;
+};
+
+struct check_result {
+  bool pass;
+  char detail[192];
+};
+
+typedef void (*check_fn)(const struct guest_ctx *g, struct check_result *r);
+
+void check_pass(struct check_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void check_fail(struct check_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void check_serial(const struct guest_ctx *g, struct check_result *r);
+void check_entry(const struct guest_ctx *g, struct check_result *r);
+void check_cmdline(const struct guest_ctx *g, struct check_result *r);
+void check_e820(const struct guest_ctx *g, struct check_result *r);
+void check_initrd(const struct guest_ctx *g, struct check_result *r);
+
+/* Bounds of the guest image as linked (linker.ld): the memory init_size promises it. */
+extern char __image_start[], __image_end[];
+static inline uint64_t image_start(void) { return (uint64_t)(uintptr_t)__image_start; }
+static inline uint64_t image_size(void) { return (uint64_t)(__image_end - __image_start); }
+
+#endif

@@ -1,0 +1,54 @@
+/* The kernel command line as the guest's test parameters. Grammar (tokens are separated by
+ * spaces, tabs or newlines; unknown tokens are ignored; a repeated key's last token wins):
+ *
+ *   vmmtest.mem=<num>          guest RAM in bytes, as given to vmm --mem   (check e820)
+ *   vmmtest.initrd_size=<num>  expected initrd length in bytes             (check initrd)
+ *   vmmtest.initrd_fnv=<hex>   expected FNV-1a-32 of the initrd, 0x optional (check initrd)
+ *   vmmtest.fail=<check>       report <check> as FAIL whatever it finds
+ *   vmmtest.crash=<kind>       fault on purpose after the checks: ud, pf, triple (crash.h)
+ *   vmmtest.end=<K>            must be the last token, starting at byte offset K (check cmdline)
+ *
+ * <num> is decimal or 0x-prefixed hex, optionally followed by K, M or G (binary units). */
+#ifndef TINY_GUEST_CMDLINE_H
+#define TINY_GUEST_CMDLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct token {
+  size_t start;      /* offset of the token's first byte in the command line */
+  size_t end;        /* offset one past its last byte */
+  const char *value; /* what follows the '=' */
+  size_t value_len;
+};
+
+/* Finds the last token of the form <key><value>; key includes the '='. */
+bool cmdline_find_last(const char *cmdline, size_t len, const char *key, struct token *out);
+
+bool parse_number(const char *s, size_t len, uint64_t *out);
+bool parse_hex32(const char *s, size_t len, uint32_t *out);
+
+/* An optional parameter: present says whether the token was there, valid whether it
+ * parsed. A check treats present && !valid as a failure, never as "absent". */
+struct param_u64 {
+  bool present;
+  bool valid;
+  uint64_t value;
+};
+
+struct test_params {
+  struct param_u64 mem;
+  struct param_u64 initrd_size;
+  struct param_u64 initrd_fnv;
+  bool has_end;
+  struct token end; /* the vmmtest.end token itself */
+  const char *fail; /* check name from vmmtest.fail, not NUL-terminated; NULL when absent */
+  size_t fail_len;
+  const char *crash; /* crash kind from vmmtest.crash; NULL when absent */
+  size_t crash_len;
+};
+
+void test_params_parse(const char *cmdline, size_t len, struct test_params *p);
+
+#endif
