@@ -45,9 +45,17 @@ CliResult parse_command_line(int argc, const char* const* argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->type_name("LEVEL")
       ->capture_default_str();
+  app.add_option("--cpus", options.cpus, "Number of vCPUs, one thread each; the MP table lists them")
+      ->check(CLI::Range(1u, 254u))
+      ->type_name("N")
+      ->capture_default_str();
   app.add_flag("--memslots", options.print_memslots,
                "Print the memslot table (requested and applied memory types) to stderr after "
-               "set-up");
+               "set-up and again at exit");
+  app.add_option("--memslot-trace", options.memslot_trace,
+                 "Write one JSON object per memslot event (add, remove, move) to FILE; removed "
+                 "device slots carry an FNV-1a checksum of their memory")
+      ->type_name("FILE");
 
   try {
     app.parse(argc, argv);

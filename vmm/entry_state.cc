@@ -52,9 +52,13 @@ void apply_entry_state(KvmVcpu& vcpu, const X86EntryState& state) {
   regs.rflags = state.rflags;
   vcpu.set_regs(regs);
 
-  std::vector<std::pair<std::uint32_t, std::uint64_t>> msrs;
-  for (const auto& msr : state.msrs) msrs.emplace_back(msr.index, msr.value);
-  vcpu.set_msrs(msrs);
+  apply_msrs(vcpu, state.msrs);
+}
+
+void apply_msrs(KvmVcpu& vcpu, const std::vector<Msr>& msrs) {
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> pairs;
+  for (const auto& msr : msrs) pairs.emplace_back(msr.index, msr.value);
+  vcpu.set_msrs(pairs);
 }
 
 }  // namespace vmm

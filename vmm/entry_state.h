@@ -8,5 +8,6 @@
 namespace vmm {
 
 void apply_entry_state(KvmVcpu& vcpu, const X86EntryState& state);
+void apply_msrs(KvmVcpu& vcpu, const std::vector<Msr>& msrs);
 
 }  // namespace vmm

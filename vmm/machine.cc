@@ -10,6 +10,7 @@
 
 #include "boot/bzimage.h"
 #include "boot/linux_loader.h"
+#include "boot/mptable.h"
 #include "devices/debug_exit.h"
 #include "devices/i8042.h"
 #include "devices/serial_8250.h"
@@ -55,10 +56,19 @@ Machine::Machine(const Options& options)
       vm_(kvm_.create_vm()),
       memslot_backend_(vm_),
       memslots_(memslot_backend_) {
+  const int max_vcpus = kvm_.check_extension(KVM_CAP_MAX_VCPUS);
+  if (max_vcpus > 0 && options_.cpus > static_cast<std::uint32_t>(max_vcpus))
+    throw std::runtime_error("--cpus " + std::to_string(options_.cpus) + ": this host's KVM allows at most " +
+                             std::to_string(max_vcpus));
+  if (options_.memslot_trace) {
+    trace_ = std::make_unique<MemslotTrace>(*options_.memslot_trace);
+    trace_->attach(memslots_);
+  }
   vm_.create_irqchip_and_pit();
   add_ram_memslots();
   add_legacy_devices();
-  load_kernel_and_boot_vcpu();
+  load_kernel();
+  create_vcpus();
   if (options_.print_memslots) std::fputs(format_memslot_table(memslots_.slots()).c_str(), stderr);
 }
 
@@ -91,16 +101,35 @@ void Machine::add_legacy_devices() {
               "debug-exit");
 }
 
-void Machine::load_kernel_and_boot_vcpu() {
+void Machine::load_kernel() {
   LinuxBootRequest request;
   request.cmdline = options_.cmdline;
   request.initrd = initrd_;
   const LinuxBoot boot = load_linux(memory_, kernel_, request);
   for (const auto& line : boot.summary.describe()) spdlog::debug("boot: {}", line);
+  boot_entry_ = boot.entry;
+}
 
-  KvmVcpu& vcpu = vcpus_.emplace_back(vm_.create_vcpu(0));
-  vcpu.set_cpuid(guest_cpuid(kvm_.supported_cpuid(), 0, 1));
-  apply_entry_state(vcpu, boot.entry);
+void Machine::create_vcpus() {
+  const auto supported = kvm_.supported_cpuid();
+  MpTableSpec mp;
+  mp.cpu_count = options_.cpus;
+  for (const auto& leaf : supported)
+    if (leaf.function == 1) mp.cpu_signature = leaf.eax, mp.cpu_features = leaf.edx;
+  write_mptable(memory_, mp);
+
+  for (std::uint32_t index = 0; index < options_.cpus; ++index) {
+    KvmVcpu& vcpu = vcpus_.emplace_back(vm_.create_vcpu(index));
+    vcpu.set_cpuid(guest_cpuid(supported, index, options_.cpus));
+    if (index == 0) {
+      apply_entry_state(vcpu, boot_entry_);
+    } else {
+      // Application processors wait in KVM for the guest's INIT/SIPI, which sets their
+      // registers; they only need the same MTRR/PAT set-up, which Linux checks is identical
+      // on every CPU.
+      apply_msrs(vcpu, boot_entry_.msrs);
+    }
+  }
 }
 
 int Machine::run() {
@@ -131,6 +160,10 @@ int Machine::run() {
   }
   for (auto& thread : threads) thread.join();
   stop_.on_stop({});
+  if (options_.print_memslots) {
+    std::fputs("memslots at exit:\n", stderr);
+    std::fputs(format_memslot_table(memslots_.slots()).c_str(), stderr);
+  }
   if (reason.exit_status == kExitVmFailed)
     spdlog::error("VM stopped: {}", reason.description);
   else

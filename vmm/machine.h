@@ -19,6 +19,7 @@
 #include "vmm/kvm/kvm_memslot_backend.h"
 #include "vmm/kvm/kvm_system.h"
 #include "vmm/kvm/kvm_vm.h"
+#include "vmm/memslot_trace.h"
 #include "vmm/options.h"
 #include "vmm/stop_signal.h"
 
@@ -39,7 +40,8 @@ class Machine {
  private:
   void add_ram_memslots();
   void add_legacy_devices();
-  void load_kernel_and_boot_vcpu();
+  void load_kernel();
+  void create_vcpus();
 
   Options options_;
   // Read and validated before /dev/kvm is touched, so a bad kernel or initrd is reported
@@ -51,6 +53,8 @@ class Machine {
   KvmVm vm_;
   KvmMemslotBackend memslot_backend_;
   MemslotTable memslots_;
+  std::unique_ptr<MemslotTrace> trace_;
+  X86EntryState boot_entry_;
   StopSignal stop_;
   Bus io_bus_;
   Bus mmio_bus_;

@@ -14,6 +14,8 @@ struct Options {
   std::uint64_t mem_bytes = 256ull << 20;
   std::string log_level = "info";
   bool print_memslots = false;
+  std::uint32_t cpus = 1;
+  std::optional<std::string> memslot_trace;  // JSON lines, one per memslot event
 };
 
 }  // namespace vmm

@@ -49,6 +49,16 @@ int KvmVm::set_irq_line(std::uint32_t irq, bool level) {
   return ioctl(fd_.get(), KVM_IRQ_LINE, &line) < 0 ? errno : 0;
 }
 
+int KvmVm::signal_msi(std::uint64_t address, std::uint32_t data) {
+  kvm_msi msi{};
+  msi.address_lo = static_cast<std::uint32_t>(address);
+  msi.address_hi = static_cast<std::uint32_t>(address >> 32);
+  msi.data = data;
+  const int delivered = ioctl(fd_.get(), KVM_SIGNAL_MSI, &msi);
+  if (delivered < 0) return errno;
+  return delivered == 0 ? ENOENT : 0;
+}
+
 KvmVcpu KvmVm::create_vcpu(std::uint32_t index) {
   int fd = ioctl(fd_.get(), KVM_CREATE_VCPU, index);
   if (fd < 0) throw KvmError("KVM_CREATE_VCPU " + std::to_string(index), errno);

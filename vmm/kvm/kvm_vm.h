@@ -29,6 +29,10 @@ class KvmVm {
   // Drives a GSI of the in-kernel irqchip. Returns 0 or errno.
   int set_irq_line(std::uint32_t irq, bool level);
 
+  // KVM_SIGNAL_MSI. Returns 0 when delivered, else errno (or ENOENT when the guest had it
+  // masked/blocked: KVM returns 0 for "not delivered").
+  int signal_msi(std::uint64_t address, std::uint32_t data);
+
   KvmVcpu create_vcpu(std::uint32_t index);
   int fd() const { return fd_.get(); }
 

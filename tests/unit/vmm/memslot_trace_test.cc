@@ -1,0 +1,87 @@
+#include "vmm/memslot_trace.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace vmm {
+namespace {
+
+MemslotEvent event(MemslotEventKind kind, std::string owner, void* host, std::uint64_t size) {
+  MemslotEvent e{kind, {}, std::nullopt};
+  e.slot.slot = 3;
+  e.slot.request.guest_addr = 0x800000000ull;
+  e.slot.request.size = size;
+  e.slot.request.host_addr = host;
+  e.slot.request.owner = std::move(owner);
+  e.slot.request.cache_type = MemCacheType::CacheNonCoherent;
+  e.slot.applied = {0, "none"};
+  return e;
+}
+
+TEST(MemslotTrace, Fnv1aMatchesKnownVectors) {
+  EXPECT_EQ(fnv1a32(nullptr, 0), 0x811c9dc5u);
+  const std::uint8_t a[] = {'a'};
+  EXPECT_EQ(fnv1a32(a, 1), 0xe40c292cu);
+  const std::uint8_t foobar[] = {'f', 'o', 'o', 'b', 'a', 'r'};
+  EXPECT_EQ(fnv1a32(foobar, 6), 0xbf9cf968u);
+}
+
+TEST(MemslotTrace, EventJsonCarriesRequestedAndApplied) {
+  std::vector<std::uint8_t> blob(4096, 0xab);
+  auto j = memslot_event_json(event(MemslotEventKind::Added, "gpu-blob 7", blob.data(), blob.size()));
+  EXPECT_EQ(j["event"], "add");
+  EXPECT_EQ(j["slot"], 3);
+  EXPECT_EQ(j["guest_addr"], "0x800000000");
+  EXPECT_EQ(j["size"], "0x1000");
+  EXPECT_EQ(j["owner"], "gpu-blob 7");
+  EXPECT_EQ(j["requested"], "CacheNonCoherent");
+  EXPECT_EQ(j["applied"], "none");
+  EXPECT_FALSE(j.contains("fnv1a")) << "checksums only at removal";
+}
+
+TEST(MemslotTrace, RemovalOfDeviceSlotCarriesChecksumOfItsMemory) {
+  std::vector<std::uint8_t> blob(4096, 0);
+  blob[100] = 0x5a;
+  auto j = memslot_event_json(event(MemslotEventKind::Removed, "gpu-blob 7", blob.data(), blob.size()));
+  char expected[16];
+  std::snprintf(expected, sizeof expected, "0x%x", fnv1a32(blob.data(), blob.size()));
+  EXPECT_EQ(j["fnv1a"], expected);
+  auto ram = memslot_event_json(event(MemslotEventKind::Removed, "ram-low", blob.data(), blob.size()));
+  EXPECT_FALSE(ram.contains("fnv1a")) << "RAM is never hashed";
+}
+
+TEST(MemslotTrace, WritesOneJsonLinePerEvent) {
+  auto path = std::filesystem::temp_directory_path() / ("vmm-trace-" + std::to_string(::getpid()));
+  std::vector<std::uint8_t> blob(4096, 1);
+  {
+    MemslotTrace trace(path.string());
+    trace.write(event(MemslotEventKind::Added, "gpu-blob 1", blob.data(), blob.size()));
+    auto moved = event(MemslotEventKind::Moved, "gpu-blob 1", blob.data(), blob.size());
+    moved.old_guest_addr = 0x1000;
+    trace.write(moved);
+  }
+  std::ifstream in(path);
+  std::string line;
+  std::vector<nlohmann::json> lines;
+  while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
+  std::filesystem::remove(path);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1]["event"], "move");
+  EXPECT_EQ(lines[1]["old_guest_addr"], "0x1000");
+}
+
+TEST(MemslotTrace, UnwritablePathIsAClearError) {
+  try {
+    MemslotTrace trace("/nonexistent-dir/trace.jsonl");
+    FAIL();
+  } catch (const std::system_error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/trace.jsonl"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace vmm

@@ -1,0 +1,41 @@
+// MemslotTrace: --memslot-trace FILE writes one JSON object per line for every memslot
+// event (add, remove, move), as it happens, so an engineer can replay what the guest made
+// the VMM do. For a removed slot that is not RAM, the line also carries an FNV-1a-32
+// checksum of the slot's host memory at removal: the proof that what the guest wrote
+// through a mapping reached the memory behind it.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "memory/memslot.h"
+#include "memory/memslot_table.h"
+#include <nlohmann/json_fwd.hpp>
+
+namespace vmm {
+
+// The JSON object for one event (also used by tests and reports).
+nlohmann::json memslot_event_json(const MemslotEvent& event);
+
+// FNV-1a-32 over `size` bytes at `data`.
+std::uint32_t fnv1a32(const std::uint8_t* data, std::size_t size);
+
+class MemslotTrace {
+ public:
+  // Opens (truncates) `path`; throws std::system_error with the path on failure.
+  explicit MemslotTrace(const std::string& path);
+  // Subscribes to `table`: every later event becomes a line.
+  void attach(MemslotTable& table);
+  void write(const MemslotEvent& event);
+
+ private:
+  struct FileCloser {
+    void operator()(std::FILE* file) const { std::fclose(file); }
+  };
+  std::mutex mutex_;
+  std::unique_ptr<std::FILE, FileCloser> file_;
+};
+
+}  // namespace vmm
