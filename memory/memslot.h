@@ -32,6 +32,7 @@ struct MemslotRequest {
 struct AppliedFlags {
   std::uint32_t kvm_flags = 0;  // the raw flags word passed to KVM_SET_USER_MEMORY_REGION
   std::string names;            // the same, spelled out ("KVM_MEM_READONLY", "none")
+  std::string rule;             // what then decides the guest's memory type, in words
 };
 
 struct Memslot {

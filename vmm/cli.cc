@@ -29,10 +29,10 @@ CliResult parse_command_line(int argc, const char* const* argv) {
                  "mem = \"512M\"); options on the command line override the file");
   app.get_config_ptr()->type_name("FILE.toml");
 
-  app.add_option("--kernel", options.kernel,
-                 "Linux bzImage to boot (boot protocol 2.12+, 64-bit entry)")
-      ->required()
-      ->type_name("PATH");
+  auto* kernel = app.add_option("--kernel", options.kernel,
+                                "Linux bzImage to boot (boot protocol 2.12+, 64-bit entry); "
+                                "required unless --probe-host")
+                     ->type_name("PATH");
   app.add_option("--initrd", options.initrd, "Initial ramdisk loaded below initrd_addr_max")
       ->type_name("PATH");
   app.add_option("--cmdline", options.cmdline, "Kernel command line")
@@ -57,8 +57,26 @@ CliResult parse_command_line(int argc, const char* const* argv) {
                  "device slots carry an FNV-1a checksum of their memory")
       ->type_name("FILE");
 
+  app.add_option_function<std::string>(
+         "--noncoherent-dma",
+         [&options](const std::string& text) { options.noncoherent_dma = *parse_noncoherent_dma_mode(text); },
+         "How CacheNonCoherent memslots (GPU blobs) are honoured: auto (per-slot flag where KVM "
+         "accepts it, else the VM-wide IGNORE_GUEST_PAT quirk on Intel, else AMD's NPT), slot-flag, "
+         "vm-quirk, or off. A forced mode this host cannot do is a start-up error (default auto)")
+      ->check(CLI::IsMember({"auto", "slot-flag", "vm-quirk", "off"}))
+      ->type_name("MODE");
+  app.add_flag("--require-noncoherent", options.require_noncoherent,
+               "Refuse to start when CacheNonCoherent cannot be honoured on this host");
+  auto* probe = app.add_flag("--probe-host", options.probe_host,
+                             "Print this host's memory-type facts and what each --noncoherent-dma "
+                             "mode would do, then exit (no guest)");
+  app.add_flag("--json", options.json, "With --probe-host: print JSON")->needs(probe);
+  kernel->excludes(probe);
+
   try {
     app.parse(argc, argv);
+    if (!options.probe_host && options.kernel.empty())
+      throw CLI::RequiredError("--kernel");
   } catch (const CLI::Success& e) {
     return app.exit(e);  // --help, --version: printed on stdout, exit 0
   } catch (const CLI::ParseError& e) {

@@ -17,7 +17,10 @@
 #include "vmm/entry_state.h"
 #include "vmm/exit_status.h"
 #include "vmm/kvm/guest_cpuid.h"
+#include "vmm/kvm/host_probe.h"
 #include "vmm/kvm/kvm_module.h"
+#include "vmm/kvm/kvm_probe_target.h"
+#include "vmm/kvm/memtype_uapi.h"
 #include "vmm/kvm_irq_line.h"
 #include "vmm/memslot_report.h"
 #include "vmm/stdin_pump.h"
@@ -45,6 +48,11 @@ KvmSystem open_kvm() {
   return KvmSystem::open();
 }
 
+HostFacts probe_vm(KvmVm& vm) {
+  KvmVmProbeTarget target(vm);
+  return probe_host(target, read_host_cpu(), detect_kvm_module());
+}
+
 }  // namespace
 
 Machine::Machine(const Options& options)
@@ -54,7 +62,9 @@ Machine::Machine(const Options& options)
       kvm_(open_kvm()),
       memory_(GuestMemory::create(options.mem_bytes)),
       vm_(kvm_.create_vm()),
-      memslot_backend_(vm_),
+      host_facts_(probe_vm(vm_)),
+      memtype_plan_(plan_memtype(host_facts_, options.noncoherent_dma, options.require_noncoherent)),
+      memslot_backend_(vm_, host_facts_, memtype_plan_),
       memslots_(memslot_backend_) {
   const int max_vcpus = kvm_.check_extension(KVM_CAP_MAX_VCPUS);
   if (max_vcpus > 0 && options_.cpus > static_cast<std::uint32_t>(max_vcpus))
@@ -64,6 +74,9 @@ Machine::Machine(const Options& options)
     trace_ = std::make_unique<MemslotTrace>(*options_.memslot_trace);
     trace_->attach(memslots_);
   }
+  spdlog::info("memtype: {} on {} ({}): {}", to_string(memtype_plan_.mode),
+               to_string(host_facts_.flavour), host_facts_.vendor_id, memtype_plan_.explanation);
+  if (memtype_plan_.disables_quirk()) vm_.disable_quirks(kvm_memtype::kQuirkIgnoreGuestPat);
   vm_.create_irqchip_and_pit();
   add_ram_memslots();
   add_legacy_devices();

@@ -16,7 +16,9 @@
 #include "devices/bus.h"
 #include "memory/guest_memory.h"
 #include "memory/memslot_table.h"
+#include "vmm/kvm/host_facts.h"
 #include "vmm/kvm/kvm_memslot_backend.h"
+#include "vmm/kvm/memtype_policy.h"
 #include "vmm/kvm/kvm_system.h"
 #include "vmm/kvm/kvm_vm.h"
 #include "vmm/memslot_trace.h"
@@ -51,6 +53,8 @@ class Machine {
   KvmSystem kvm_;
   GuestMemory memory_;
   KvmVm vm_;
+  HostFacts host_facts_;     // probed on vm_ before any memslot exists
+  MemtypePlan memtype_plan_;
   KvmMemslotBackend memslot_backend_;
   MemslotTable memslots_;
   std::unique_ptr<MemslotTrace> trace_;

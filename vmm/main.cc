@@ -6,6 +6,7 @@
 
 #include "vmm/cli.h"
 #include "vmm/exit_status.h"
+#include "vmm/host_report.h"
 #include "vmm/logging.h"
 #include "vmm/machine.h"
 
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   const auto& options = std::get<vmm::Options>(parsed);
   try {
     vmm::configure_logging(options.log_level);
+    if (options.probe_host) return vmm::run_probe_host(options.json);
     vmm::Machine machine(options);
     return machine.run();
   } catch (const std::exception& e) {

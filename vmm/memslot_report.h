@@ -1,5 +1,6 @@
 // The human-readable memslot table printed by --memslots: one row per slot with its guest
-// range, owner, the MemCacheType that was requested and the KVM flags actually applied.
+// range, owner, the MemCacheType that was requested, the KVM flags actually applied, and
+// the rule that then decides what memory type the guest gets.
 #pragma once
 
 #include <string>

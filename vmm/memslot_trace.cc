@@ -38,6 +38,7 @@ nlohmann::json memslot_event_json(const MemslotEvent& event) {
       {"owner", slot.request.owner},
       {"requested", slot.request.cache_type},
       {"applied", slot.applied.names},
+      {"rule", slot.applied.rule},
       {"kvm_flags", hex(slot.applied.kvm_flags)},
       {"read_only", slot.request.read_only},
   };

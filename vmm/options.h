@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "vmm/kvm/memtype_policy.h"
+
 namespace vmm {
 
 struct Options {
@@ -16,6 +18,10 @@ struct Options {
   bool print_memslots = false;
   std::uint32_t cpus = 1;
   std::optional<std::string> memslot_trace;  // JSON lines, one per memslot event
+  NonCoherentDmaMode noncoherent_dma = NonCoherentDmaMode::Auto;
+  bool require_noncoherent = false;
+  bool probe_host = false;  // --probe-host: report and exit, no guest
+  bool json = false;
 };
 
 }  // namespace vmm

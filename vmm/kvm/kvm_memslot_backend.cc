@@ -9,14 +9,19 @@ namespace {
 constexpr std::uint32_t kDefaultSlotLimit = 32;
 }  // namespace
 
-KvmMemslotBackend::KvmMemslotBackend(KvmVm& vm) : vm_(vm) {
+KvmMemslotBackend::KvmMemslotBackend(KvmVm& vm, const HostFacts& facts, const MemtypePlan& plan)
+    : vm_(vm), facts_(facts), plan_(plan) {
   int limit = vm_.check_extension(KVM_CAP_NR_MEMSLOTS);
   slot_limit_ = limit > 0 ? static_cast<std::uint32_t>(limit) : kDefaultSlotLimit;
 }
 
 InstallResult KvmMemslotBackend::install(std::uint32_t slot, const MemslotRequest& request) {
-  AppliedFlags applied{0, "none"};
-  if (request.read_only) applied = {KVM_MEM_READONLY, "KVM_MEM_READONLY"};
+  AppliedFlags applied = slot_memtype(plan_, facts_, request.cache_type);
+  if (request.read_only) {
+    applied.kvm_flags |= KVM_MEM_READONLY;
+    applied.names = applied.kvm_flags == KVM_MEM_READONLY ? "KVM_MEM_READONLY"
+                                                          : "KVM_MEM_READONLY|" + applied.names;
+  }
   kvm_userspace_memory_region region{};
   region.slot = slot;
   region.flags = applied.kvm_flags;

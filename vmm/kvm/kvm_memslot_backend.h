@@ -1,20 +1,21 @@
 // KvmMemslotBackend: carries out the memslot table's requests with
 // KVM_SET_USER_MEMORY_REGION. It is the one place that turns a MemslotRequest into KVM
-// flags, so what it reports as applied is exactly what KVM was told.
-//
-// Today it applies KVM_MEM_READONLY only: a CacheNonCoherent request is recorded by the
-// table and reaches KVM as "no flag" until the memtype policy decides per host how to honour
-// it. The applied names say so ("none"), so nothing claims more than was done.
+// flags: KVM_MEM_READONLY from the request, and the memory-type part from the memtype plan
+// (the downstream KVM_MEM_NON_COHERENT_DMA flag where that is how this host honours
+// CacheNonCoherent). What it reports as applied is exactly what KVM was told, plus the rule
+// that then decides the guest's memory type.
 #pragma once
 
 #include "memory/memslot_backend.h"
+#include "vmm/kvm/host_facts.h"
 #include "vmm/kvm/kvm_vm.h"
+#include "vmm/kvm/memtype_policy.h"
 
 namespace vmm {
 
 class KvmMemslotBackend : public MemslotBackend {
  public:
-  explicit KvmMemslotBackend(KvmVm& vm);
+  KvmMemslotBackend(KvmVm& vm, const HostFacts& facts, const MemtypePlan& plan);
 
   std::uint32_t slot_limit() const override { return slot_limit_; }
   InstallResult install(std::uint32_t slot, const MemslotRequest& request) override;
@@ -22,6 +23,8 @@ class KvmMemslotBackend : public MemslotBackend {
 
  private:
   KvmVm& vm_;
+  const HostFacts& facts_;
+  const MemtypePlan& plan_;
   std::uint32_t slot_limit_;
 };
 

@@ -59,6 +59,14 @@ int KvmVm::signal_msi(std::uint64_t address, std::uint32_t data) {
   return delivered == 0 ? ENOENT : 0;
 }
 
+void KvmVm::disable_quirks(std::uint64_t quirks) {
+  kvm_enable_cap cap{};
+  cap.cap = KVM_CAP_DISABLE_QUIRKS2;
+  cap.args[0] = quirks;
+  if (ioctl(fd_.get(), KVM_ENABLE_CAP, &cap) < 0)
+    throw KvmError("KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2, " + std::to_string(quirks) + ")", errno);
+}
+
 KvmVcpu KvmVm::create_vcpu(std::uint32_t index) {
   int fd = ioctl(fd_.get(), KVM_CREATE_VCPU, index);
   if (fd < 0) throw KvmError("KVM_CREATE_VCPU " + std::to_string(index), errno);

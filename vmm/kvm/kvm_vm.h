@@ -33,6 +33,9 @@ class KvmVm {
   // masked/blocked: KVM returns 0 for "not delivered").
   int signal_msi(std::uint64_t address, std::uint32_t data);
 
+  // KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2, quirks). Throws KvmError when refused.
+  void disable_quirks(std::uint64_t quirks);
+
   KvmVcpu create_vcpu(std::uint32_t index);
   int fd() const { return fd_.get(); }
 

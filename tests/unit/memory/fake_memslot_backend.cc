@@ -9,8 +9,8 @@ InstallResult FakeMemslotBackend::install(std::uint32_t slot, const MemslotReque
   if (int error = std::exchange(fail_next_install, 0); error != 0) return {error, {}};
   installed[slot] = request.guest_addr;
   // Mirror the real backend's rule for the one flag memory/ knows about.
-  if (request.read_only) return {0, {1u, "KVM_MEM_READONLY"}};
-  return {0, {0u, "none"}};
+  if (request.read_only) return {0, {1u, "KVM_MEM_READONLY", "fake"}};
+  return {0, {0u, "none", "fake"}};
 }
 
 int FakeMemslotBackend::uninstall(std::uint32_t slot, const Memslot& current) {

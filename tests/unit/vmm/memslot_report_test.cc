@@ -16,6 +16,8 @@ Memslot slot(std::uint32_t number, std::uint64_t addr, std::uint64_t size, std::
   s.request.owner = std::move(owner);
   s.request.cache_type = type;
   s.applied.names = std::move(applied);
+  s.applied.rule = type == MemCacheType::CacheNonCoherent ? "guest PAT honoured (slot flag)"
+                                                          : "host type wins (IPAT)";
   return s;
 }
 
@@ -29,7 +31,10 @@ TEST(MemslotReport, OneRowPerSlotWithRequestedAndApplied) {
   EXPECT_NE(text.find("0x0000000000000000-0x00000000bfffffff  3G"), std::string::npos) << text;
   EXPECT_NE(text.find("0x0000000100000000-0x000000013fffffff  1G"), std::string::npos) << text;
   EXPECT_NE(text.find("gpu-blob 7"), std::string::npos);
-  EXPECT_NE(text.find("CacheNonCoherent  KVM_MEM_READONLY"), std::string::npos) << text;
+  EXPECT_NE(text.find("CacheNonCoherent  KVM_MEM_READONLY          guest PAT honoured (slot flag)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("host type wins (IPAT)"), std::string::npos) << text;
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4);
 }
 

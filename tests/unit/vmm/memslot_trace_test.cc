@@ -18,7 +18,7 @@ MemslotEvent event(MemslotEventKind kind, std::string owner, void* host, std::ui
   e.slot.request.host_addr = host;
   e.slot.request.owner = std::move(owner);
   e.slot.request.cache_type = MemCacheType::CacheNonCoherent;
-  e.slot.applied = {0, "none"};
+  e.slot.applied = {0, "none", "host type wins (IPAT)"};
   return e;
 }
 
@@ -40,6 +40,7 @@ TEST(MemslotTrace, EventJsonCarriesRequestedAndApplied) {
   EXPECT_EQ(j["owner"], "gpu-blob 7");
   EXPECT_EQ(j["requested"], "CacheNonCoherent");
   EXPECT_EQ(j["applied"], "none");
+  EXPECT_EQ(j["rule"], "host type wins (IPAT)");
   EXPECT_FALSE(j.contains("fnv1a")) << "checksums only at removal";
 }
 

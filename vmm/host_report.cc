@@ -1,0 +1,88 @@
+#include "vmm/host_report.h"
+
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "vmm/kvm/host_probe.h"
+#include "vmm/kvm/kvm_probe_target.h"
+#include "vmm/kvm/kvm_system.h"
+#include "vmm/kvm/kvm_vm.h"
+#include "vmm/kvm/memtype_policy.h"
+
+namespace vmm {
+
+namespace {
+
+constexpr NonCoherentDmaMode kModes[] = {NonCoherentDmaMode::Auto, NonCoherentDmaMode::SlotFlag,
+                                         NonCoherentDmaMode::VmQuirk, NonCoherentDmaMode::Off};
+
+nlohmann::json policy_json(const HostFacts& facts, NonCoherentDmaMode mode) {
+  nlohmann::json j = {{"mode", std::string(to_string(mode))}};
+  try {
+    const MemtypePlan plan = plan_memtype(facts, mode, false);
+    j["possible"] = true;
+    j["mechanism"] = std::string(to_string(plan.mechanism));
+    j["honoured"] = plan.honoured;
+    j["explanation"] = plan.explanation;
+    j["ram_slot_rule"] = slot_memtype(plan, facts, MemCacheType::CacheCoherent).rule;
+    j["noncoherent_slot_rule"] = slot_memtype(plan, facts, MemCacheType::CacheNonCoherent).rule;
+    j["noncoherent_slot_flags"] = slot_memtype(plan, facts, MemCacheType::CacheNonCoherent).names;
+  } catch (const MemtypePolicyError& e) {
+    j["possible"] = false;
+    j["error"] = e.what();
+  }
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json host_report_json(const HostFacts& facts) {
+  nlohmann::json policies = nlohmann::json::array();
+  for (auto mode : kModes) policies.push_back(policy_json(facts, mode));
+  return {{"host", facts}, {"policies", policies}};
+}
+
+std::string host_report_text(const HostFacts& f) {
+  std::ostringstream out;
+  out << "host\n"
+      << "  cpu vendor            " << f.vendor_id << " (" << to_string(f.vendor) << ")\n"
+      << "  kvm flavour           " << to_string(f.flavour) << "\n"
+      << "  cpu self-snoop        " << (f.self_snoop ? "yes" : "no") << "\n"
+      << "  slot flag 0x8         "
+      << (f.slot_flag_works ? std::string("accepted (KVM_MEM_NON_COHERENT_DMA works)")
+                            : std::string("refused: ") + std::strerror(f.slot_flag_errno))
+      << "  [caps 236=" << f.cap_236 << ", 239=" << f.cap_239 << ", hints only]\n"
+      << "  disable_quirks2       0x" << std::hex << f.disableable_quirks << std::dec
+      << " (IGNORE_GUEST_PAT bit 9 " << (f.ignore_guest_pat_quirk_listed() ? "listed" : "not listed")
+      << ")\n"
+      << "policies (--noncoherent-dma)\n";
+  for (auto mode : kModes) {
+    const auto j = policy_json(f, mode);
+    out << "  " << j["mode"].get<std::string>() << ": ";
+    if (!j["possible"].get<bool>()) {
+      out << "start-up error: " << j["error"].get<std::string>() << "\n";
+      continue;
+    }
+    out << j["explanation"].get<std::string>() << "\n"
+        << "      RAM (CacheCoherent):        " << j["ram_slot_rule"].get<std::string>() << "\n"
+        << "      blobs (CacheNonCoherent):   " << j["noncoherent_slot_rule"].get<std::string>()
+        << "  [flags: " << j["noncoherent_slot_flags"].get<std::string>() << "]\n";
+  }
+  return out.str();
+}
+
+int run_probe_host(bool json) {
+  KvmSystem kvm = KvmSystem::open();
+  KvmVm vm = kvm.create_vm();
+  KvmVmProbeTarget target(vm);
+  const HostFacts facts = probe_host(target, read_host_cpu(), detect_kvm_module());
+  if (json)
+    std::printf("%s\n", host_report_json(facts).dump(2).c_str());
+  else
+    std::fputs(host_report_text(facts).c_str(), stdout);
+  return 0;
+}
+
+}  // namespace vmm
