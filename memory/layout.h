@@ -16,6 +16,20 @@ inline constexpr std::uint64_t kMmioHoleStart = 3 * kGiB;
 inline constexpr std::uint64_t kMmioHoleEnd = 4 * kGiB;
 inline constexpr std::uint64_t kHighRamStart = kMmioHoleEnd;
 
+// Windows the PCI BAR allocator hands out: 32-bit BARs from the MMIO hole below the IOAPIC,
+// 64-bit prefetchable BARs (the virtio-gpu host-visible region) from above the end of RAM.
+inline constexpr std::uint64_t kMmio32Start = kMmioHoleStart;
+inline constexpr std::uint64_t kMmio32End = 0xfec00000;  // IOAPIC, LAPIC, KVM's TSS above
+inline constexpr std::uint64_t kMmio64Alignment = kGiB;
+inline constexpr std::uint64_t kMmio64Size = 64 * kGiB;
+
+// The 64-bit window starts at the first GiB boundary at or above both 4 GiB and the end of
+// RAM (`ram_end`: one past the highest RAM byte).
+constexpr std::uint64_t mmio64_start(std::uint64_t ram_end) {
+  const std::uint64_t floor = ram_end > kHighRamStart ? ram_end : kHighRamStart;
+  return (floor + kMmio64Alignment - 1) / kMmio64Alignment * kMmio64Alignment;
+}
+
 // Legacy PC region that Linux expects not to be usable RAM: EBDA, VGA window, option ROMs
 // and BIOS. It is backed by the low RAM slot but reported reserved in e820.
 inline constexpr std::uint64_t kLegacyReservedStart = 0x9fc00;
