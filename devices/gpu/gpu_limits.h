@@ -1,0 +1,20 @@
+// How much a guest may make the virtio-gpu device allocate. Requests beyond these are
+// answered VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY: the guest asked for more than this device
+// will hold, even though the request itself is well formed.
+#pragma once
+
+#include <cstdint>
+
+namespace vmm::gpu::limits {
+
+inline constexpr std::uint32_t kMaxResources = 4096;       // live resources of all kinds
+inline constexpr std::uint32_t kMaxDimension = 16384;      // 2D width or height, in pixels
+inline constexpr std::uint64_t kMaxImageBytes = 256ull << 20;       // one 2D host image
+inline constexpr std::uint64_t kMaxTotalImageBytes = 1ull << 30;    // all 2D host images
+inline constexpr std::uint32_t kMaxBackingEntries = 65536;  // per ATTACH_BACKING/CREATE_BLOB
+inline constexpr std::uint32_t kMaxHostBlobs = 256;         // live HOST3D blobs (each a memfd)
+inline constexpr std::uint64_t kHostBlobBytesPerRegion = 4;  // all HOST3D blobs together may
+                                                             // hold 4x the region's size
+inline constexpr std::uint32_t kMaxContexts = 1024;
+
+}  // namespace vmm::gpu::limits

@@ -1,0 +1,44 @@
+// One virtio-gpu resource: a 2D image (RESOURCE_CREATE_2D), a guest-memory blob or a
+// host-memory blob (RESOURCE_CREATE_BLOB with blob_mem GUEST or HOST3D).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "devices/gpu/backing_store.h"
+#include "devices/gpu/memfd_mapping.h"
+#include "devices/gpu/pixel_format.h"
+#include "memory/mmap_region.h"
+
+namespace vmm::gpu {
+
+enum class ResourceKind { Image2d, GuestBlob, HostBlob };
+
+struct GpuResource {
+  std::uint32_t id = 0;
+  ResourceKind kind = ResourceKind::Image2d;
+
+  // Image2d: the host shadow image, width * height pixels of `format`, rows packed.
+  std::optional<PixelFormat> format;
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  MmapRegion image;
+
+  // Image2d (ATTACH_BACKING) and GuestBlob (CREATE_BLOB entries).
+  std::optional<BackingStore> backing;
+
+  // Blobs.
+  std::uint32_t blob_flags = 0;
+  std::uint64_t blob_id = 0;
+  std::uint64_t blob_size = 0;
+  std::uint32_t map_info = 0;  // HostBlob: what MAP_BLOB reports
+  MemfdMapping host;           // HostBlob: its host memory
+  // HostBlob: a memslot the hypervisor would not remove still maps `host`, so the device
+  // keeps that memory alive after the resource is gone.
+  bool host_pinned = false;
+
+  std::uint64_t stride() const { return std::uint64_t{width} * kBytesPerPixel; }
+  std::uint64_t image_bytes() const { return stride() * height; }
+};
+
+}  // namespace vmm::gpu

@@ -1,0 +1,164 @@
+#include "devices/gpu/host_visible_region.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <system_error>
+
+namespace vmm::gpu {
+
+namespace {
+
+constexpr std::uint64_t kPageSize = 4096;
+
+HostVisibleRegion::Result bad_request(std::string error) {
+  return {HostVisibleRegion::Status::BadRequest, std::move(error)};
+}
+
+HostVisibleRegion::Result host_failure(std::string error) {
+  return {HostVisibleRegion::Status::HostFailure, std::move(error)};
+}
+
+std::string hex(std::uint64_t value) { return fmt::format("{:#x}", value); }
+
+}  // namespace
+
+HostVisibleRegion::HostVisibleRegion(MemoryMapper& mapper, std::uint64_t size,
+                                     BlobMappingMode mode)
+    : mapper_(mapper), size_(size), mode_(mode) {}
+
+HostVisibleRegion::~HostVisibleRegion() { unmap_all(); }
+
+void HostVisibleRegion::set_base(std::uint64_t guest_addr) {
+  if (base_ == guest_addr) return;
+  base_ = guest_addr;
+  auto move = [&](std::uint32_t slot, std::uint64_t to, const std::string& what) {
+    if (auto result = mapper_.move(slot, to); !result)
+      spdlog::warn("virtio-gpu: cannot move {} to {}: {}", what, hex(to), result.error);
+  };
+  if (region_slot_) move(*region_slot_, guest_addr, "the host-visible region");
+  for (const auto& [id, mapping] : by_resource_)
+    if (mapping.slot)
+      move(*mapping.slot, guest_addr + mapping.offset, "gpu-blob " + std::to_string(id));
+}
+
+HostVisibleRegion::Result HostVisibleRegion::check_range(std::uint64_t offset,
+                                                         std::uint64_t size) const {
+  if (offset % kPageSize != 0) return bad_request("offset " + hex(offset) + " is not page-aligned");
+  if (size == 0 || offset > size_ || size > size_ - offset)
+    return bad_request("blob of " + hex(size) + " bytes at offset " + hex(offset) +
+                       " does not fit the " + hex(size_) + "-byte region");
+  for (const auto& [id, m] : by_resource_)
+    if (offset < m.offset + m.size && m.offset < offset + size)
+      return bad_request("offset " + hex(offset) + "+" + hex(size) + " overlaps gpu-blob " +
+                         std::to_string(id) + " at " + hex(m.offset) + "+" + hex(m.size));
+  return {};
+}
+
+HostVisibleRegion::Result HostVisibleRegion::map(std::uint32_t resource_id, std::uint64_t offset,
+                                                 const MemfdMapping& blob,
+                                                 MemCacheType cache_type) {
+  if (is_mapped(resource_id))
+    return bad_request("resource " + std::to_string(resource_id) + " is already mapped");
+  if (auto checked = check_range(offset, blob.size()); !checked.ok()) return checked;
+  if (!base_) return host_failure("the host-visible region has no guest address yet");
+  return mode_ == BlobMappingMode::PerBlob ? map_per_blob(resource_id, offset, blob, cache_type)
+                                           : map_fixed(resource_id, offset, blob);
+}
+
+HostVisibleRegion::Result HostVisibleRegion::map_per_blob(std::uint32_t resource_id,
+                                                          std::uint64_t offset,
+                                                          const MemfdMapping& blob,
+                                                          MemCacheType cache_type) {
+  MemslotRequest request;
+  request.guest_addr = *base_ + offset;
+  request.size = blob.size();
+  request.host_addr = blob.data();
+  request.backing = FileBacking{blob.fd(), 0};
+  request.owner = "gpu-blob " + std::to_string(resource_id);
+  request.cache_type = cache_type;
+  MemslotResult result = mapper_.map(request);
+  if (!result) return host_failure(result.error);
+  by_resource_[resource_id] = {offset, blob.size(), result.slot};
+  return {};
+}
+
+HostVisibleRegion::Result HostVisibleRegion::ensure_region_slot() {
+  if (region_slot_) return {};
+  if (reservation_.data() == nullptr) {
+    try {
+      reservation_ = HostReservation::anonymous(size_);
+    } catch (const std::system_error& e) {
+      return host_failure(e.what());
+    }
+  }
+  MemslotRequest request;
+  request.guest_addr = *base_;
+  request.size = size_;
+  request.host_addr = reservation_.data();
+  request.owner = "gpu-hostmem";
+  request.cache_type = MemCacheType::CacheNonCoherent;
+  MemslotResult result = mapper_.map(request);
+  if (!result) return host_failure(result.error);
+  region_slot_ = result.slot;
+  return {};
+}
+
+HostVisibleRegion::Result HostVisibleRegion::map_fixed(std::uint32_t resource_id,
+                                                       std::uint64_t offset,
+                                                       const MemfdMapping& blob) {
+  if (auto ready = ensure_region_slot(); !ready.ok()) return ready;
+  if (int error = reservation_.map_file(offset, blob.size(), blob.fd()); error != 0) {
+    // A failed MAP_FIXED may have left a hole; put zeros back so the slot stays backed.
+    reservation_.clear(offset, blob.size());
+    return host_failure("cannot map gpu-blob " + std::to_string(resource_id) +
+                        " into the host-visible reservation: " + std::strerror(error));
+  }
+  by_resource_[resource_id] = {offset, blob.size(), std::nullopt};
+  return {};
+}
+
+HostVisibleRegion::Result HostVisibleRegion::unmap(std::uint32_t resource_id) {
+  auto it = by_resource_.find(resource_id);
+  if (it == by_resource_.end())
+    return bad_request("resource " + std::to_string(resource_id) + " is not mapped");
+  const Mapping m = it->second;
+  by_resource_.erase(it);
+  if (m.slot) {
+    if (MemslotResult result = mapper_.unmap(*m.slot); !result) {
+      Result failed = host_failure(result.error);
+      failed.still_mapped = true;
+      return failed;
+    }
+  } else if (int error = reservation_.clear(m.offset, m.size); error != 0) {
+    // The reservation's own MAP_SHARED mapping keeps the memfd's pages alive; the guest just
+    // goes on seeing the blob there until another map replaces the range.
+    return host_failure("cannot clear " + hex(m.offset) + "+" + hex(m.size) +
+                        " of the host-visible reservation: " + std::strerror(error));
+  }
+  return {};
+}
+
+std::vector<std::uint32_t> HostVisibleRegion::unmap_all() {
+  std::vector<std::uint32_t> stuck;
+  while (!by_resource_.empty()) {
+    const std::uint32_t id = by_resource_.begin()->first;
+    if (auto result = unmap(id); !result.ok()) {
+      spdlog::warn("virtio-gpu: unmapping gpu-blob {}: {}", id, result.error);
+      if (result.still_mapped) stuck.push_back(id);
+    }
+  }
+  if (region_slot_) {
+    if (MemslotResult result = mapper_.unmap(*region_slot_); !result) {
+      // The hypervisor still maps the reservation: keep it alive rather than free it.
+      spdlog::warn("virtio-gpu: cannot remove the host-visible region's memslot: {}",
+                   result.error);
+      return stuck;
+    }
+    region_slot_.reset();
+  }
+  reservation_ = HostReservation();
+  return stuck;
+}
+
+}  // namespace vmm::gpu

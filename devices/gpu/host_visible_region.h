@@ -1,0 +1,90 @@
+// HostVisibleRegion: the virtio-gpu shared memory region (id 1) where HOST3D blobs are
+// mapped for the guest, and the memslots behind it.
+//
+//   per-blob  each mapped blob is its own memslot at region base + offset, backed by the
+//             blob's memfd mapping, owner "gpu-blob <id>", with the blob's MemCacheType.
+//   fixed     at the first map the whole region becomes one memslot ("gpu-hostmem",
+//             CacheNonCoherent) over an anonymous reservation; each blob is mmap'd with
+//             MAP_FIXED into the reservation at its offset, and unmapping puts zeros back.
+//
+// It checks what the guest asks (offset page-aligned, inside the region, no overlap with a
+// live mapping) and follows BAR moves. Not thread-safe: the device serialises calls.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "devices/gpu/host_reservation.h"
+#include "devices/gpu/memfd_mapping.h"
+#include "devices/gpu/virtio_gpu_config.h"
+#include "memory/memory_mapper.h"
+
+namespace vmm::gpu {
+
+class HostVisibleRegion {
+ public:
+  // What a refused map/unmap maps to on the wire: a guest mistake (INVALID_PARAMETER) or a
+  // host-side failure (UNSPEC).
+  enum class Status { Ok, BadRequest, HostFailure };
+  struct Result {
+    Status status = Status::Ok;
+    std::string error;  // one line, when not Ok
+    // unmap(): the mapping is forgotten, but the hypervisor refused to remove its memslot,
+    // so the guest may still reach the blob's host memory: keep that memory alive.
+    bool still_mapped = false;
+    bool ok() const { return status == Status::Ok; }
+  };
+
+  // `mapper` must outlive the region.
+  HostVisibleRegion(MemoryMapper& mapper, std::uint64_t size, BlobMappingMode mode);
+  ~HostVisibleRegion();  // unmap_all()
+  HostVisibleRegion(const HostVisibleRegion&) = delete;
+  HostVisibleRegion& operator=(const HostVisibleRegion&) = delete;
+
+  std::uint64_t size() const { return size_; }
+  BlobMappingMode mode() const { return mode_; }
+  std::optional<std::uint64_t> base() const { return base_; }
+
+  // The region's guest-physical base; moves every live memslot when it changes.
+  void set_base(std::uint64_t guest_addr);
+
+  Result map(std::uint32_t resource_id, std::uint64_t offset, const MemfdMapping& blob,
+             MemCacheType cache_type);
+  // Forgets the mapping even when removing it fails (see Result::still_mapped).
+  Result unmap(std::uint32_t resource_id);
+  bool is_mapped(std::uint32_t resource_id) const { return by_resource_.count(resource_id); }
+  std::size_t mapping_count() const { return by_resource_.size(); }
+  // Removes every blob mapping and, in fixed mode, the region's own memslot. Returns the
+  // resources whose memslot the hypervisor refused to remove: their host memory must be
+  // kept alive, since the guest may still reach it.
+  std::vector<std::uint32_t> unmap_all();
+
+  // Fixed mode: the host view of the whole region once it has its memslot, else nullptr.
+  const std::uint8_t* reservation() const { return reservation_.data(); }
+
+ private:
+  struct Mapping {
+    std::uint64_t offset;
+    std::uint64_t size;
+    std::optional<std::uint32_t> slot;  // per-blob mode
+  };
+
+  Result check_range(std::uint64_t offset, std::uint64_t size) const;
+  Result map_per_blob(std::uint32_t resource_id, std::uint64_t offset, const MemfdMapping& blob,
+                      MemCacheType cache_type);
+  Result map_fixed(std::uint32_t resource_id, std::uint64_t offset, const MemfdMapping& blob);
+  Result ensure_region_slot();
+
+  MemoryMapper& mapper_;
+  std::uint64_t size_;
+  BlobMappingMode mode_;
+  std::optional<std::uint64_t> base_;
+  std::map<std::uint32_t, Mapping> by_resource_;
+  HostReservation reservation_;              // fixed mode, once the first blob is mapped
+  std::optional<std::uint32_t> region_slot_;  // fixed mode
+};
+
+}  // namespace vmm::gpu

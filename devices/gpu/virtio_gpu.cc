@@ -1,0 +1,341 @@
+#include "devices/gpu/virtio_gpu.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "devices/gpu/fnv1a.h"
+#include "devices/gpu/gpu_request.h"
+#include "devices/gpu/virtio_gpu_names.h"
+
+namespace vmm {
+
+using namespace gpu;
+
+namespace {
+
+constexpr std::uint16_t kControlQueueSize = 256;
+constexpr std::uint16_t kCursorQueueSize = 16;
+
+const VirtioGpuConfig& checked(const VirtioGpuConfig& config) {
+  if (auto problem = validate(config)) throw std::invalid_argument(*problem);
+  return config;
+}
+
+}  // namespace
+
+VirtioGpu::VirtioGpu(const GuestMemory& memory, MemoryMapper& mapper, VirtioGpuConfig config)
+    : memory_(memory),
+      mapper_(mapper),
+      config_(checked(config)),
+      region_(mapper, config.hostmem_size, config.mapping) {}
+
+VirtioGpu::~VirtioGpu() {
+  std::lock_guard lock(mutex_);
+  clear_state();
+}
+
+std::uint64_t VirtioGpu::device_features() const {
+  return (1ull << kFeatureVirgl) | (1ull << kFeatureResourceBlob);
+}
+
+std::vector<std::uint16_t> VirtioGpu::queue_max_sizes() const {
+  return {kControlQueueSize, kCursorQueueSize};
+}
+
+void VirtioGpu::read_config(std::uint64_t offset, std::span<std::uint8_t> data) {
+  std::lock_guard lock(mutex_);
+  const Config config{events_read_, 0, 1, 0};  // one scanout, no capsets
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(&config);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const std::uint64_t at = offset + i;
+    data[i] = at >= offset && at < sizeof(config) ? bytes[at] : 0;
+  }
+}
+
+void VirtioGpu::write_config(std::uint64_t offset, std::span<const std::uint8_t> data) {
+  std::lock_guard lock(mutex_);
+  constexpr std::uint64_t kClear = offsetof(Config, events_clear);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const std::uint64_t at = offset + i;
+    if (at >= offset && at >= kClear && at < kClear + 4)  // events_clear is write-1-to-clear
+      events_read_ &= ~(std::uint32_t{data[i]} << (8 * (at - kClear)));
+    else
+      spdlog::debug("virtio-gpu: ignored write to read-only config byte {}", at);
+  }
+}
+
+std::vector<SharedMemoryRegionInfo> VirtioGpu::shared_memory_regions() const {
+  return {{kShmIdHostVisible, config_.hostmem_size}};
+}
+
+void VirtioGpu::set_shared_memory_base(std::uint8_t id, std::uint64_t guest_addr) {
+  std::lock_guard lock(mutex_);
+  if (id != kShmIdHostVisible) {
+    spdlog::warn("virtio-gpu: base for unknown shared memory region {} ignored", id);
+    return;
+  }
+  region_.set_base(guest_addr);
+}
+
+void VirtioGpu::activate(std::uint64_t negotiated_features, std::vector<Virtqueue*> queues,
+                         VirtioInterrupt& interrupt) {
+  std::lock_guard lock(mutex_);
+  features_ = negotiated_features & device_features();
+  queues_ = std::move(queues);
+  broken_.assign(queues_.size(), false);
+  interrupt_ = &interrupt;
+  spdlog::debug("virtio-gpu: activated, virgl {} resource_blob {}", negotiated(kFeatureVirgl),
+                negotiated(kFeatureResourceBlob));
+}
+
+void VirtioGpu::notify_queue(std::uint16_t queue_index) {
+  bool notify = false;
+  VirtioInterrupt* interrupt = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    process_queue(queue_index, notify);
+    interrupt = interrupt_;
+  }
+  if (notify && interrupt != nullptr) interrupt->signal_used_queue(queue_index);
+}
+
+void VirtioGpu::reset() {
+  std::lock_guard lock(mutex_);
+  clear_state();
+  queues_.clear();
+  broken_.clear();
+  interrupt_ = nullptr;
+  features_ = 0;
+  events_read_ = 0;
+}
+
+void VirtioGpu::notify_display_change() {
+  VirtioInterrupt* interrupt = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    events_read_ |= kEventDisplay;
+    interrupt = interrupt_;
+  }
+  if (interrupt != nullptr) interrupt->signal_config_change();
+}
+
+void VirtioGpu::process_queue(std::uint16_t queue_index, bool& notify) {
+  if (queue_index >= queues_.size() || queues_[queue_index] == nullptr ||
+      broken_[queue_index]) {
+    spdlog::debug("virtio-gpu: notify for queue {} that is not running", queue_index);
+    return;
+  }
+  Virtqueue& queue = *queues_[queue_index];
+  bool pushed = false;
+  for (;;) {
+    Virtqueue::PopResult popped = queue.pop();
+    if (popped.status == Virtqueue::PopResult::Status::Empty) break;
+    if (popped.status == Virtqueue::PopResult::Status::BrokenQueue) {
+      spdlog::warn("virtio-gpu: queue {} is broken, ignoring it until reset: {}", queue_index,
+                   popped.error);
+      broken_[queue_index] = true;
+      break;
+    }
+    std::uint32_t written = 0;
+    if (popped.status == Virtqueue::PopResult::Status::BadChain) {
+      spdlog::debug("virtio-gpu: queue {}: bad chain: {}", queue_index, popped.error);
+      ++stats_.bad_chains;
+    } else {
+      written = process_chain(queue_index, popped.chain);
+    }
+    queue.push_used(popped.chain.head, written);
+    pushed = true;
+  }
+  if (pushed && queue.should_notify()) notify = true;
+}
+
+std::uint32_t VirtioGpu::process_chain(std::uint16_t queue_index, const DescriptorChain& chain) {
+  const GpuRequest req(memory_, chain);
+  CtrlHdr hdr{};
+  Reply reply = req.read(hdr) ? dispatch(queue_index, hdr, req)
+                              : fail(resp::kErrUnspec, "request", "shorter than its header");
+  ++stats_.commands;
+  ++stats_.responses[reply.type];
+  if (resp::is_error(reply.type)) ++stats_.errors;
+
+  CtrlHdr out{};
+  out.type = reply.type;
+  if (hdr.flags & kFlagFence) {
+    out.flags = kFlagFence;
+    out.fence_id = hdr.fence_id;
+    out.ctx_id = hdr.ctx_id;
+    if (hdr.flags & kFlagInfoRingIdx) {
+      out.flags |= kFlagInfoRingIdx;
+      out.ring_idx = hdr.ring_idx;
+    }
+  }
+  std::vector<std::uint8_t> bytes(sizeof(out) + reply.body.size());
+  std::memcpy(bytes.data(), &out, sizeof(out));
+  std::copy(reply.body.begin(), reply.body.end(), bytes.begin() + sizeof(out));
+
+  // Linux sends cursor commands without a response buffer; that is not an error.
+  if (queue_index == kCursorQueue && chain.writable_bytes() == 0) return 0;
+  const std::size_t written = write_to_chain(memory_, chain, 0, bytes);
+  if (written < bytes.size()) {
+    ++stats_.short_responses;
+    spdlog::warn("virtio-gpu: {} response cut to {} of {} bytes: the writable buffer is short",
+                 response_name(reply.type), written, bytes.size());
+  }
+  return static_cast<std::uint32_t>(written);
+}
+
+VirtioGpu::Reply VirtioGpu::dispatch(std::uint16_t queue_index, const CtrlHdr& hdr,
+                                     const GpuRequest& req) {
+  const bool cursor = hdr.type == cmd::kUpdateCursor || hdr.type == cmd::kMoveCursor;
+  if (cursor != (queue_index == kCursorQueue))
+    return fail(resp::kErrUnspec, command_name(hdr.type),
+                "sent on the wrong queue (" + std::to_string(queue_index) + ")");
+  if (cursor) return cursor_command(hdr, req);
+
+  const bool blob = hdr.type == cmd::kResourceCreateBlob || hdr.type == cmd::kResourceMapBlob ||
+                    hdr.type == cmd::kResourceUnmapBlob;
+  const bool virgl = hdr.type == cmd::kCtxCreate || hdr.type == cmd::kCtxDestroy ||
+                     hdr.type == cmd::kCtxAttachResource ||
+                     hdr.type == cmd::kCtxDetachResource || hdr.type == cmd::kSubmit3d;
+  if ((blob && !negotiated(kFeatureResourceBlob)) || (virgl && !negotiated(kFeatureVirgl)))
+    return fail(resp::kErrUnspec, command_name(hdr.type), "its feature was not negotiated");
+
+  switch (hdr.type) {
+    case cmd::kGetDisplayInfo:
+      return get_display_info(req);
+    case cmd::kResourceCreate2d:
+      return resource_create_2d(req);
+    case cmd::kResourceUnref:
+      return resource_unref(req);
+    case cmd::kSetScanout:
+      return set_scanout(req);
+    case cmd::kResourceFlush:
+      return resource_flush(req);
+    case cmd::kTransferToHost2d:
+      return transfer_to_host_2d(req);
+    case cmd::kResourceAttachBacking:
+      return attach_backing(req);
+    case cmd::kResourceDetachBacking:
+      return detach_backing(req);
+    case cmd::kResourceCreateBlob:
+      return resource_create_blob(req);
+    case cmd::kResourceMapBlob:
+      return resource_map_blob(req);
+    case cmd::kResourceUnmapBlob:
+      return resource_unmap_blob(req);
+    case cmd::kCtxCreate:
+      return ctx_create(req);
+    case cmd::kCtxDestroy:
+      return ctx_destroy(hdr);
+    case cmd::kCtxAttachResource:
+      return ctx_attach_detach(req, true);
+    case cmd::kCtxDetachResource:
+      return ctx_attach_detach(req, false);
+    case cmd::kSubmit3d:
+      return submit_3d(req);
+    default:
+      return fail(resp::kErrUnspec, command_name(hdr.type), "not supported by this device");
+  }
+}
+
+VirtioGpu::Reply VirtioGpu::fail(std::uint32_t type, std::string_view command,
+                                 const std::string& why) {
+  spdlog::debug("virtio-gpu: {}: {} -> {}", command, why, response_name(type));
+  return {type, {}};
+}
+
+GpuResource* VirtioGpu::find_resource(std::uint32_t id) {
+  auto it = resources_.find(id);
+  return it == resources_.end() ? nullptr : &it->second;
+}
+
+void VirtioGpu::forget_resource(std::uint32_t id) {
+  auto it = resources_.find(id);
+  if (it == resources_.end()) return;
+  GpuResource& res = it->second;
+  if (scanout_ && scanout_->resource_id == id) scanout_.reset();
+  for (auto& [ctx, attached] : contexts_) attached.erase(id);
+  if (res.kind == ResourceKind::Image2d) image_bytes_ -= res.image_bytes();
+  if (res.kind == ResourceKind::HostBlob) {
+    --host_blobs_;
+    host_blob_bytes_ -= res.blob_size;
+    if (res.host_pinned) stuck_blobs_.push_back(std::move(res.host));
+  }
+  resources_.erase(it);
+}
+
+void VirtioGpu::clear_state() {
+  for (std::uint32_t id : region_.unmap_all())
+    if (GpuResource* res = find_resource(id)) res->host_pinned = true;
+  while (!resources_.empty()) forget_resource(resources_.begin()->first);
+  contexts_.clear();
+  scanout_.reset();
+  cursor_ = {};
+}
+
+VirtioGpuStats VirtioGpu::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+std::optional<ScanoutState> VirtioGpu::scanout() const {
+  std::lock_guard lock(mutex_);
+  return scanout_;
+}
+
+std::size_t VirtioGpu::resource_count() const {
+  std::lock_guard lock(mutex_);
+  return resources_.size();
+}
+
+std::optional<std::vector<std::uint8_t>> VirtioGpu::resource_image(std::uint32_t id) const {
+  std::lock_guard lock(mutex_);
+  auto it = resources_.find(id);
+  if (it == resources_.end() || it->second.kind != ResourceKind::Image2d) return std::nullopt;
+  const GpuResource& res = it->second;
+  return std::vector<std::uint8_t>(res.image.data(), res.image.data() + res.image_bytes());
+}
+
+std::optional<std::vector<std::uint8_t>> VirtioGpu::blob_bytes(std::uint32_t id) const {
+  std::lock_guard lock(mutex_);
+  auto it = resources_.find(id);
+  if (it == resources_.end() || it->second.kind != ResourceKind::HostBlob) return std::nullopt;
+  const MemfdMapping& host = it->second.host;
+  return std::vector<std::uint8_t>(host.data(), host.data() + host.size());
+}
+
+std::optional<std::uint32_t> VirtioGpu::blob_fnv1a32(std::uint32_t id) const {
+  std::lock_guard lock(mutex_);
+  auto it = resources_.find(id);
+  if (it == resources_.end() || it->second.kind != ResourceKind::HostBlob) return std::nullopt;
+  const MemfdMapping& host = it->second.host;
+  return fnv1a32(std::span<const std::uint8_t>(host.data(), host.size()));
+}
+
+bool VirtioGpu::write_blob_bytes(std::uint32_t id, std::uint64_t offset,
+                                 std::span<const std::uint8_t> bytes) {
+  std::lock_guard lock(mutex_);
+  auto it = resources_.find(id);
+  if (it == resources_.end() || it->second.kind != ResourceKind::HostBlob) return false;
+  const MemfdMapping& host = it->second.host;
+  if (offset > host.size() || bytes.size() > host.size() - offset) return false;
+  std::copy(bytes.begin(), bytes.end(), host.data() + offset);
+  return true;
+}
+
+bool VirtioGpu::blob_mapped(std::uint32_t id) const {
+  std::lock_guard lock(mutex_);
+  return region_.is_mapped(id);
+}
+
+std::optional<std::set<std::uint32_t>> VirtioGpu::context_resources(std::uint32_t ctx) const {
+  std::lock_guard lock(mutex_);
+  auto it = contexts_.find(ctx);
+  if (it == contexts_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace vmm

@@ -1,0 +1,190 @@
+// VirtioGpu: the virtio-gpu device (virtio 1.2 §5.7, device id 16) without a 3D renderer.
+//
+// Queues: control (0) and cursor (1). Features offered: VIRTIO_GPU_F_VIRGL (Linux creates
+// host-memory blobs only with it; contexts are bookkeeping and SUBMIT_3D is answered
+// ERR_UNSPEC) and VIRTIO_GPU_F_RESOURCE_BLOB. num_capsets is 0: Linux 6.1 needs no capset
+// to create or map HOST3D blobs, so GET_CAPSET_INFO/GET_CAPSET are answered ERR_UNSPEC.
+//
+// 2D: resources with a host shadow image, guest backing pages, TRANSFER_TO_HOST_2D copies
+// backing -> image, one scanout whose image write_scanout_png() saves. Blobs: GUEST blobs
+// (guest pages, never mappable) and HOST3D blobs (a memfd each) that MAP_BLOB puts into the
+// host-visible shared memory region (id 1) through the MemoryMapper, with the MemCacheType
+// their map_info implies (see HostVisibleRegion for the two mapping modes).
+//
+// Every guest request is checked; a bad one is answered with an error and counted, never
+// thrown. How each case is answered:
+//   ERR_UNSPEC             request shorter than its struct (or than its trailing entries),
+//                          unknown or unsupported command (3D, capsets, EDID, UUID,
+//                          SET_SCANOUT_BLOB, SUBMIT_3D), a blob or context command whose
+//                          feature was not negotiated, MAP_BLOB before the region has a
+//                          guest address, the mapper refusing a memslot.
+//   ERR_OUT_OF_MEMORY      beyond gpu_limits.h (resource count, image size, backing
+//                          entries, HOST3D blob count/bytes, contexts) or a host allocation
+//                          failed.
+//   ERR_INVALID_SCANOUT_ID scanout id >= 1 (SET_SCANOUT, cursor).
+//   ERR_INVALID_RESOURCE_ID resource id 0 or unknown, or CREATE of an id in use.
+//   ERR_INVALID_CONTEXT_ID context id 0, unknown, or CTX_CREATE of an id in use.
+//   ERR_INVALID_PARAMETER  a value that cannot be right: zero size, unknown format or
+//                          blob_mem, rectangle outside the resource, transfer beyond the
+//                          backing, backing entry outside RAM, wrong resource kind for the
+//                          command, backing already attached / not attached, map offset
+//                          misaligned / out of the region / overlapping, blob not mappable,
+//                          already mapped (MAP) or not mapped (UNMAP), resource not attached
+//                          (CTX_DETACH_RESOURCE).
+// Commands complete synchronously; with VIRTIO_GPU_FLAG_FENCE the response carries the flag,
+// fence_id and ctx_id (and ring_idx with FLAG_INFO_RING_IDX), errors included.
+//
+// Thread safety: one mutex guards the device; queue notifications, BAR moves, reset and the
+// accessors may come from different threads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "devices/gpu/gpu_resource.h"
+#include "devices/gpu/host_visible_region.h"
+#include "devices/gpu/virtio_gpu_config.h"
+#include "devices/gpu/virtio_gpu_protocol.h"
+#include "devices/virtio/virtio_device.h"
+#include "memory/guest_memory.h"
+#include "memory/memory_mapper.h"
+
+namespace vmm {
+
+namespace gpu {
+class GpuRequest;
+}
+
+struct VirtioGpuStats {
+  std::uint64_t commands = 0;         // requests answered, both queues
+  std::uint64_t errors = 0;           // of which with an ERR_* response
+  std::uint64_t bad_chains = 0;       // chains the virtqueue refused (returned with 0 bytes)
+  std::uint64_t short_responses = 0;  // responses cut short by a too small writable part
+  std::uint64_t flushes = 0;          // RESOURCE_FLUSH answered OK
+  std::map<std::uint32_t, std::uint64_t> responses;  // response type -> count
+};
+
+struct ScanoutState {
+  std::uint32_t resource_id;
+  gpu::Rect rect;
+};
+
+class VirtioGpu : public VirtioDevice {
+ public:
+  // `memory` and `mapper` must outlive the device. Throws std::invalid_argument for a
+  // config that validate() refuses.
+  VirtioGpu(const GuestMemory& memory, MemoryMapper& mapper, VirtioGpuConfig config);
+  ~VirtioGpu() override;
+
+  // VirtioDevice.
+  std::uint16_t device_id() const override { return gpu::kDeviceId; }
+  std::uint64_t device_features() const override;
+  std::vector<std::uint16_t> queue_max_sizes() const override;
+  void read_config(std::uint64_t offset, std::span<std::uint8_t> data) override;
+  void write_config(std::uint64_t offset, std::span<const std::uint8_t> data) override;
+  std::vector<SharedMemoryRegionInfo> shared_memory_regions() const override;
+  void set_shared_memory_base(std::uint8_t id, std::uint64_t guest_addr) override;
+  void activate(std::uint64_t negotiated_features, std::vector<Virtqueue*> queues,
+                VirtioInterrupt& interrupt) override;
+  void notify_queue(std::uint16_t queue_index) override;
+  void reset() override;
+
+  // Saves the scanout's rectangle of its resource's host image as a PNG (RGB for the X
+  // formats, RGBA for the alpha ones). False when no scanout is set or the file cannot be
+  // written; the reason goes to *error when given, else to the log.
+  bool write_scanout_png(const std::string& path, std::string* error = nullptr) const;
+
+  // Asks the driver to re-read the display info (sets VIRTIO_GPU_EVENT_DISPLAY in
+  // events_read and signals a config change).
+  void notify_display_change();
+
+  // For tests and the VMM's reports.
+  const VirtioGpuConfig& config() const { return config_; }
+  VirtioGpuStats stats() const;
+  std::optional<ScanoutState> scanout() const;
+  std::size_t resource_count() const;
+  // A 2D resource's host image, raw in its format (width * 4 bytes per row).
+  std::optional<std::vector<std::uint8_t>> resource_image(std::uint32_t resource_id) const;
+  // A HOST3D blob's host memory (what the guest sees when it is mapped), and its FNV-1a-32.
+  std::optional<std::vector<std::uint8_t>> blob_bytes(std::uint32_t resource_id) const;
+  std::optional<std::uint32_t> blob_fnv1a32(std::uint32_t resource_id) const;
+  // Writes into a HOST3D blob's host memory, as a host-side renderer would; false for an
+  // unknown resource or a range outside the blob.
+  bool write_blob_bytes(std::uint32_t resource_id, std::uint64_t offset,
+                        std::span<const std::uint8_t> bytes);
+  bool blob_mapped(std::uint32_t resource_id) const;
+  // Resources attached to a context; nullopt for an unknown context.
+  std::optional<std::set<std::uint32_t>> context_resources(std::uint32_t ctx_id) const;
+
+ private:
+  // A response before its header is filled in: the type and the bytes after the header.
+  struct Reply {
+    std::uint32_t type;
+    std::vector<std::uint8_t> body;
+  };
+
+  void process_queue(std::uint16_t queue_index, bool& notify);
+  std::uint32_t process_chain(std::uint16_t queue_index, const DescriptorChain& chain);
+  Reply dispatch(std::uint16_t queue_index, const gpu::CtrlHdr& hdr, const gpu::GpuRequest& req);
+  Reply fail(std::uint32_t type, std::string_view command, const std::string& why);
+  bool negotiated(unsigned feature) const { return (features_ >> feature) & 1; }
+  void clear_state();  // unmaps and frees everything; mutex_ held
+  gpu::GpuResource* find_resource(std::uint32_t id);
+  void forget_resource(std::uint32_t id);  // drops it from scanout and contexts, then frees
+
+  // 2D commands (virtio_gpu_2d.cc).
+  Reply get_display_info(const gpu::GpuRequest& req);
+  Reply resource_create_2d(const gpu::GpuRequest& req);
+  Reply resource_unref(const gpu::GpuRequest& req);
+  Reply set_scanout(const gpu::GpuRequest& req);
+  Reply resource_flush(const gpu::GpuRequest& req);
+  Reply transfer_to_host_2d(const gpu::GpuRequest& req);
+  Reply attach_backing(const gpu::GpuRequest& req);
+  Reply detach_backing(const gpu::GpuRequest& req);
+  Reply cursor_command(const gpu::CtrlHdr& hdr, const gpu::GpuRequest& req);
+  // Reads and validates `count` MemEntry at `offset`; nullopt with the Reply in *reply.
+  std::optional<gpu::BackingStore> read_backing(const gpu::GpuRequest& req,
+                                                std::uint64_t offset, std::uint32_t count,
+                                                std::string_view command, Reply* reply);
+
+  // Blob and context commands (virtio_gpu_blob.cc, virtio_gpu_context.cc).
+  Reply resource_create_blob(const gpu::GpuRequest& req);
+  Reply create_host_blob(const gpu::ResourceCreateBlob& cmd);
+  Reply resource_map_blob(const gpu::GpuRequest& req);
+  Reply resource_unmap_blob(const gpu::GpuRequest& req);
+  Reply ctx_create(const gpu::GpuRequest& req);
+  Reply ctx_destroy(const gpu::CtrlHdr& hdr);
+  Reply ctx_attach_detach(const gpu::GpuRequest& req, bool attach);
+  Reply submit_3d(const gpu::GpuRequest& req);
+
+  const GuestMemory& memory_;
+  MemoryMapper& mapper_;
+  const VirtioGpuConfig config_;
+
+  mutable std::mutex mutex_;
+  std::uint64_t features_ = 0;
+  std::vector<Virtqueue*> queues_;
+  std::vector<bool> broken_;
+  VirtioInterrupt* interrupt_ = nullptr;
+  std::uint32_t events_read_ = 0;
+
+  std::map<std::uint32_t, gpu::GpuResource> resources_;
+  std::uint64_t image_bytes_ = 0;      // sum over 2D host images
+  std::uint32_t host_blobs_ = 0;       // live HOST3D blobs
+  std::uint64_t host_blob_bytes_ = 0;  // their sizes, summed
+  std::vector<gpu::MemfdMapping> stuck_blobs_;  // still mapped by the hypervisor: keep alive
+  std::map<std::uint32_t, std::set<std::uint32_t>> contexts_;  // ctx id -> attached resources
+  std::optional<ScanoutState> scanout_;
+  gpu::UpdateCursor cursor_{};
+  VirtioGpuStats stats_;
+  // Declared last so it is destroyed first: it unmaps blobs whose memory resources_ owns.
+  gpu::HostVisibleRegion region_;
+};
+
+}  // namespace vmm

@@ -1,0 +1,248 @@
+// VirtioGpu: display info, 2D resources, backing, transfers, scanout, flush and cursor.
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <system_error>
+
+#include "devices/gpu/gpu_limits.h"
+#include "devices/gpu/gpu_request.h"
+#include "devices/gpu/virtio_gpu.h"
+
+namespace vmm {
+
+using namespace gpu;
+
+namespace {
+
+template <typename T>
+std::vector<std::uint8_t> body_of(const T& value) {
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(&value);
+  return {bytes + sizeof(CtrlHdr), bytes + sizeof(T)};
+}
+
+bool rect_inside(const Rect& r, std::uint32_t width, std::uint32_t height) {
+  return std::uint64_t{r.x} + r.width <= width && std::uint64_t{r.y} + r.height <= height;
+}
+
+std::string describe(const Rect& r) {
+  return std::to_string(r.width) + "x" + std::to_string(r.height) + "+" + std::to_string(r.x) +
+         "+" + std::to_string(r.y);
+}
+
+constexpr const char* kShort = "request too short";
+
+}  // namespace
+
+VirtioGpu::Reply VirtioGpu::get_display_info(const GpuRequest&) {
+  RespDisplayInfo info{};
+  info.pmodes[0].r = {0, 0, config_.width, config_.height};
+  info.pmodes[0].enabled = 1;
+  return {resp::kOkDisplayInfo, body_of(info)};
+}
+
+VirtioGpu::Reply VirtioGpu::resource_create_2d(const GpuRequest& req) {
+  constexpr const char* kName = "RESOURCE_CREATE_2D";
+  ResourceCreate2d cmd;
+  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+  const std::string id = "resource " + std::to_string(cmd.resource_id);
+  if (cmd.resource_id == 0) return fail(resp::kErrInvalidResourceId, kName, "resource id 0");
+  if (resources_.count(cmd.resource_id))
+    return fail(resp::kErrInvalidResourceId, kName, id + " exists already");
+  auto format = find_pixel_format(cmd.format);
+  if (!format)
+    return fail(resp::kErrInvalidParameter, kName, "unknown format " + std::to_string(cmd.format));
+  if (cmd.width == 0 || cmd.height == 0)
+    return fail(resp::kErrInvalidParameter, kName, id + " has a zero dimension");
+  const std::uint64_t bytes = std::uint64_t{cmd.width} * cmd.height * kBytesPerPixel;
+  if (cmd.width > limits::kMaxDimension || cmd.height > limits::kMaxDimension ||
+      bytes > limits::kMaxImageBytes)
+    return fail(resp::kErrOutOfMemory, kName,
+                id + ": " + std::to_string(cmd.width) + "x" + std::to_string(cmd.height) +
+                    " is larger than this device allows");
+  if (resources_.size() >= limits::kMaxResources || bytes > limits::kMaxTotalImageBytes - image_bytes_)
+    return fail(resp::kErrOutOfMemory, kName, id + ": resource limits reached");
+
+  GpuResource res;
+  res.id = cmd.resource_id;
+  res.kind = ResourceKind::Image2d;
+  res.format = format;
+  res.width = cmd.width;
+  res.height = cmd.height;
+  try {
+    res.image = MmapRegion::anonymous(bytes);
+  } catch (const std::system_error& e) {
+    return fail(resp::kErrOutOfMemory, kName, e.what());
+  }
+  image_bytes_ += bytes;
+  resources_.emplace(res.id, std::move(res));
+  return {resp::kOkNodata, {}};
+}
+
+VirtioGpu::Reply VirtioGpu::resource_unref(const GpuRequest& req) {
+  constexpr const char* kName = "RESOURCE_UNREF";
+  ResourceIdCmd cmd;
+  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+  GpuResource* res = find_resource(cmd.resource_id);
+  if (res == nullptr)
+    return fail(resp::kErrInvalidResourceId, kName,
+                "no resource " + std::to_string(cmd.resource_id));
+  std::uint32_t type = resp::kOkNodata;
+  if (region_.is_mapped(cmd.resource_id)) {
+    auto unmapped = region_.unmap(cmd.resource_id);
+    if (!unmapped.ok()) {
+      spdlog::warn("virtio-gpu: unmapping gpu-blob {} at unref: {}", cmd.resource_id,
+                   unmapped.error);
+      res->host_pinned = unmapped.still_mapped;
+      type = resp::kErrUnspec;
+    }
+  }
+  forget_resource(cmd.resource_id);
+  return {type, {}};
+}
+
+VirtioGpu::Reply VirtioGpu::set_scanout(const GpuRequest& req) {
+  constexpr const char* kName = "SET_SCANOUT";
+  SetScanout cmd;
+  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+  if (cmd.scanout_id != 0)
+    return fail(resp::kErrInvalidScanoutId, kName,
+                "no scanout " + std::to_string(cmd.scanout_id));
+  if (cmd.resource_id == 0) {
+    scanout_.reset();
+    return {resp::kOkNodata, {}};
+  }
+  GpuResource* res = find_resource(cmd.resource_id);
+  if (res == nullptr)
+    return fail(resp::kErrInvalidResourceId, kName,
+                "no resource " + std::to_string(cmd.resource_id));
+  if (res->kind != ResourceKind::Image2d)
+    return fail(resp::kErrInvalidParameter, kName, "resource is not a 2D resource");
+  if (cmd.r.width == 0 || cmd.r.height == 0 || !rect_inside(cmd.r, res->width, res->height))
+    return fail(resp::kErrInvalidParameter, kName,
+                "rectangle " + describe(cmd.r) + " is empty or outside the resource");
+  scanout_ = ScanoutState{cmd.resource_id, cmd.r};
+  return {resp::kOkNodata, {}};
+}
+
+VirtioGpu::Reply VirtioGpu::resource_flush(const GpuRequest& req) {
+  constexpr const char* kName = "RESOURCE_FLUSH";
+  ResourceFlush cmd;
+  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+  GpuResource* res = find_resource(cmd.resource_id);
+  if (res == nullptr)
+    return fail(resp::kErrInvalidResourceId, kName,
+                "no resource " + std::to_string(cmd.resource_id));
+  if (res->kind == ResourceKind::Image2d && !rect_inside(cmd.r, res->width, res->height))
+    return fail(resp::kErrInvalidParameter, kName,
+                "rectangle " + describe(cmd.r) + " is outside the resource");
+  ++stats_.flushes;
+  return {resp::kOkNodata, {}};
+}
+
+VirtioGpu::Reply VirtioGpu::transfer_to_host_2d(const GpuRequest& req) {
+  constexpr const char* kName = "TRANSFER_TO_HOST_2D";
+  TransferToHost2d cmd;
+  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+  GpuResource* res = find_resource(cmd.resource_id);
+  if (res == nullptr)
+    return fail(resp::kErrInvalidResourceId, kName,
+                "no resource " + std::to_string(cmd.resource_id));
+  if (res->kind != ResourceKind::Image2d)
+    return fail(resp::kErrInvalidParameter, kName, "resource is not a 2D resource");
+  if (!res->backing) return fail(resp::kErrInvalidParameter, kName, "no backing attached");
+  if (!rect_inside(cmd.r, res->width, res->height))
+    return fail(resp::kErrInvalidParameter, kName,
+                "rectangle " + describe(cmd.r) + " is outside the resource");
+  if (cmd.r.width == 0 || cmd.r.height == 0) return {resp::kOkNodata, {}};
+
+  // The backing has the resource's layout; `offset` locates the rectangle's first pixel.
+  const std::uint64_t stride = res->stride();
+  const std::uint64_t row_bytes = std::uint64_t{cmd.r.width} * kBytesPerPixel;
+  const std::uint64_t span = (cmd.r.height - 1) * stride + row_bytes;  // <= image size
+  const BackingStore& backing = *res->backing;
+  if (cmd.offset > backing.size() || span > backing.size() - cmd.offset)
+    return fail(resp::kErrInvalidParameter, kName,
+                "offset " + std::to_string(cmd.offset) + " + " + std::to_string(span) +
+                    " bytes runs past the " + std::to_string(backing.size()) + "-byte backing");
+  for (std::uint32_t row = 0; row < cmd.r.height; ++row) {
+    std::uint8_t* dst = res->image.data() + (cmd.r.y + row) * stride + cmd.r.x * kBytesPerPixel;
+    if (!backing.read(memory_, cmd.offset + row * stride, std::span(dst, row_bytes)))
+      return fail(resp::kErrInvalidParameter, kName, "backing no longer readable");
+  }
+  return {resp::kOkNodata, {}};
+}
+
+std::optional<BackingStore> VirtioGpu::read_backing(const GpuRequest& req, std::uint64_t offset,
+                                                    std::uint32_t count,
+                                                    std::string_view command, Reply* reply) {
+  if (count == 0) {
+    *reply = fail(resp::kErrInvalidParameter, command, "no backing entries");
+    return std::nullopt;
+  }
+  if (count > limits::kMaxBackingEntries) {
+    *reply = fail(resp::kErrOutOfMemory, command,
+                  std::to_string(count) + " backing entries is more than this device allows");
+    return std::nullopt;
+  }
+  std::vector<MemEntry> entries(count);
+  if (!req.read_bytes(offset, std::span(reinterpret_cast<std::uint8_t*>(entries.data()),
+                                        entries.size() * sizeof(MemEntry)))) {
+    *reply = fail(resp::kErrUnspec, command, "request shorter than its backing entries");
+    return std::nullopt;
+  }
+  std::string error;
+  auto store = BackingStore::build(memory_, entries, &error);
+  if (!store) *reply = fail(resp::kErrInvalidParameter, command, error);
+  return store;
+}
+
+VirtioGpu::Reply VirtioGpu::attach_backing(const GpuRequest& req) {
+  constexpr const char* kName = "RESOURCE_ATTACH_BACKING";
+  ResourceAttachBacking cmd;
+  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+  GpuResource* res = find_resource(cmd.resource_id);
+  if (res == nullptr)
+    return fail(resp::kErrInvalidResourceId, kName,
+                "no resource " + std::to_string(cmd.resource_id));
+  if (res->kind != ResourceKind::Image2d)
+    return fail(resp::kErrInvalidParameter, kName, "resource is not a 2D resource");
+  if (res->backing) return fail(resp::kErrInvalidParameter, kName, "backing already attached");
+  Reply reply{resp::kOkNodata, {}};
+  auto store = read_backing(req, sizeof(cmd), cmd.nr_entries, kName, &reply);
+  if (!store) return reply;
+  res->backing = std::move(store);
+  return reply;
+}
+
+VirtioGpu::Reply VirtioGpu::detach_backing(const GpuRequest& req) {
+  constexpr const char* kName = "RESOURCE_DETACH_BACKING";
+  ResourceIdCmd cmd;
+  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+  GpuResource* res = find_resource(cmd.resource_id);
+  if (res == nullptr)
+    return fail(resp::kErrInvalidResourceId, kName,
+                "no resource " + std::to_string(cmd.resource_id));
+  if (!res->backing) return fail(resp::kErrInvalidParameter, kName, "no backing attached");
+  res->backing.reset();
+  return {resp::kOkNodata, {}};
+}
+
+VirtioGpu::Reply VirtioGpu::cursor_command(const CtrlHdr& hdr, const GpuRequest& req) {
+  const std::string name = hdr.type == cmd::kUpdateCursor ? "UPDATE_CURSOR" : "MOVE_CURSOR";
+  UpdateCursor cmd;
+  if (!req.read(cmd)) return fail(resp::kErrUnspec, name, kShort);
+  if (cmd.pos.scanout_id != 0)
+    return fail(resp::kErrInvalidScanoutId, name,
+                "no scanout " + std::to_string(cmd.pos.scanout_id));
+  if (hdr.type == cmd::kMoveCursor) {
+    cursor_.pos = cmd.pos;
+    return {resp::kOkNodata, {}};
+  }
+  if (cmd.resource_id != 0 && find_resource(cmd.resource_id) == nullptr)
+    return fail(resp::kErrInvalidResourceId, name,
+                "no resource " + std::to_string(cmd.resource_id));
+  cursor_ = cmd;
+  return {resp::kOkNodata, {}};
+}
+
+}  // namespace vmm

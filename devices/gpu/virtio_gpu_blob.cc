@@ -1,0 +1,142 @@
+// VirtioGpu: RESOURCE_CREATE_BLOB, RESOURCE_MAP_BLOB, RESOURCE_UNMAP_BLOB.
+#include <spdlog/spdlog.h>
+
+#include <system_error>
+
+#include "devices/gpu/gpu_limits.h"
+#include "devices/gpu/gpu_request.h"
+#include "devices/gpu/virtio_gpu.h"
+
+namespace vmm {
+
+using namespace gpu;
+
+namespace {
+
+constexpr std::uint64_t kPageSize = 4096;
+constexpr const char* kShort = "request too short";
+constexpr const char* kCreate = "RESOURCE_CREATE_BLOB";
+
+}  // namespace
+
+VirtioGpu::Reply VirtioGpu::resource_create_blob(const GpuRequest& req) {
+  ResourceCreateBlob cmd;
+  if (!req.read(cmd)) return fail(resp::kErrUnspec, kCreate, kShort);
+  const std::string id = "resource " + std::to_string(cmd.resource_id);
+  if (cmd.resource_id == 0) return fail(resp::kErrInvalidResourceId, kCreate, "resource id 0");
+  if (resources_.count(cmd.resource_id))
+    return fail(resp::kErrInvalidResourceId, kCreate, id + " exists already");
+  if (cmd.blob_flags & ~kBlobFlagsKnown)
+    return fail(resp::kErrInvalidParameter, kCreate,
+                "unknown blob_flags " + std::to_string(cmd.blob_flags));
+  if (cmd.hdr.ctx_id != 0 && !contexts_.count(cmd.hdr.ctx_id))
+    return fail(resp::kErrInvalidContextId, kCreate,
+                "no context " + std::to_string(cmd.hdr.ctx_id));
+  if (cmd.blob_mem == kBlobMemHost3d) return create_host_blob(cmd);
+  if (cmd.blob_mem != kBlobMemGuest)
+    return fail(resp::kErrInvalidParameter, kCreate,
+                "blob_mem " + std::to_string(cmd.blob_mem) + " is not supported");
+
+  if (cmd.size == 0) return fail(resp::kErrInvalidParameter, kCreate, id + " has size 0");
+  if (resources_.size() >= limits::kMaxResources)
+    return fail(resp::kErrOutOfMemory, kCreate, id + ": resource limit reached");
+  Reply reply{resp::kOkNodata, {}};
+  auto backing = read_backing(req, sizeof(cmd), cmd.nr_entries, kCreate, &reply);
+  if (!backing) return reply;
+  if (backing->size() < cmd.size)
+    return fail(resp::kErrInvalidParameter, kCreate,
+                id + ": " + std::to_string(backing->size()) + " bytes of backing for a " +
+                    std::to_string(cmd.size) + "-byte blob");
+  GpuResource res;
+  res.id = cmd.resource_id;
+  res.kind = ResourceKind::GuestBlob;
+  res.backing = std::move(backing);
+  res.blob_flags = cmd.blob_flags;
+  res.blob_id = cmd.blob_id;
+  res.blob_size = cmd.size;
+  resources_.emplace(res.id, std::move(res));
+  if (cmd.hdr.ctx_id != 0) contexts_[cmd.hdr.ctx_id].insert(cmd.resource_id);
+  return reply;
+}
+
+VirtioGpu::Reply VirtioGpu::create_host_blob(const ResourceCreateBlob& cmd) {
+  const std::string id = "resource " + std::to_string(cmd.resource_id);
+  if (cmd.hdr.ctx_id == 0)
+    return fail(resp::kErrInvalidContextId, kCreate, id + ": a HOST3D blob needs a context");
+  if (cmd.nr_entries != 0)
+    return fail(resp::kErrInvalidParameter, kCreate, id + ": a HOST3D blob takes no entries");
+  if (cmd.size == 0 || cmd.size % kPageSize != 0 || cmd.size > config_.hostmem_size)
+    return fail(resp::kErrInvalidParameter, kCreate,
+                id + ": size " + std::to_string(cmd.size) +
+                    " is not a non-zero multiple of 4096 within the host-visible region");
+  const std::uint64_t budget = limits::kHostBlobBytesPerRegion * config_.hostmem_size;
+  if (resources_.size() >= limits::kMaxResources || host_blobs_ >= limits::kMaxHostBlobs ||
+      cmd.size > budget - host_blob_bytes_)
+    return fail(resp::kErrOutOfMemory, kCreate, id + ": HOST3D blob limits reached");
+
+  GpuResource res;
+  try {
+    res.host = MemfdMapping::create("gpu-blob-" + std::to_string(cmd.resource_id), cmd.size);
+  } catch (const std::system_error& e) {
+    spdlog::warn("virtio-gpu: {}", e.what());
+    return fail(resp::kErrOutOfMemory, kCreate, e.what());
+  }
+  res.id = cmd.resource_id;
+  res.kind = ResourceKind::HostBlob;
+  res.blob_flags = cmd.blob_flags;
+  res.blob_id = cmd.blob_id;
+  res.blob_size = cmd.size;
+  res.map_info = map_info_for(config_.blob_cache);
+  ++host_blobs_;
+  host_blob_bytes_ += cmd.size;
+  resources_.emplace(res.id, std::move(res));
+  contexts_[cmd.hdr.ctx_id].insert(cmd.resource_id);
+  return {resp::kOkNodata, {}};
+}
+
+VirtioGpu::Reply VirtioGpu::resource_map_blob(const GpuRequest& req) {
+  constexpr const char* kName = "RESOURCE_MAP_BLOB";
+  ResourceMapBlob cmd;
+  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+  GpuResource* res = find_resource(cmd.resource_id);
+  if (res == nullptr)
+    return fail(resp::kErrInvalidResourceId, kName,
+                "no resource " + std::to_string(cmd.resource_id));
+  if (res->kind != ResourceKind::HostBlob)
+    return fail(resp::kErrInvalidParameter, kName, "resource is not a HOST3D blob");
+  if (!(res->blob_flags & kBlobFlagMappable))
+    return fail(resp::kErrInvalidParameter, kName, "blob was not created MAPPABLE");
+  auto mapped = region_.map(cmd.resource_id, cmd.offset, res->host,
+                            cache_type_for_map_info(res->map_info));
+  if (mapped.status == HostVisibleRegion::Status::BadRequest)
+    return fail(resp::kErrInvalidParameter, kName, mapped.error);
+  if (mapped.status == HostVisibleRegion::Status::HostFailure) {
+    spdlog::warn("virtio-gpu: cannot map gpu-blob {}: {}", cmd.resource_id, mapped.error);
+    return fail(resp::kErrUnspec, kName, mapped.error);
+  }
+  RespMapInfo info{};
+  info.map_info = res->map_info;
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(&info);
+  return {resp::kOkMapInfo, {bytes + sizeof(CtrlHdr), bytes + sizeof(info)}};
+}
+
+VirtioGpu::Reply VirtioGpu::resource_unmap_blob(const GpuRequest& req) {
+  constexpr const char* kName = "RESOURCE_UNMAP_BLOB";
+  ResourceIdCmd cmd;
+  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+  GpuResource* res = find_resource(cmd.resource_id);
+  if (res == nullptr)
+    return fail(resp::kErrInvalidResourceId, kName,
+                "no resource " + std::to_string(cmd.resource_id));
+  auto unmapped = region_.unmap(cmd.resource_id);
+  if (unmapped.status == HostVisibleRegion::Status::BadRequest)
+    return fail(resp::kErrInvalidParameter, kName, unmapped.error);
+  if (unmapped.status == HostVisibleRegion::Status::HostFailure) {
+    spdlog::warn("virtio-gpu: cannot unmap gpu-blob {}: {}", cmd.resource_id, unmapped.error);
+    if (unmapped.still_mapped) res->host_pinned = true;
+    return fail(resp::kErrUnspec, kName, unmapped.error);
+  }
+  return {resp::kOkNodata, {}};
+}
+
+}  // namespace vmm

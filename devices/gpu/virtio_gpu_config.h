@@ -1,0 +1,51 @@
+// VirtioGpuConfig: what the user chose for the virtio-gpu device (--gpu and its options).
+//
+// Two choices concern memory types. `blob_cache` is the map_info the device reports for
+// host-memory (HOST3D) blobs, and so the type the guest maps them with: wc (the default, as a
+// GPU driver would), cached, or uncached. Every blob whose map_info is not `cached` is mapped
+// into the guest with MemCacheType::CacheNonCoherent. `mapping` says how blobs enter the
+// host-visible region: per-blob (one memslot per mapped blob, the default) or fixed (like
+// crosvm's fixed blob mapping: the whole region is one memslot and blobs are mmap'd into it).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "memory/mem_cache_type.h"
+
+namespace vmm {
+
+enum class BlobCacheMode { Wc, Cached, Uncached };
+enum class BlobMappingMode { PerBlob, Fixed };
+
+// "wc", "cached", "uncached" / "per-blob", "fixed". Parsing is case-insensitive; nullopt for
+// anything else.
+std::string_view to_string(BlobCacheMode mode);
+std::string_view to_string(BlobMappingMode mode);
+std::optional<BlobCacheMode> parse_blob_cache_mode(std::string_view name);
+std::optional<BlobMappingMode> parse_blob_mapping_mode(std::string_view name);
+
+// The VIRTIO_GPU_MAP_CACHE_* value reported for HOST3D blobs in this mode.
+std::uint32_t map_info_for(BlobCacheMode mode);
+// What a blob mapped with `map_info` asks of the hypervisor: CacheCoherent only for
+// VIRTIO_GPU_MAP_CACHE_CACHED, CacheNonCoherent for everything else.
+MemCacheType cache_type_for_map_info(std::uint32_t map_info);
+
+struct VirtioGpuConfig {
+  static constexpr std::uint64_t kDefaultHostmemSize = 256ull << 20;
+  static constexpr std::uint32_t kMaxDisplayDimension = 16384;
+
+  std::uint64_t hostmem_size = kDefaultHostmemSize;  // host-visible region: a power of two
+  BlobCacheMode blob_cache = BlobCacheMode::Wc;
+  BlobMappingMode mapping = BlobMappingMode::PerBlob;
+  std::uint32_t width = 1024;  // the one scanout's mode in GET_DISPLAY_INFO
+  std::uint32_t height = 768;
+};
+
+// nullopt when usable; otherwise one line saying what is wrong (hostmem_size not a power of
+// two or below 4 KiB, a display dimension of 0 or above kMaxDisplayDimension).
+std::optional<std::string> validate(const VirtioGpuConfig& config);
+
+}  // namespace vmm

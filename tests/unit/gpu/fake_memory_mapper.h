@@ -1,0 +1,67 @@
+// FakeMemoryMapper: a MemoryMapper that records every map/unmap/move request, keeps the
+// live slots the way a MemslotTable would, and can be told to refuse the next call.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "memory/memory_mapper.h"
+
+namespace vmm::test {
+
+class FakeMemoryMapper : public MemoryMapper {
+ public:
+  struct Call {
+    enum Kind { Map, Unmap, Move } kind;
+    std::uint32_t slot = 0;
+    MemslotRequest request;       // Map: what was asked
+    std::uint64_t new_guest_addr = 0;  // Move
+  };
+
+  MemslotResult map(const MemslotRequest& request) override {
+    calls.push_back({Call::Map, next_slot, request, 0});
+    if (!refuse_next_map.empty()) return refuse(refuse_next_map);
+    live[next_slot] = request;
+    return {true, next_slot++, {}};
+  }
+
+  MemslotResult unmap(std::uint32_t slot) override {
+    calls.push_back({Call::Unmap, slot, {}, 0});
+    if (!refuse_next_unmap.empty()) return refuse(refuse_next_unmap);
+    if (live.erase(slot) == 0) return {false, 0, "no slot " + std::to_string(slot)};
+    return {true, slot, {}};
+  }
+
+  MemslotResult move(std::uint32_t slot, std::uint64_t new_guest_addr) override {
+    calls.push_back({Call::Move, slot, {}, new_guest_addr});
+    auto it = live.find(slot);
+    if (it == live.end()) return {false, 0, "no slot " + std::to_string(slot)};
+    it->second.guest_addr = new_guest_addr;
+    return {true, slot, {}};
+  }
+
+  std::vector<Call> calls_of(Call::Kind kind) const {
+    std::vector<Call> out;
+    for (const auto& call : calls)
+      if (call.kind == kind) out.push_back(call);
+    return out;
+  }
+
+  std::vector<Call> calls;
+  std::map<std::uint32_t, MemslotRequest> live;
+  std::string refuse_next_map;  // non-empty: the next map fails with this message
+  std::string refuse_next_unmap;
+
+ private:
+  static MemslotResult refuse(std::string& message) {
+    MemslotResult result{false, 0, message};
+    message.clear();
+    return result;
+  }
+
+  std::uint32_t next_slot = 10;
+};
+
+}  // namespace vmm::test
