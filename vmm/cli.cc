@@ -4,6 +4,7 @@
 
 #include "memory/layout.h"
 #include "vmm/cli_validators.h"
+#include "vmm/size_arg.h"
 #include "vmm/version.h"
 
 namespace vmm {
@@ -57,6 +58,46 @@ CliResult parse_command_line(int argc, const char* const* argv) {
                  "device slots carry an FNV-1a checksum of their memory")
       ->type_name("FILE");
 
+  auto* gpu = app.add_flag("--gpu", options.gpu,
+                           "Add a virtio-gpu PCI device whose host-visible region (a 64-bit "
+                           "BAR) receives mapped blobs as CacheNonCoherent memslots");
+  add_size_option(app, "--gpu-hostmem", options.gpu_config.hostmem_size,
+                  "Size of the virtio-gpu host-visible region (a power of two)", 4096, 4096)
+      ->needs(gpu)
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            auto size = parse_size(text);
+            if (size && (*size & (*size - 1)) != 0)
+              return "size '" + text + "' is not a power of two (it becomes a whole PCI BAR)";
+            return {};
+          },
+          "POW2"));
+  app.add_option_function<std::string>(
+         "--gpu-blob-cache",
+         [&options](const std::string& text) {
+           options.gpu_config.blob_cache = *parse_blob_cache_mode(text);
+         },
+         "map_info reported for host-memory blobs, i.e. how the guest maps them: wc (default, "
+         "what GPUs report for device memory), cached, or uncached. Only cached blobs become "
+         "CacheCoherent memslots")
+      ->check(CLI::IsMember({"wc", "cached", "uncached"}))
+      ->type_name("MODE")
+      ->needs(gpu);
+  app.add_option_function<std::string>(
+         "--gpu-blob-mapping",
+         [&options](const std::string& text) {
+           options.gpu_config.mapping = *parse_blob_mapping_mode(text);
+         },
+         "per-blob (default: one memslot per mapped blob) or fixed (the whole host-visible "
+         "region is one CacheNonCoherent memslot at the first map, blobs are mmap'd into it, as "
+         "crosvm's fixed blob mapping does)")
+      ->check(CLI::IsMember({"per-blob", "fixed"}))
+      ->type_name("MODE")
+      ->needs(gpu);
+  app.add_option("--gpu-screenshot", options.gpu_screenshot,
+                 "Write the scanout as a PNG to FILE when the VM stops")
+      ->type_name("FILE")
+      ->needs(gpu);
   app.add_option_function<std::string>(
          "--noncoherent-dma",
          [&options](const std::string& text) { options.noncoherent_dma = *parse_noncoherent_dma_mode(text); },

@@ -13,7 +13,13 @@
 #include "boot/mptable.h"
 #include "devices/debug_exit.h"
 #include "devices/i8042.h"
+#include "devices/gpu/virtio_gpu.h"
+#include "devices/pci/pci_registers.h"
+#include "devices/pci/pci_root.h"
 #include "devices/serial_8250.h"
+#include "devices/virtio/virtio_pci.h"
+#include "memory/address_allocator.h"
+#include "memory/layout.h"
 #include "vmm/entry_state.h"
 #include "vmm/exit_status.h"
 #include "vmm/kvm/guest_cpuid.h"
@@ -22,6 +28,7 @@
 #include "vmm/kvm/kvm_probe_target.h"
 #include "vmm/kvm/memtype_uapi.h"
 #include "vmm/kvm_irq_line.h"
+#include "vmm/kvm_msi_sender.h"
 #include "vmm/memslot_report.h"
 #include "vmm/stdin_pump.h"
 #include "vmm/vcpu_loop.h"
@@ -80,6 +87,7 @@ Machine::Machine(const Options& options)
   vm_.create_irqchip_and_pit();
   add_ram_memslots();
   add_legacy_devices();
+  add_pci_devices();
   load_kernel();
   create_vcpus();
   if (options_.print_memslots) std::fputs(format_memslot_table(memslots_.slots()).c_str(), stderr);
@@ -114,6 +122,26 @@ void Machine::add_legacy_devices() {
               "debug-exit");
 }
 
+void Machine::add_pci_devices() {
+  msi_sender_ = std::make_unique<KvmMsiSender>(vm_);
+  const std::uint64_t ram_end = memory_.ranges().back().end();
+  const std::uint64_t mmio64 = layout::mmio64_start(ram_end);
+  pci_ = std::make_shared<PciRoot>(
+      mmio_bus_, AddressAllocator(layout::kMmio32Start, layout::kMmio32End - layout::kMmio32Start),
+      AddressAllocator(mmio64, layout::kMmio64Size),
+      [this](std::uint32_t gsi) { return std::make_shared<KvmIrqLine>(vm_, gsi); });
+  io_bus_.add(pci::kConfigAddressPort, pci::kConfigPortsSize, pci_, "pci");
+  if (!options_.gpu) return;
+  auto gpu = std::make_unique<VirtioGpu>(memory_, memslots_, options_.gpu_config);
+  gpu_ = gpu.get();
+  const auto slot = pci_->add_device(
+      std::make_shared<VirtioPciDevice>(std::move(gpu), memory_, *msi_sender_), "virtio-gpu");
+  for (const auto& bar : pci_->bar_mappings())
+    spdlog::info("pci 00:{:02x}.0 {} BAR{}: {:#x} + {:#x}", bar.slot, bar.device, bar.bar,
+                 bar.address, bar.size);
+  spdlog::debug("virtio-gpu in PCI slot {}", slot);
+}
+
 void Machine::load_kernel() {
   LinuxBootRequest request;
   request.cmdline = options_.cmdline;
@@ -127,6 +155,9 @@ void Machine::create_vcpus() {
   const auto supported = kvm_.supported_cpuid();
   MpTableSpec mp;
   mp.cpu_count = options_.cpus;
+  for (const auto& route : pci_->irq_routes())  // PciRoot numbers pins from 1 (INTA)
+    mp.pci_routes.push_back({route.slot, static_cast<std::uint8_t>(route.pin - 1),
+                             static_cast<std::uint8_t>(route.gsi)});
   for (const auto& leaf : supported)
     if (leaf.function == 1) mp.cpu_signature = leaf.eax, mp.cpu_features = leaf.edx;
   write_mptable(memory_, mp);
@@ -173,6 +204,13 @@ int Machine::run() {
   }
   for (auto& thread : threads) thread.join();
   stop_.on_stop({});
+  if (gpu_ && options_.gpu_screenshot) {
+    std::string error;
+    if (gpu_->write_scanout_png(*options_.gpu_screenshot, &error))
+      spdlog::info("scanout written to {}", *options_.gpu_screenshot);
+    else
+      spdlog::error("--gpu-screenshot {}: {}", *options_.gpu_screenshot, error);
+  }
   if (options_.print_memslots) {
     std::fputs("memslots at exit:\n", stderr);
     std::fputs(format_memslot_table(memslots_.slots()).c_str(), stderr);

@@ -28,6 +28,9 @@
 namespace vmm {
 
 class Serial8250;
+class PciRoot;
+class VirtioGpu;
+class KvmMsiSender;
 
 class Machine {
  public:
@@ -42,6 +45,7 @@ class Machine {
  private:
   void add_ram_memslots();
   void add_legacy_devices();
+  void add_pci_devices();
   void load_kernel();
   void create_vcpus();
 
@@ -60,9 +64,14 @@ class Machine {
   std::unique_ptr<MemslotTrace> trace_;
   X86EntryState boot_entry_;
   StopSignal stop_;
-  Bus io_bus_;
+  // The MMIO bus outlives the port-I/O bus: the PCI root lives on the I/O bus (config ports)
+  // and unregisters its BARs from the MMIO bus when the I/O bus lets it go.
   Bus mmio_bus_;
+  Bus io_bus_;
   std::shared_ptr<Serial8250> serial_;
+  std::unique_ptr<KvmMsiSender> msi_sender_;
+  std::shared_ptr<PciRoot> pci_;
+  VirtioGpu* gpu_ = nullptr;  // owned by its PCI transport, inside pci_
   std::vector<KvmVcpu> vcpus_;
 };
 

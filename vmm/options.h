@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "devices/gpu/virtio_gpu_config.h"
 #include "vmm/kvm/memtype_policy.h"
 
 namespace vmm {
@@ -20,6 +21,9 @@ struct Options {
   std::optional<std::string> memslot_trace;  // JSON lines, one per memslot event
   NonCoherentDmaMode noncoherent_dma = NonCoherentDmaMode::Auto;
   bool require_noncoherent = false;
+  bool gpu = false;  // a virtio-gpu PCI device
+  VirtioGpuConfig gpu_config;
+  std::optional<std::string> gpu_screenshot;  // PNG of the scanout, written at exit
   bool probe_host = false;  // --probe-host: report and exit, no guest
   bool json = false;
 };

@@ -26,6 +26,11 @@ struct check_result {
 
 typedef void (*check_fn)(const struct guest_ctx *g, struct check_result *r);
 
+struct named_check {
+  const char *name; /* as printed in the TEST line */
+  check_fn fn;
+};
+
 void check_pass(struct check_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void check_fail(struct check_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -34,6 +39,13 @@ void check_entry(const struct guest_ctx *g, struct check_result *r);
 void check_cmdline(const struct guest_ctx *g, struct check_result *r);
 void check_e820(const struct guest_ctx *g, struct check_result *r);
 void check_initrd(const struct guest_ctx *g, struct check_result *r);
+
+/* Only with vmmtest.cpus=<n> (check_mptable.c). */
+void check_mptable(const struct guest_ctx *g, struct check_result *r);
+
+/* Only with vmmtest.gpu=1: the gpu.* checks, in the order they must run (check_gpu.c). */
+extern const struct named_check gpu_checks[];
+extern const unsigned gpu_checks_count;
 
 /* Bounds of the guest image as linked (linker.ld): the memory init_size promises it. */
 extern char __image_start[], __image_end[];

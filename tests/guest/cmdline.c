@@ -84,6 +84,9 @@ void test_params_parse(const char *cmdline, size_t len, struct test_params *p) {
   *p = (struct test_params){0};
   parse_num_param(cmdline, len, "vmmtest.mem=", &p->mem);
   parse_num_param(cmdline, len, "vmmtest.initrd_size=", &p->initrd_size);
+  parse_num_param(cmdline, len, "vmmtest.cpus=", &p->cpus);
+  parse_num_param(cmdline, len, "vmmtest.gpu=", &p->gpu);
+  parse_num_param(cmdline, len, "vmmtest.gpu_hostmem=", &p->gpu_hostmem);
 
   struct token t;
   if (cmdline_find_last(cmdline, len, "vmmtest.initrd_fnv=", &t)) {

@@ -7,6 +7,9 @@
  *   vmmtest.fail=<check>       report <check> as FAIL whatever it finds
  *   vmmtest.crash=<kind>       fault on purpose after the checks: ud, pf, triple (crash.h)
  *   vmmtest.end=<K>            must be the last token, starting at byte offset K (check cmdline)
+ *   vmmtest.cpus=<num>         run check mptable: the MP table must list <num> processors
+ *   vmmtest.gpu=<num>          non-zero: run the gpu.* checks (check_gpu.c) on vmm's virtio-gpu
+ *   vmmtest.gpu_hostmem=<num>  expected length of the gpu's host-visible region (gpu.caps)
  *
  * <num> is decimal or 0x-prefixed hex, optionally followed by K, M or G (binary units). */
 #ifndef TINY_GUEST_CMDLINE_H
@@ -41,6 +44,9 @@ struct test_params {
   struct param_u64 mem;
   struct param_u64 initrd_size;
   struct param_u64 initrd_fnv;
+  struct param_u64 cpus;
+  struct param_u64 gpu;
+  struct param_u64 gpu_hostmem;
   bool has_end;
   struct token end; /* the vmmtest.end token itself */
   const char *fail; /* check name from vmmtest.fail, not NUL-terminated; NULL when absent */

@@ -17,10 +17,8 @@
 
 #define ZERO_PAGE_SIZE 4096
 
-static const struct {
-  const char *name;
-  check_fn fn;
-} checks[] = {
+/* Every boot runs these; the optional ones follow, each when its token asks for it. */
+static const struct named_check checks[] = {
     {"serial", check_serial}, {"entry", check_entry},   {"cmdline", check_cmdline},
     {"e820", check_e820},     {"initrd", check_initrd},
 };
@@ -67,6 +65,12 @@ void tiny_main(uint64_t zero_page) {
   report_init(g.params.fail, g.params.fail_len);
   for (unsigned i = 0; i < sizeof checks / sizeof checks[0]; i++)
     report_run(checks[i].name, checks[i].fn, &g);
+  if (g.params.cpus.present) report_run("mptable", check_mptable, &g);
+  if (g.params.gpu.present && !g.params.gpu.valid)
+    report_failure("vmmtest.gpu", "not a number");
+  else if (g.params.gpu.present && g.params.gpu.value != 0)
+    for (unsigned i = 0; i < gpu_checks_count; i++)
+      report_run(gpu_checks[i].name, gpu_checks[i].fn, &g);
   if (g.params.crash) {
     crash(g.params.crash, g.params.crash_len);
     report_failure("vmmtest.crash", "unknown crash kind (want ud, pf or triple)");

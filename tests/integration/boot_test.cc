@@ -5,19 +5,15 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/guest_boot.h"
 #include "tests/integration/guest_report.h"
 #include "tests/integration/test_env.h"
 
 namespace vmm::test {
 namespace {
 
-// The guest's checks (tests/guest/main.c); every boot reports all of them.
-const std::vector<std::string> kAllChecks = {"serial", "entry", "cmdline", "e820", "initrd"};
-
-constexpr int kGuestAllPassed = 0;
-constexpr int kGuestCheckFailed = 1;
-constexpr int kGuestException = 0x7f;
-constexpr int kVmmVmFailed = 3;
+// The checks every boot reports.
+const std::vector<std::string>& kAllChecks = kBaseChecks;
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
 
@@ -31,39 +27,6 @@ struct Initrd {
             "vmmtest.initrd_fnv=" + hex32(fnv1a32(bytes))};
   }
 };
-
-// One run of vmm and what the guest said during it.
-struct Boot {
-  ProcessResult run;
-  GuestReport report;
-};
-
-Boot boot(const std::vector<std::string>& args) {
-  Boot b{run_vmm(args), {}};
-  b.report = parse_guest_report(b.run.out);
-  return b;
-}
-
-class TinyGuestBoot : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (auto why = kvm_unavailable_reason()) GTEST_SKIP() << *why;
-  }
-};
-
-// Asserts that every listed check passed and the DONE line agrees.
-void expect_all_passed(const Boot& b) {
-  ASSERT_TRUE(b.run.exited) << b.run.describe();
-  EXPECT_EQ(b.run.exit_code, kGuestAllPassed) << b.run.describe();
-  for (const std::string& name : kAllChecks)
-    EXPECT_TRUE(b.report.passed(name)) << name << ": " << b.report.detail(name) << "\n"
-                                       << b.run.describe();
-  EXPECT_TRUE(b.report.malformed.empty()) << b.run.describe();
-  EXPECT_TRUE(b.report.duplicates.empty()) << b.run.describe();
-  ASSERT_TRUE(b.report.done) << b.run.describe();
-  EXPECT_EQ(b.report.done_failed, 0) << b.run.describe();
-  EXPECT_EQ(b.report.done_passed, static_cast<int>(b.report.checks.size())) << b.run.describe();
-}
 
 TEST_F(TinyGuestBoot, AllChecksPassWithInitrdAndLongCmdline) {
   Initrd initrd;

@@ -1,0 +1,62 @@
+/* The driver side of a virtio split virtqueue (virtio 1.2 §2.7), polled: the guest keeps
+ * interrupts off, so it posts one descriptor chain, notifies, and spins (bounded) on the
+ * used ring until the device hands the chain back. One chain in flight at a time, always
+ * in descriptors 0..n-1, which keeps the bookkeeping trivial. Ring memory belongs to the
+ * caller (static, in .bss: guest-physical == virtual under the identity map). */
+#ifndef TINY_GUEST_VIRTQ_H
+#define TINY_GUEST_VIRTQ_H
+
+#include <linux/virtio_ring.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VIRTQ_MAX_SIZE 16
+#define VIRTQ_MAX_CHAIN 4
+/* Polls of used->idx before giving up. vmm completes a request during the notify write,
+ * so the first poll normally succeeds; ~200k emulated polls is under a second. */
+#define VIRTQ_POLL_LIMIT 200000u
+
+/* The three parts of a split ring, laid out for the largest queue this driver sets up.
+ * With a smaller queue the device uses only the first `size` entries of each ring, at the
+ * addresses given to it part by part, so the tail entries are simply unused. */
+struct virtq_ring {
+  struct vring_desc desc[VIRTQ_MAX_SIZE] __attribute__((aligned(16)));
+  struct {
+    uint16_t flags;
+    uint16_t idx;
+    uint16_t ring[VIRTQ_MAX_SIZE];
+    uint16_t used_event;
+  } avail __attribute__((aligned(2)));
+  struct {
+    uint16_t flags;
+    uint16_t idx;
+    struct vring_used_elem ring[VIRTQ_MAX_SIZE];
+    uint16_t avail_event;
+  } used __attribute__((aligned(4)));
+};
+
+struct virtq {
+  uint16_t index;       /* queue number on the device */
+  uint16_t size;        /* entries in use: a power of two <= VIRTQ_MAX_SIZE */
+  struct virtq_ring *ring;
+  uint64_t notify_addr; /* where writing `index` (16 bits) notifies the device */
+  uint16_t next_avail;  /* our copy of avail->idx */
+  uint16_t last_used;   /* used->idx as far as we have consumed it */
+};
+
+struct virtq_buf {
+  const void *addr;
+  uint32_t len;
+  bool device_writes; /* VRING_DESC_F_WRITE: a response buffer */
+};
+
+/* Clears the ring and records the queue's geometry; asks the device for no interrupts. */
+void virtq_init(struct virtq *q, uint16_t index, uint16_t size, struct virtq_ring *ring);
+
+/* Posts bufs[0..n) as one chain, notifies and waits for the device to return it. On
+ * success stores in *written the byte count the device reported and returns NULL;
+ * otherwise returns why not (timeout, a foreign descriptor id). */
+const char *virtq_exchange(struct virtq *q, const struct virtq_buf *bufs, unsigned n,
+                           uint32_t *written);
+
+#endif

@@ -1,0 +1,132 @@
+#include "tests/integration/memslot_trace.h"
+
+#include <charconv>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace vmm::test {
+
+std::optional<std::uint64_t> trace_number(const nlohmann::json& v) {
+  if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+  if (v.is_number_integer() && v.get<std::int64_t>() >= 0)
+    return static_cast<std::uint64_t>(v.get<std::int64_t>());
+  if (!v.is_string()) return std::nullopt;
+  std::string_view s = v.get_ref<const std::string&>();
+  int base = 10;
+  if (s.starts_with("0x") || s.starts_with("0X")) {
+    s.remove_prefix(2);
+    base = 16;
+  }
+  std::uint64_t out = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out, base);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return out;
+}
+
+std::string TraceEvent::describe() const {
+  std::ostringstream out;
+  out << "line " << line << ": " << json.dump();
+  return out.str();
+}
+
+namespace {
+
+// Fills `e` from its JSON; returns why not, or "" on success.
+std::string parse_event(const nlohmann::json& j, TraceEvent& e) {
+  if (!j.is_object()) return "not a JSON object";
+  auto str = [&](const char* key, std::string& out) -> std::string {
+    if (!j.contains(key) || !j[key].is_string()) return std::string("no string \"") + key + "\"";
+    out = j[key].get<std::string>();
+    return "";
+  };
+  auto num = [&](const char* key, std::uint64_t& out) -> std::string {
+    if (!j.contains(key)) return std::string("no \"") + key + "\"";
+    auto v = trace_number(j[key]);
+    if (!v) return std::string("\"") + key + "\" is not a number";
+    out = *v;
+    return "";
+  };
+  std::uint64_t slot = 0;
+  for (std::string why : {str("event", e.event), num("slot", slot), num("guest_addr", e.guest_addr),
+                          num("size", e.size), str("owner", e.owner),
+                          str("requested", e.requested), str("applied", e.applied)})
+    if (!why.empty()) return why;
+  if (e.event != "add" && e.event != "remove" && e.event != "move")
+    return "unknown event \"" + e.event + "\"";
+  e.slot = static_cast<std::uint32_t>(slot);
+  if (j.contains("fnv1a")) {
+    auto v = trace_number(j["fnv1a"]);
+    if (!v || *v > 0xffffffffu) return "\"fnv1a\" is not a 32-bit number";
+    e.fnv1a = static_cast<std::uint32_t>(*v);
+  }
+  if (j.contains("old_guest_addr")) {
+    auto v = trace_number(j["old_guest_addr"]);
+    if (!v) return "\"old_guest_addr\" is not a number";
+    e.old_guest_addr = *v;
+  }
+  e.json = j;
+  return "";
+}
+
+}  // namespace
+
+MemslotTraceFile parse_memslot_trace(std::string_view text) {
+  MemslotTraceFile out;
+  std::size_t line_no = 0;
+  while (!text.empty()) {
+    const std::size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    TraceEvent e;
+    e.line = line_no;
+    std::string why;
+    try {
+      why = parse_event(nlohmann::json::parse(line), e);
+    } catch (const nlohmann::json::exception& ex) {
+      why = ex.what();
+    }
+    if (why.empty())
+      out.events.push_back(std::move(e));
+    else
+      out.errors.push_back("line " + std::to_string(line_no) + ": " + why);
+  }
+  return out;
+}
+
+MemslotTraceFile read_memslot_trace(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return MemslotTraceFile{{}, {"cannot open memslot trace '" + path + "'"}};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_memslot_trace(text.str());
+}
+
+std::vector<SlotLifetime> slot_lifetimes(const MemslotTraceFile& trace,
+                                         std::vector<std::string>* errors) {
+  std::vector<SlotLifetime> lives;
+  std::map<std::uint32_t, std::size_t> open;  // slot -> index in lives
+  auto error = [&](const TraceEvent& e, const char* why) {
+    if (errors) errors->push_back(e.describe() + ": " + why);
+  };
+  for (const TraceEvent& e : trace.events) {
+    auto it = open.find(e.slot);
+    if (e.event == "add") {
+      if (it != open.end()) error(e, "add of a slot that is live");
+      open[e.slot] = lives.size();
+      lives.push_back(SlotLifetime{e, {}, std::nullopt});
+    } else if (it == open.end()) {
+      error(e, e.event == "move" ? "move of a slot that is not live" : "remove of a slot that is not live");
+    } else if (e.event == "move") {
+      lives[it->second].moves.push_back(e);
+    } else {
+      lives[it->second].remove = e;
+      open.erase(it);
+    }
+  }
+  return lives;
+}
+
+}  // namespace vmm::test
