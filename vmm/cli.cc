@@ -94,10 +94,26 @@ CliResult parse_command_line(int argc, const char* const* argv) {
       ->check(CLI::IsMember({"per-blob", "fixed"}))
       ->type_name("MODE")
       ->needs(gpu);
+  app.add_option_function<std::string>(
+         "--gpu-memslot-cache",
+         [&options](const std::string& text) {
+           options.gpu_config.memslot_cache = *parse_memslot_cache_override(text);
+         },
+         "MemCacheType requested for blob memslots: auto (default: from the blob's map_info), or "
+         "force coherent / noncoherent to reproduce memory-type bugs (coherent with wc blobs is "
+         "the classic 'guest maps WC, KVM forces WB')")
+      ->check(CLI::IsMember({"auto", "coherent", "noncoherent"}))
+      ->type_name("MODE")
+      ->needs(gpu);
   app.add_option("--gpu-screenshot", options.gpu_screenshot,
                  "Write the scanout as a PNG to FILE when the VM stops")
       ->type_name("FILE")
       ->needs(gpu);
+  app.add_option("--report", options.report,
+                 "Write a JSON report when the VM stops: host facts, memtype policy, every "
+                 "memslot (requested, applied, effective rule) and the tiny guest's memtype "
+                 "probe results")
+      ->type_name("FILE.json");
   app.add_option_function<std::string>(
          "--noncoherent-dma",
          [&options](const std::string& text) { options.noncoherent_dma = *parse_noncoherent_dma_mode(text); },

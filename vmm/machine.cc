@@ -30,6 +30,7 @@
 #include "vmm/kvm_irq_line.h"
 #include "vmm/kvm_msi_sender.h"
 #include "vmm/memslot_report.h"
+#include "vmm/run_report.h"
 #include "vmm/stdin_pump.h"
 #include "vmm/vcpu_loop.h"
 
@@ -77,6 +78,14 @@ Machine::Machine(const Options& options)
   if (max_vcpus > 0 && options_.cpus > static_cast<std::uint32_t>(max_vcpus))
     throw std::runtime_error("--cpus " + std::to_string(options_.cpus) + ": this host's KVM allows at most " +
                              std::to_string(max_vcpus));
+  if (options_.report) {
+    // Fail now, not after the guest ran, if the report cannot be written.
+    write_run_report(*options_.report, {host_facts_, memtype_plan_, {}, {}, {}, 0, {}, false});
+    memslots_.subscribe([this](const MemslotEvent& event) {
+      std::lock_guard lock(events_mutex_);
+      memslot_events_.push_back(event);
+    });
+  }
   if (options_.memslot_trace) {
     trace_ = std::make_unique<MemslotTrace>(*options_.memslot_trace);
     trace_->attach(memslots_);
@@ -109,7 +118,11 @@ void Machine::add_ram_memslots() {
 }
 
 void Machine::add_legacy_devices() {
-  serial_ = std::make_shared<Serial8250>(std::make_shared<KvmIrqLine>(vm_, kCom1Irq), write_console);
+  serial_ = std::make_shared<Serial8250>(std::make_shared<KvmIrqLine>(vm_, kCom1Irq),
+                                         [this](std::span<const std::uint8_t> bytes) {
+                                           write_console(bytes);
+                                           guest_probes_.feed(bytes);
+                                         });
   io_bus_.add(kCom1Base, kSerial8250Size, serial_, "com1");
   io_bus_.add(kI8042Base, kI8042Size, std::make_shared<I8042>([this] {
                 stop_.request(0, "guest reset the machine through the i8042 (port 0x64)");
@@ -176,6 +189,21 @@ void Machine::create_vcpus() {
   }
 }
 
+void Machine::write_report(const StopReason& stop) {
+  RunReportInput input{host_facts_, memtype_plan_, {}, memslots_.slots(), guest_probes_.probes(),
+                       vcpus_.front().tsc_khz(), stop, options_.gpu};
+  {
+    std::lock_guard lock(events_mutex_);
+    input.events = memslot_events_;
+  }
+  try {
+    write_run_report(*options_.report, input);
+    spdlog::info("report written to {}", *options_.report);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+  }
+}
+
 int Machine::run() {
   VcpuLoop::install_kick_signal_handler();
   std::vector<std::thread> threads;
@@ -211,6 +239,7 @@ int Machine::run() {
     else
       spdlog::error("--gpu-screenshot {}: {}", *options_.gpu_screenshot, error);
   }
+  if (options_.report) write_report(reason);
   if (options_.print_memslots) {
     std::fputs("memslots at exit:\n", stderr);
     std::fputs(format_memslot_table(memslots_.slots()).c_str(), stderr);

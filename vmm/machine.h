@@ -8,6 +8,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "vmm/kvm/memtype_policy.h"
 #include "vmm/kvm/kvm_system.h"
 #include "vmm/kvm/kvm_vm.h"
+#include "vmm/guest_probe_log.h"
 #include "vmm/memslot_trace.h"
 #include "vmm/options.h"
 #include "vmm/stop_signal.h"
@@ -48,6 +50,7 @@ class Machine {
   void add_pci_devices();
   void load_kernel();
   void create_vcpus();
+  void write_report(const StopReason& stop);
 
   Options options_;
   // Read and validated before /dev/kvm is touched, so a bad kernel or initrd is reported
@@ -62,6 +65,9 @@ class Machine {
   KvmMemslotBackend memslot_backend_;
   MemslotTable memslots_;
   std::unique_ptr<MemslotTrace> trace_;
+  GuestProbeLog guest_probes_;              // MEMTYPE-PROBE lines from the console
+  std::mutex events_mutex_;
+  std::vector<MemslotEvent> memslot_events_;  // kept for --report
   X86EntryState boot_entry_;
   StopSignal stop_;
   // The MMIO bus outlives the port-I/O bus: the PCI root lives on the I/O bus (config ports)

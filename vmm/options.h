@@ -24,6 +24,7 @@ struct Options {
   bool gpu = false;  // a virtio-gpu PCI device
   VirtioGpuConfig gpu_config;
   std::optional<std::string> gpu_screenshot;  // PNG of the scanout, written at exit
+  std::optional<std::string> report;  // --report FILE.json, written when the VM stops
   bool probe_host = false;  // --probe-host: report and exit, no guest
   bool json = false;
 };

@@ -24,8 +24,8 @@ std::string hex(std::uint64_t value) { return fmt::format("{:#x}", value); }
 }  // namespace
 
 HostVisibleRegion::HostVisibleRegion(MemoryMapper& mapper, std::uint64_t size,
-                                     BlobMappingMode mode)
-    : mapper_(mapper), size_(size), mode_(mode) {}
+                                     BlobMappingMode mode, MemCacheType region_cache_type)
+    : mapper_(mapper), size_(size), mode_(mode), region_cache_type_(region_cache_type) {}
 
 HostVisibleRegion::~HostVisibleRegion() { unmap_all(); }
 
@@ -97,7 +97,7 @@ HostVisibleRegion::Result HostVisibleRegion::ensure_region_slot() {
   request.size = size_;
   request.host_addr = reservation_.data();
   request.owner = "gpu-hostmem";
-  request.cache_type = MemCacheType::CacheNonCoherent;
+  request.cache_type = region_cache_type_;
   MemslotResult result = mapper_.map(request);
   if (!result) return host_failure(result.error);
   region_slot_ = result.slot;

@@ -39,7 +39,9 @@ class HostVisibleRegion {
   };
 
   // `mapper` must outlive the region.
-  HostVisibleRegion(MemoryMapper& mapper, std::uint64_t size, BlobMappingMode mode);
+  // `region_cache_type` is what the fixed mode's single region slot is requested with.
+  HostVisibleRegion(MemoryMapper& mapper, std::uint64_t size, BlobMappingMode mode,
+                    MemCacheType region_cache_type = MemCacheType::CacheNonCoherent);
   ~HostVisibleRegion();  // unmap_all()
   HostVisibleRegion(const HostVisibleRegion&) = delete;
   HostVisibleRegion& operator=(const HostVisibleRegion&) = delete;
@@ -81,6 +83,7 @@ class HostVisibleRegion {
   MemoryMapper& mapper_;
   std::uint64_t size_;
   BlobMappingMode mode_;
+  MemCacheType region_cache_type_;
   std::optional<std::uint64_t> base_;
   std::map<std::uint32_t, Mapping> by_resource_;
   HostReservation reservation_;              // fixed mode, once the first blob is mapped

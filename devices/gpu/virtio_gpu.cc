@@ -30,7 +30,9 @@ VirtioGpu::VirtioGpu(const GuestMemory& memory, MemoryMapper& mapper, VirtioGpuC
     : memory_(memory),
       mapper_(mapper),
       config_(checked(config)),
-      region_(mapper, config.hostmem_size, config.mapping) {}
+      region_(mapper, config.hostmem_size, config.mapping,
+              // The fixed region holds device memory, so auto tags it as WC blobs would be.
+              blob_memslot_cache_type(config.memslot_cache, gpu::kMapCacheWc)) {}
 
 VirtioGpu::~VirtioGpu() {
   std::lock_guard lock(mutex_);

@@ -107,7 +107,7 @@ VirtioGpu::Reply VirtioGpu::resource_map_blob(const GpuRequest& req) {
   if (!(res->blob_flags & kBlobFlagMappable))
     return fail(resp::kErrInvalidParameter, kName, "blob was not created MAPPABLE");
   auto mapped = region_.map(cmd.resource_id, cmd.offset, res->host,
-                            cache_type_for_map_info(res->map_info));
+                            blob_memslot_cache_type(config_.memslot_cache, res->map_info));
   if (mapped.status == HostVisibleRegion::Status::BadRequest)
     return fail(resp::kErrInvalidParameter, kName, mapped.error);
   if (mapped.status == HostVisibleRegion::Status::HostFailure) {

@@ -70,6 +70,37 @@ MemCacheType cache_type_for_map_info(std::uint32_t map_info) {
              : MemCacheType::CacheNonCoherent;
 }
 
+std::string_view to_string(MemslotCacheOverride mode) {
+  switch (mode) {
+    case MemslotCacheOverride::Auto:
+      return "auto";
+    case MemslotCacheOverride::Coherent:
+      return "coherent";
+    case MemslotCacheOverride::NonCoherent:
+      return "noncoherent";
+  }
+  return "auto";
+}
+
+std::optional<MemslotCacheOverride> parse_memslot_cache_override(std::string_view name) {
+  for (auto mode : {MemslotCacheOverride::Auto, MemslotCacheOverride::Coherent,
+                    MemslotCacheOverride::NonCoherent})
+    if (name == to_string(mode)) return mode;
+  return std::nullopt;
+}
+
+MemCacheType blob_memslot_cache_type(MemslotCacheOverride override, std::uint32_t map_info) {
+  switch (override) {
+    case MemslotCacheOverride::Coherent:
+      return MemCacheType::CacheCoherent;
+    case MemslotCacheOverride::NonCoherent:
+      return MemCacheType::CacheNonCoherent;
+    case MemslotCacheOverride::Auto:
+      break;
+  }
+  return cache_type_for_map_info(map_info);
+}
+
 std::optional<std::string> validate(const VirtioGpuConfig& config) {
   const std::uint64_t size = config.hostmem_size;
   if (size < 4096 || (size & (size - 1)) != 0)

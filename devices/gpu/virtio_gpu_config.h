@@ -19,6 +19,10 @@ namespace vmm {
 
 enum class BlobCacheMode { Wc, Cached, Uncached };
 enum class BlobMappingMode { PerBlob, Fixed };
+// --gpu-memslot-cache: `auto` derives each blob slot's MemCacheType from its map_info (the
+// right thing); `coherent` / `noncoherent` force it, to reproduce bugs on purpose — e.g.
+// `coherent` with the default wc blobs is the classic "guest maps WC, KVM forces WB" case.
+enum class MemslotCacheOverride { Auto, Coherent, NonCoherent };
 
 // "wc", "cached", "uncached" / "per-blob", "fixed". Parsing is case-insensitive; nullopt for
 // anything else.
@@ -26,12 +30,18 @@ std::string_view to_string(BlobCacheMode mode);
 std::string_view to_string(BlobMappingMode mode);
 std::optional<BlobCacheMode> parse_blob_cache_mode(std::string_view name);
 std::optional<BlobMappingMode> parse_blob_mapping_mode(std::string_view name);
+std::string_view to_string(MemslotCacheOverride mode);
+std::optional<MemslotCacheOverride> parse_memslot_cache_override(std::string_view name);
 
 // The VIRTIO_GPU_MAP_CACHE_* value reported for HOST3D blobs in this mode.
 std::uint32_t map_info_for(BlobCacheMode mode);
 // What a blob mapped with `map_info` asks of the hypervisor: CacheCoherent only for
 // VIRTIO_GPU_MAP_CACHE_CACHED, CacheNonCoherent for everything else.
 MemCacheType cache_type_for_map_info(std::uint32_t map_info);
+// The MemCacheType a blob memslot is requested with: `override` when forced, else from
+// map_info. For the fixed mode's single region slot pass kMapCacheWc-like map_info (the
+// region holds device memory).
+MemCacheType blob_memslot_cache_type(MemslotCacheOverride override, std::uint32_t map_info);
 
 struct VirtioGpuConfig {
   static constexpr std::uint64_t kDefaultHostmemSize = 256ull << 20;
@@ -40,6 +50,7 @@ struct VirtioGpuConfig {
   std::uint64_t hostmem_size = kDefaultHostmemSize;  // host-visible region: a power of two
   BlobCacheMode blob_cache = BlobCacheMode::Wc;
   BlobMappingMode mapping = BlobMappingMode::PerBlob;
+  MemslotCacheOverride memslot_cache = MemslotCacheOverride::Auto;
   std::uint32_t width = 1024;  // the one scanout's mode in GET_DISPLAY_INFO
   std::uint32_t height = 768;
 };

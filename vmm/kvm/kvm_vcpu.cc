@@ -57,6 +57,11 @@ void KvmVcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) {
   if (ioctl(fd_.get(), KVM_SET_CPUID2, cpuid) < 0) throw KvmError("KVM_SET_CPUID2", errno);
 }
 
+std::uint32_t KvmVcpu::tsc_khz() const {
+  const int khz = ioctl(fd_.get(), KVM_GET_TSC_KHZ, 0);
+  return khz > 0 ? static_cast<std::uint32_t>(khz) : 0;
+}
+
 void KvmVcpu::set_msrs(const std::vector<std::pair<std::uint32_t, std::uint64_t>>& msrs) {
   std::vector<std::uint8_t> buffer(sizeof(kvm_msrs) + msrs.size() * sizeof(kvm_msr_entry));
   auto* list = reinterpret_cast<kvm_msrs*>(buffer.data());

@@ -30,6 +30,8 @@ class KvmVcpu {
   kvm_sregs sregs() const;
   void set_sregs(const kvm_sregs& sregs);
   void set_cpuid(const std::vector<kvm_cpuid_entry2>& entries);
+  // KVM_GET_TSC_KHZ: the guest TSC frequency, or 0 when KVM does not say.
+  std::uint32_t tsc_khz() const;
   void set_msrs(const std::vector<std::pair<std::uint32_t, std::uint64_t>>& msrs);
 
  private:

@@ -94,6 +94,37 @@ INSTANTIATE_TEST_SUITE_P(
                                 MemCacheType::CacheCoherent}),
     [](const auto& info) { return std::string(to_string(info.param.mode)); });
 
+// --gpu-memslot-cache forces the slot's MemCacheType but never what the guest is told:
+// map_info still follows --gpu-blob-cache, which is exactly how a mismatch bug is staged.
+TEST_F(GpuBlobTest, MemslotCacheOverrideForcesTheSlotTypeButNotMapInfo) {
+  struct Case {
+    BlobCacheMode blob_cache;
+    MemslotCacheOverride override;
+    std::uint32_t map_info;
+    MemCacheType slot_type;
+  };
+  for (const Case& c : {Case{BlobCacheMode::Wc, MemslotCacheOverride::Coherent, kMapCacheWc,
+                             MemCacheType::CacheCoherent},
+                        Case{BlobCacheMode::Cached, MemslotCacheOverride::NonCoherent,
+                             kMapCacheCached, MemCacheType::CacheNonCoherent},
+                        Case{BlobCacheMode::Uncached, MemslotCacheOverride::Auto,
+                             kMapCacheUncached, MemCacheType::CacheNonCoherent}}) {
+    mapper.calls.clear();
+    auto config = default_config();
+    config.blob_cache = c.blob_cache;
+    config.memslot_cache = c.override;
+    make_gpu(config);
+    ASSERT_EQ(ctx_create(1), resp::kOkNodata);
+    ASSERT_EQ(create_host_blob(3, kBlobSize), resp::kOkNodata);
+    auto response = map_blob(3, 0);
+    ASSERT_EQ(response.type(), resp::kOkMapInfo);
+    EXPECT_EQ(response.obj<RespMapInfo>().map_info, c.map_info);
+    ASSERT_EQ(mapper.calls_of(Call::Map).size(), 1u);
+    EXPECT_EQ(mapper.calls_of(Call::Map)[0].request.cache_type, c.slot_type)
+        << to_string(c.override) << " with " << to_string(c.blob_cache);
+  }
+}
+
 TEST_F(GpuBlobTest, GuestWritesThroughTheSlotAreWhatTheDeviceReads) {
   ASSERT_EQ(create_host_blob(1, kBlobSize), resp::kOkNodata);
   ASSERT_EQ(map_blob(1, 0).type(), resp::kOkMapInfo);

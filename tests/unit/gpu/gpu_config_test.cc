@@ -66,3 +66,24 @@ TEST(GpuConfigTest, DefaultsAndValidation) {
 
 }  // namespace
 }  // namespace vmm
+
+namespace vmm {
+namespace {
+
+TEST(GpuConfig, MemslotCacheOverrideNamesAndEffect) {
+  for (auto mode : {MemslotCacheOverride::Auto, MemslotCacheOverride::Coherent,
+                    MemslotCacheOverride::NonCoherent})
+    EXPECT_EQ(parse_memslot_cache_override(to_string(mode)), mode);
+  EXPECT_EQ(parse_memslot_cache_override("wb"), std::nullopt);
+  EXPECT_EQ(blob_memslot_cache_type(MemslotCacheOverride::Auto, gpu::kMapCacheCached),
+            MemCacheType::CacheCoherent);
+  EXPECT_EQ(blob_memslot_cache_type(MemslotCacheOverride::Auto, gpu::kMapCacheWc),
+            MemCacheType::CacheNonCoherent);
+  EXPECT_EQ(blob_memslot_cache_type(MemslotCacheOverride::Coherent, gpu::kMapCacheWc),
+            MemCacheType::CacheCoherent);
+  EXPECT_EQ(blob_memslot_cache_type(MemslotCacheOverride::NonCoherent, gpu::kMapCacheCached),
+            MemCacheType::CacheNonCoherent);
+}
+
+}  // namespace
+}  // namespace vmm

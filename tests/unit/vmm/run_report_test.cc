@@ -1,0 +1,86 @@
+#include "vmm/run_report.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "vmm/guest_probe_log.h"
+
+namespace vmm {
+namespace {
+
+std::span<const std::uint8_t> bytes(const std::string& text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+TEST(GuestProbeLog, ReassemblesLinesFromPiecesAndIgnoresOtherOutput) {
+  GuestProbeLog log;
+  log.feed(bytes("TEST serial PASS\nMEMTYPE-PROBE mapping=ram-wb read_cpb"));
+  log.feed(bytes("_x1000=125 class=WB-like\r\nMEMTYPE-PROBE mapping=blob-wc read_cpb_x1000=9000 "
+                 "class=WC/UC-like\nMEMTYPE-PROBE mapping=unfinished"));
+  auto probes = log.probes();
+  ASSERT_EQ(probes.size(), 2u) << "an unterminated line is not a result";
+  EXPECT_EQ(probes[0].at("mapping"), "ram-wb");
+  EXPECT_EQ(probes[0].at("read_cpb_x1000"), "125");
+  EXPECT_EQ(probes[0].at("class"), "WB-like");
+  EXPECT_EQ(probes[1].at("class"), "WC/UC-like");
+}
+
+TEST(GuestProbeLog, HostileLinesAreBoundedAndHarmless) {
+  GuestProbeLog log;
+  log.feed(bytes("MEMTYPE-PROBE " + std::string(100000, 'x') + "\n"));
+  log.feed(bytes("MEMTYPE-PROBE =novalue key= plain\n"));
+  auto probes = log.probes();
+  ASSERT_EQ(probes.size(), 1u) << "the overlong line was cut, so it no longer parses as a probe";
+  EXPECT_EQ(probes[0].size(), 1u);
+  EXPECT_EQ(probes[0].at("key"), "");
+}
+
+RunReportInput sample() {
+  RunReportInput in;
+  in.host.vendor_id = "AuthenticAMD";
+  in.host.flavour = KvmFlavour::Pvm;
+  in.plan = {NonCoherentDmaMode::Auto, NonCoherentMechanism::Unknown, false, "PVM"};
+  Memslot ram;
+  ram.slot = 0;
+  ram.request = {0, 0x10000000, nullptr, std::nullopt, false, "ram-low", MemCacheType::CacheCoherent};
+  ram.applied = {0, "none", "unknown (PVM)"};
+  in.events.push_back({MemslotEventKind::Added, ram, std::nullopt});
+  in.slots_at_exit.push_back(ram);
+  in.tsc_khz = 2000000;
+  in.stop = {0, "guest wrote 0"};
+  in.probe_expected = true;
+  return in;
+}
+
+TEST(RunReport, CompleteWhenEveryPartIsThereAndConvertsToMbps) {
+  auto in = sample();
+  in.probes = {{{"mapping", "ram-wb"}, {"read_cpb_x1000", "100"}, {"write_cpb_x1000", "400"},
+                {"class", "WB-like"}}};
+  auto j = run_report_json(in);
+  EXPECT_TRUE(j["complete"].get<bool>()) << j.dump(2);
+  EXPECT_EQ(j["host"]["kvm_flavour"], "pvm");
+  EXPECT_EQ(j["policy"]["mechanism"], "unknown");
+  EXPECT_EQ(j["memslots"]["at_exit"][0]["owner"], "ram-low");
+  EXPECT_EQ(j["memslots"]["at_exit"][0]["rule"], "unknown (PVM)");
+  EXPECT_EQ(j["memslots"]["events"][0]["event"], "add");
+  const auto& probe = j["guest_probe"]["mappings"][0];
+  EXPECT_EQ(probe["read_mbps_host_tsc"], 20000) << "2 GHz / 0.1 cycles per byte";
+  EXPECT_EQ(probe["write_mbps_host_tsc"], 5000);
+  EXPECT_EQ(j["stop"]["exit_status"], 0);
+}
+
+TEST(RunReport, SaysWhatIsMissing) {
+  auto in = sample();
+  auto j = run_report_json(in);
+  EXPECT_FALSE(j["complete"].get<bool>());
+  EXPECT_NE(j["missing"][0].get<std::string>().find("guest probe"), std::string::npos);
+  in.probes = {{{"mapping", "blob-wc"}, {"read_cpb_x1000", "0"}}};
+  j = run_report_json(in);
+  EXPECT_EQ(j["missing"][0], "class of guest mapping blob-wc");
+  EXPECT_FALSE(j["guest_probe"]["mappings"][0].contains("read_mbps_host_tsc")) << "no division by 0";
+}
+
+}  // namespace
+}  // namespace vmm

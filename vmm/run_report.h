@@ -1,0 +1,36 @@
+// --report FILE.json: one document for a bug report, written when the VM stops. It holds the
+// host facts, the memtype plan, every memslot event and the table at exit (requested type,
+// applied flags, effective rule per slot), and what the tiny guest's probe measured per
+// mapping, converted to MB/s with KVM's TSC frequency. `complete` says whether every part
+// is there; `missing` names what is not.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "memory/memslot.h"
+#include "vmm/guest_probe_log.h"
+#include "vmm/kvm/host_facts.h"
+#include "vmm/kvm/memtype_policy.h"
+#include "vmm/stop_signal.h"
+
+namespace vmm {
+
+struct RunReportInput {
+  HostFacts host;
+  MemtypePlan plan;
+  std::vector<MemslotEvent> events;
+  std::vector<Memslot> slots_at_exit;
+  std::vector<GuestProbeLog::Fields> probes;
+  std::uint32_t tsc_khz = 0;  // 0 when KVM did not say
+  StopReason stop;
+  bool probe_expected = false;  // the guest ran with a GPU, so a probe could have run
+};
+
+nlohmann::json run_report_json(const RunReportInput& input);
+
+// Writes the report; throws std::system_error naming the path on failure.
+void write_run_report(const std::string& path, const RunReportInput& input);
+
+}  // namespace vmm
