@@ -75,6 +75,9 @@ LinuxBoot load_linux(const GuestMemory& memory, const BzImage& image,
                            boot_layout::kSetupDataCapacity);
   for (const SetupDataEntry& entry : request.setup_data)
     setup_data.append(entry.type, entry.payload);
+  if (request.late_setup_data)
+    for (const SetupDataEntry& entry : request.late_setup_data(s))
+      setup_data.append(entry.type, entry.payload);
   s.setup_data_head = setup_data.head();
   s.setup_data_addr = setup_data.base();
   s.setup_data_reserved = setup_data.reserved_size();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,13 +24,6 @@ struct InitrdImage {
 
 // read_whole_file(path, "initrd"), named for messages.
 InitrdImage read_initrd(const std::string& path);
-
-struct LinuxBootRequest {
-  std::string cmdline = {};
-  std::optional<InitrdImage> initrd = {};
-  // Chained in this order into the setup_data area (e.g. {SETUP_DTB, dtb}).
-  std::vector<SetupDataEntry> setup_data = {};
-};
 
 // Where everything went, for the VMM to log and for tests to check.
 struct BootSummary {
@@ -53,6 +47,16 @@ struct BootSummary {
 
   // One human-readable line per item ("kernel: 0x100000 + 9.5 MiB, entry 0x100200, ...").
   std::vector<std::string> describe() const;
+};
+
+struct LinuxBootRequest {
+  std::string cmdline = {};
+  std::optional<InitrdImage> initrd = {};
+  // Chained in this order into the setup_data area (e.g. {SETUP_DTB, dtb}).
+  std::vector<SetupDataEntry> setup_data = {};
+  // Entries that depend on where the kernel and initrd went (the device tree's /chosen):
+  // called once they are placed, chained after `setup_data`.
+  std::function<std::vector<SetupDataEntry>(const BootSummary& placed)> late_setup_data = {};
 };
 
 struct LinuxBoot {

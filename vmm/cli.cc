@@ -109,6 +109,14 @@ CliResult parse_command_line(int argc, const char* const* argv) {
                  "Write the scanout as a PNG to FILE when the VM stops")
       ->type_name("FILE")
       ->needs(gpu);
+  auto* no_dtb = app.add_flag("--no-dtb{false}", options.dtb,
+                              "Do not hand the guest a device tree (by default vmm passes one as a "
+                              "SETUP_DTB setup_data entry)");
+  app.add_option("--dump-dtb", options.dump_dtb,
+                 "Write the exact device tree blob given to the guest to FILE (decompile with "
+                 "dtc -I dtb -O dts)")
+      ->type_name("FILE")
+      ->excludes(no_dtb);
   app.add_option("--report", options.report,
                  "Write a JSON report when the VM stops: host facts, memtype policy, every "
                  "memslot (requested, applied, effective rule) and the tiny guest's memtype "

@@ -5,7 +5,12 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <asm/bootparam.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <fstream>
+#include <system_error>
 #include <thread>
 
 #include "boot/bzimage.h"
@@ -30,6 +35,7 @@
 #include "vmm/kvm_irq_line.h"
 #include "vmm/kvm_msi_sender.h"
 #include "vmm/memslot_report.h"
+#include "vmm/platform_fdt.h"
 #include "vmm/run_report.h"
 #include "vmm/stdin_pump.h"
 #include "vmm/vcpu_loop.h"
@@ -54,6 +60,14 @@ KvmSystem open_kvm() {
   else
     spdlog::debug("KVM module: {}", to_string(module));
   return KvmSystem::open();
+}
+
+void write_file(const std::string& path, const std::vector<std::uint8_t>& bytes,
+                const std::string& what) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!out)
+    throw std::system_error(errno, std::generic_category(), "cannot write " + what + " '" + path + "'");
 }
 
 HostFacts probe_vm(KvmVm& vm) {
@@ -159,7 +173,22 @@ void Machine::load_kernel() {
   LinuxBootRequest request;
   request.cmdline = options_.cmdline;
   request.initrd = initrd_;
+  if (options_.dtb) {
+    request.late_setup_data = [this](const BootSummary& placed) {
+      const std::uint64_t mmio64 = layout::mmio64_start(memory_.ranges().back().end());
+      PlatformFacts facts{memory_,
+                          options_.cmdline,
+                          options_.cpus,
+                          {layout::kMmio32Start, layout::kMmio32End - layout::kMmio32Start},
+                          {mmio64, layout::kMmio64Size},
+                          pci_->bar_mappings(),
+                          memslots_.slots()};
+      dtb_ = build_fdt(describe_platform(facts, placed));
+      return std::vector<SetupDataEntry>{{SETUP_DTB, dtb_}};
+    };
+  }
   const LinuxBoot boot = load_linux(memory_, kernel_, request);
+  if (options_.dump_dtb) write_file(*options_.dump_dtb, dtb_, "device tree");
   for (const auto& line : boot.summary.describe()) spdlog::debug("boot: {}", line);
   boot_entry_ = boot.entry;
 }

@@ -69,6 +69,7 @@ class Machine {
   std::mutex events_mutex_;
   std::vector<MemslotEvent> memslot_events_;  // kept for --report
   X86EntryState boot_entry_;
+  std::vector<std::uint8_t> dtb_;  // the device tree handed to the guest, if any
   StopSignal stop_;
   // The MMIO bus outlives the port-I/O bus: the PCI root lives on the I/O bus (config ports)
   // and unregisters its BARs from the MMIO bus when the I/O bus lets it go.

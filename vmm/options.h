@@ -24,6 +24,8 @@ struct Options {
   bool gpu = false;  // a virtio-gpu PCI device
   VirtioGpuConfig gpu_config;
   std::optional<std::string> gpu_screenshot;  // PNG of the scanout, written at exit
+  bool dtb = true;                      // hand the guest a device tree (SETUP_DTB)
+  std::optional<std::string> dump_dtb;  // write the exact DTB given to the guest
   std::optional<std::string> report;  // --report FILE.json, written when the VM stops
   bool probe_host = false;  // --probe-host: report and exit, no guest
   bool json = false;

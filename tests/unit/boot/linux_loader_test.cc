@@ -200,6 +200,32 @@ TEST(LinuxLoader, SetupDataChainIsLinkedAndReserved) {
   EXPECT_EQ(boot.summary.setup_data_reserved, 0x2000u);
 }
 
+// The device tree needs to know where the initrd went, so it is produced after placement.
+TEST(LinuxLoader, LateSetupDataSeesThePlacementAndIsChainedLast) {
+  const auto mem = GuestMemory::create(64 * kMiB);
+  const auto image = parse_bzimage(make_bzimage(), "k");
+  const auto initrd = pattern(8192, 1);
+  std::uint64_t seen_initrd = 0;
+  LinuxBootRequest request{.initrd = InitrdImage{"i", initrd},
+                           .setup_data = {{SETUP_RNG_SEED, pattern(16, 2)}}};
+  request.late_setup_data = [&](const BootSummary& placed) {
+    seen_initrd = placed.initrd_addr;
+    return std::vector<SetupDataEntry>{{SETUP_DTB, pattern(100, 4)}};
+  };
+  const auto boot = load_linux(mem, image, request);
+  EXPECT_EQ(seen_initrd, boot.summary.initrd_addr);
+  EXPECT_NE(seen_initrd, 0u);
+  const auto first = mem.read_obj<SetupDataHeader>(read_zero_page(mem).hdr.setup_data);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->type, std::uint32_t{SETUP_RNG_SEED});
+  const auto second = mem.read_obj<SetupDataHeader>(first->next);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->type, std::uint32_t{SETUP_DTB});
+  EXPECT_EQ(second->len, 100u);
+  EXPECT_EQ(second->next, 0u);
+  EXPECT_EQ(boot.summary.setup_data_reserved, 0x1000u) << "the area is reserved in e820";
+}
+
 TEST(LinuxLoader, SetupDataTooLarge) {
   const auto mem = GuestMemory::create(64 * kMiB);
   const auto image = parse_bzimage(make_bzimage(), "k");
