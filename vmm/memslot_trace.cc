@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
+#include "memory/fnv1a.h"
+
 namespace vmm {
 
 namespace {
@@ -22,12 +24,6 @@ constexpr std::uint64_t kMaxChecksummedSlot = 1ull << 30;
 
 }  // namespace
 
-std::uint32_t fnv1a32(const std::uint8_t* data, std::size_t size) {
-  std::uint32_t hash = 2166136261u;
-  for (std::size_t i = 0; i < size; ++i) hash = (hash ^ data[i]) * 16777619u;
-  return hash;
-}
-
 nlohmann::json memslot_event_json(const MemslotEvent& event) {
   const Memslot& slot = event.slot;
   nlohmann::json j = {
@@ -45,8 +41,8 @@ nlohmann::json memslot_event_json(const MemslotEvent& event) {
   if (event.old_guest_addr) j["old_guest_addr"] = hex(*event.old_guest_addr);
   if (event.kind == MemslotEventKind::Removed && !is_ram(slot) &&
       slot.request.size <= kMaxChecksummedSlot && slot.request.host_addr != nullptr)
-    j["fnv1a"] = hex(fnv1a32(static_cast<const std::uint8_t*>(slot.request.host_addr),
-                             slot.request.size));
+    j["fnv1a"] = hex(fnv1a32({static_cast<const std::uint8_t*>(slot.request.host_addr),
+                              slot.request.size}));
   return j;
 }
 

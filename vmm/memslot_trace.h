@@ -19,9 +19,6 @@ namespace vmm {
 // The JSON object for one event (also used by tests and reports).
 nlohmann::json memslot_event_json(const MemslotEvent& event);
 
-// FNV-1a-32 over `size` bytes at `data`.
-std::uint32_t fnv1a32(const std::uint8_t* data, std::size_t size);
-
 class MemslotTrace {
  public:
   // Opens (truncates) `path`; throws std::system_error with the path on failure.

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "devices/gpu/fnv1a.h"
+#include "memory/fnv1a.h"
 #include "devices/gpu/gpu_request.h"
 #include "devices/gpu/virtio_gpu_names.h"
 

@@ -171,8 +171,12 @@ void PciRoot::update_bars_locked(Slot& slot) {
     if (!map_bar_locked(slot, bar, address)) {
       state.refused = address;
       // A device-mapped BAR cannot be taken away from its device: keep the old placement.
-      if (!trapped && old && !map_bar_locked(slot, bar, *old))
+      if (!trapped && old && map_bar_locked(slot, bar, *old))
+        spdlog::warn("pci: {} stays at {:#x} until the guest moves it again", bar_owner(slot, bar), *old);
+      else if (!trapped && old)
         spdlog::warn("pci: {} lost its place at {:#x}", bar_owner(slot, bar), *old);
+      else
+        spdlog::warn("pci: {} is unmapped until the guest moves it again", bar_owner(slot, bar));
       continue;
     }
     state.refused.reset();
@@ -191,11 +195,11 @@ bool PciRoot::map_bar_locked(Slot& slot, int bar, std::uint64_t address) {
                                                                      : nullptr;
   if (!window) {
     spdlog::warn("pci: guest placed {} at {:#x} (size {:#x}), outside the PCI MMIO windows; "
-                 "left unmapped", owner, address, info->size);
+                 "refused", owner, address, info->size);
     return false;
   }
   if (!window->reserve(address, info->size, owner)) {
-    spdlog::warn("pci: guest placed {} at {:#x} (size {:#x}) over another BAR; left unmapped",
+    spdlog::warn("pci: guest placed {} at {:#x} (size {:#x}) over another BAR; refused",
                  owner, address, info->size);
     return false;
   }
@@ -206,7 +210,7 @@ bool PciRoot::map_bar_locked(Slot& slot, int bar, std::uint64_t address) {
       mmio_bus_.add(address, info->size, state.adapter, owner);
     } catch (const std::invalid_argument& error) {
       window->free(address);
-      spdlog::warn("pci: guest placed {} where the MMIO bus refuses it: {}; left unmapped",
+      spdlog::warn("pci: guest placed {} where the MMIO bus refuses it: {}; refused",
                    owner, error.what());
       return false;
     }
