@@ -124,14 +124,14 @@ static void check_gpu_caps(const struct guest_ctx *g, struct check_result *r) {
              d->msix_bar);
 }
 
-static void check_gpu_features(const struct guest_ctx *g, struct check_result *r) {
-  (void)g;
-  if (!gpu_require(r, gpu_test.caps_ok, "gpu.caps failed")) return;
+bool gpu_bring_up(struct check_result *r, uint16_t ctrl_vector, uint16_t config_vector) {
   struct virtio_gpu *gpu = &gpu_test.dev;
   struct virtio_pci *d = &gpu->pci;
+  /* Whatever the device held goes with the reset. */
+  gpu_test.ready = gpu_test.blob_ready = gpu_test.map0_ok = false;
   if (!virtio_pci_reset(d)) {
     check_fail(r, "%s", d->error);
-    return;
+    return false;
   }
   virtio_pci_add_status(d, VIRTIO_CONFIG_S_ACKNOWLEDGE);
   virtio_pci_add_status(d, VIRTIO_CONFIG_S_DRIVER);
@@ -140,26 +140,35 @@ static void check_gpu_features(const struct guest_ctx *g, struct check_result *r
     virtio_pci_add_status(d, VIRTIO_CONFIG_S_FAILED);
     check_fail(r, "offered 0x%lx lacks 0x%lx (VERSION_1, VIRGL, RESOURCE_BLOB)", gpu->offered,
                GPU_EXPECT_FEATURES & ~gpu->offered);
-    return;
+    return false;
   }
   /* Exactly these: no EVENT_IDX (this driver polls) and nothing it does not implement. */
   gpu->negotiated = GPU_EXPECT_FEATURES;
   if (!virtio_pci_set_features(d, gpu->negotiated)) {
     virtio_pci_add_status(d, VIRTIO_CONFIG_S_FAILED);
     check_fail(r, "offered=0x%lx: %s", gpu->offered, d->error);
-    return;
+    return false;
   }
   uint16_t queues = virtio_pci_num_queues(d);
   if (queues < 2) {
     virtio_pci_add_status(d, VIRTIO_CONFIG_S_FAILED);
     check_fail(r, "num_queues=%u, want control and cursor queues", queues);
-    return;
+    return false;
   }
-  if (!virtio_pci_setup_queue(d, VIRTIO_GPU_QUEUE_CONTROL, QUEUE_SIZE, &gpu->ctrl, &ctrl_ring) ||
+  if (config_vector != VIRTIO_PCI_NO_VECTOR) {
+    uint16_t got = virtio_pci_set_config_vector(d, config_vector);
+    if (got != config_vector) {
+      virtio_pci_add_status(d, VIRTIO_CONFIG_S_FAILED);
+      check_fail(r, "config_msix_vector %u reads back 0x%x", config_vector, got);
+      return false;
+    }
+  }
+  if (!virtio_pci_setup_queue_vector(d, VIRTIO_GPU_QUEUE_CONTROL, QUEUE_SIZE, ctrl_vector,
+                                     &gpu->ctrl, &ctrl_ring) ||
       !virtio_pci_setup_queue(d, VIRTIO_GPU_QUEUE_CURSOR, QUEUE_SIZE, &gpu->cursor, &cursor_ring)) {
     virtio_pci_add_status(d, VIRTIO_CONFIG_S_FAILED);
     check_fail(r, "%s", d->error);
-    return;
+    return false;
   }
   virtio_pci_add_status(d, VIRTIO_CONFIG_S_DRIVER_OK);
   uint8_t status = virtio_pci_status(d);
@@ -167,11 +176,20 @@ static void check_gpu_features(const struct guest_ctx *g, struct check_result *r
                        VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK;
   if (status != want) {
     check_fail(r, "device_status 0x%x after DRIVER_OK, want 0x%x", status, want);
-    return;
+    return false;
   }
   gpu_test.ready = true;
+  return true;
+}
+
+static void check_gpu_features(const struct guest_ctx *g, struct check_result *r) {
+  (void)g;
+  if (!gpu_require(r, gpu_test.caps_ok, "gpu.caps failed")) return;
+  if (!gpu_bring_up(r, VIRTIO_PCI_NO_VECTOR, VIRTIO_PCI_NO_VECTOR)) return;
+  struct virtio_gpu *gpu = &gpu_test.dev;
   check_pass(r, "offered=0x%lx accepted=0x%lx status=0x%x queues=%u ctrl=%u cursor=%u",
-             gpu->offered, gpu->negotiated, status, queues, gpu->ctrl.size, gpu->cursor.size);
+             gpu->offered, gpu->negotiated, virtio_pci_status(&gpu->pci),
+             virtio_pci_num_queues(&gpu->pci), gpu->ctrl.size, gpu->cursor.size);
 }
 
 static void check_gpu_display_info(const struct guest_ctx *g, struct check_result *r) {

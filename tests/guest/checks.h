@@ -47,6 +47,16 @@ void check_mptable(const struct guest_ctx *g, struct check_result *r);
 extern const struct named_check gpu_checks[];
 extern const unsigned gpu_checks_count;
 
+/* Only with vmmtest.msix=1 / vmmtest.bar_move=1, after the gpu.* checks (they need
+ * vmmtest.gpu=1): check_gpu_msix.c, check_gpu_bar_move.c. */
+void check_gpu_msix(const struct guest_ctx *g, struct check_result *r);
+void check_gpu_bar_move(const struct guest_ctx *g, struct check_result *r);
+
+/* Only with vmmtest.memtype=1, after those (the probe needs vmmtest.gpu=1): memtype.pat and
+ * memtype.probe, in this order (check_memtype.c). */
+extern const struct named_check memtype_checks[];
+extern const unsigned memtype_checks_count;
+
 /* Bounds of the guest image as linked (linker.ld): the memory init_size promises it. */
 extern char __image_start[], __image_end[];
 static inline uint64_t image_start(void) { return (uint64_t)(uintptr_t)__image_start; }

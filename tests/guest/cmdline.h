@@ -10,6 +10,11 @@
  *   vmmtest.cpus=<num>         run check mptable: the MP table must list <num> processors
  *   vmmtest.gpu=<num>          non-zero: run the gpu.* checks (check_gpu.c) on vmm's virtio-gpu
  *   vmmtest.gpu_hostmem=<num>  expected length of the gpu's host-visible region (gpu.caps)
+ *   vmmtest.msix=<num>         non-zero: run gpu.msix after the gpu.* checks
+ *   vmmtest.bar_move=<num>     non-zero: run gpu.bar_move after them (and after gpu.msix)
+ *   vmmtest.memtype=<num>      non-zero: run memtype.pat and memtype.probe after all of those
+ *                              (check_memtype.c; the probe needs vmmtest.gpu=1 and vmm --gpu)
+ *   vmmtest.tsc_khz=<num>      the TSC frequency in kHz: memtype.probe then also prints MB/s
  *
  * <num> is decimal or 0x-prefixed hex, optionally followed by K, M or G (binary units). */
 #ifndef TINY_GUEST_CMDLINE_H
@@ -47,6 +52,10 @@ struct test_params {
   struct param_u64 cpus;
   struct param_u64 gpu;
   struct param_u64 gpu_hostmem;
+  struct param_u64 msix;
+  struct param_u64 bar_move;
+  struct param_u64 memtype;
+  struct param_u64 tsc_khz;
   bool has_end;
   struct token end; /* the vmmtest.end token itself */
   const char *fail; /* check name from vmmtest.fail, not NUL-terminated; NULL when absent */

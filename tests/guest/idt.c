@@ -7,6 +7,7 @@
 #include "io.h"
 
 #define EXCEPTION_VECTORS 32
+#define IDT_VECTORS 256
 #define GATE_INTERRUPT_64 0x8e /* present, DPL 0, 64-bit interrupt gate (IF cleared) */
 
 struct idt_gate {
@@ -26,21 +27,28 @@ struct idt_pointer {
 
 extern const uint64_t exception_stubs[EXCEPTION_VECTORS];
 
-static struct idt_gate idt[EXCEPTION_VECTORS] __attribute__((aligned(16)));
+/* .bss: gates 32..255 start not present. */
+static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
+
+static struct idt_gate interrupt_gate(uint64_t handler) {
+  return (struct idt_gate){
+      .offset_low = (uint16_t)handler,
+      .selector = BOOT_CS, /* entry.S loaded our GDT with this selector */
+      .ist = 0,
+      .type_attr = GATE_INTERRUPT_64,
+      .offset_mid = (uint16_t)(handler >> 16),
+      .offset_high = (uint32_t)(handler >> 32),
+      .reserved = 0,
+  };
+}
+
+void idt_set_interrupt_gate(uint8_t vector, uint64_t handler) {
+  if (vector < EXCEPTION_VECTORS) return; /* those belong to exception_report */
+  idt[vector] = interrupt_gate(handler);
+}
 
 void idt_install(void) {
-  for (int v = 0; v < EXCEPTION_VECTORS; v++) {
-    uint64_t handler = exception_stubs[v];
-    idt[v] = (struct idt_gate){
-        .offset_low = (uint16_t)handler,
-        .selector = BOOT_CS, /* entry.S loaded our GDT with this selector */
-        .ist = 0,
-        .type_attr = GATE_INTERRUPT_64,
-        .offset_mid = (uint16_t)(handler >> 16),
-        .offset_high = (uint32_t)(handler >> 32),
-        .reserved = 0,
-    };
-  }
+  for (int v = 0; v < EXCEPTION_VECTORS; v++) idt[v] = interrupt_gate(exception_stubs[v]);
   struct idt_pointer p = {sizeof idt - 1, (uint64_t)idt};
   __asm__ volatile("lidt %0" : : "m"(p));
 }

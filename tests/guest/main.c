@@ -45,6 +45,15 @@ static void read_cmdline(struct guest_ctx *g) {
   g->cmdline_len = len;
 }
 
+/* Runs `fn` as check `name` when token `key` asks for it with a non-zero number. */
+static void run_if_asked(const struct param_u64 *p, const char *key, const char *name,
+                         check_fn fn, const struct guest_ctx *g) {
+  if (p->present && !p->valid)
+    report_failure(key, "not a number");
+  else if (p->present && p->value != 0)
+    report_run(name, fn, g);
+}
+
 void tiny_main(uint64_t zero_page);
 
 void tiny_main(uint64_t zero_page) {
@@ -71,6 +80,13 @@ void tiny_main(uint64_t zero_page) {
   else if (g.params.gpu.present && g.params.gpu.value != 0)
     for (unsigned i = 0; i < gpu_checks_count; i++)
       report_run(gpu_checks[i].name, gpu_checks[i].fn, &g);
+  run_if_asked(&g.params.msix, "vmmtest.msix", "gpu.msix", check_gpu_msix, &g);
+  run_if_asked(&g.params.bar_move, "vmmtest.bar_move", "gpu.bar_move", check_gpu_bar_move, &g);
+  if (g.params.memtype.present && !g.params.memtype.valid)
+    report_failure("vmmtest.memtype", "not a number");
+  else if (g.params.memtype.present && g.params.memtype.value != 0)
+    for (unsigned i = 0; i < memtype_checks_count; i++)
+      report_run(memtype_checks[i].name, memtype_checks[i].fn, &g);
   if (g.params.crash) {
     crash(g.params.crash, g.params.crash_len);
     report_failure("vmmtest.crash", "unknown crash kind (want ud, pf or triple)");

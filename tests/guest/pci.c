@@ -111,3 +111,17 @@ void pci_bars_read(struct pci_addr a, struct pci_bar bars[PCI_BAR_COUNT]) {
     if (bars[i].mem64 && i + 1 < PCI_BAR_COUNT) bars[++i] = (struct pci_bar){0};
   }
 }
+
+uint64_t pci_bar_move(struct pci_addr a, unsigned index, const struct pci_bar *b, uint64_t base) {
+  if (index >= PCI_BAR_COUNT || !b->present || b->io) return ~0ull;
+  const uint8_t reg = (uint8_t)(PCI_REG_BAR0 + 4 * index);
+  const uint32_t flags = pci_read32(a, reg) & 0xfu; /* type and prefetch bits are read-only */
+  const uint16_t cmd = pci_read16(a, PCI_REG_COMMAND);
+  pci_write16(a, PCI_REG_COMMAND, (uint16_t)(cmd & ~PCI_COMMAND_MEMORY));
+  pci_write32(a, reg, (uint32_t)base | flags);
+  if (b->mem64) pci_write32(a, (uint8_t)(reg + 4), (uint32_t)(base >> 32));
+  pci_write16(a, PCI_REG_COMMAND, cmd);
+  uint64_t now = pci_read32(a, reg) & ~0xfull;
+  if (b->mem64) now |= (uint64_t)pci_read32(a, (uint8_t)(reg + 4)) << 32;
+  return now;
+}

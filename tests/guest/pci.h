@@ -1,7 +1,7 @@
 /* PCI configuration space through configuration mechanism #1 (ports 0xCF8/0xCFC), bus 0
  * only: enough to find vmm's devices, walk their capability lists and read (and size)
  * their BARs. Every access is two port-I/O exits (~30 us), so callers read what they need
- * once. vmm assigns BARs before boot; the guest never moves them. */
+ * once. vmm assigns BARs before boot; gpu.bar_move moves two of them (pci_bar_move). */
 #ifndef TINY_GUEST_PCI_H
 #define TINY_GUEST_PCI_H
 
@@ -66,5 +66,12 @@ void pci_bar_read(struct pci_addr a, unsigned index, struct pci_bar *out);
 
 /* Reads all six BARs into bars[PCI_BAR_COUNT]; the upper halves of 64-bit BARs are absent. */
 void pci_bars_read(struct pci_addr a, struct pci_bar bars[PCI_BAR_COUNT]);
+
+/* Moves memory BAR `b` (index `index`, as pci_bar_read found it) to `base`, the way an OS
+ * reassigns a BAR: memory decoding off, the new address written (low half, then the high
+ * half of a 64-bit BAR), decoding back as it was. Nothing may access the device's BARs in
+ * between. Returns the address the BAR register reads back afterwards; the caller checks
+ * it is `base` (a misaligned or out-of-range request reads back otherwise). */
+uint64_t pci_bar_move(struct pci_addr a, unsigned index, const struct pci_bar *b, uint64_t base);
 
 #endif

@@ -24,6 +24,8 @@
 
 #define MSIX_CONTROL 2
 #define MSIX_TABLE 4
+#define MSIX_PBA 8
+#define MSIX_BIR_MASK 7u
 
 #define fail(d, ...) (format((d)->error, sizeof (d)->error, __VA_ARGS__), false)
 
@@ -111,8 +113,14 @@ bool virtio_pci_read_caps(struct virtio_pci *d, uint8_t shm_id) {
       if (!read_vendor_cap(d, caps[i], shm_id)) return false;
     } else if (id == PCI_CAP_ID_MSIX && !d->msix) {
       d->msix = true;
+      d->msix_cap = caps[i];
       d->msix_table_size = (uint16_t)((pci_read16(d->pci, (uint8_t)(caps[i] + MSIX_CONTROL)) & 0x7ff) + 1);
-      d->msix_bar = pci_read32(d->pci, (uint8_t)(caps[i] + MSIX_TABLE)) & 7;
+      const uint32_t table = pci_read32(d->pci, (uint8_t)(caps[i] + MSIX_TABLE));
+      const uint32_t pba = pci_read32(d->pci, (uint8_t)(caps[i] + MSIX_PBA));
+      d->msix_bar = table & MSIX_BIR_MASK;
+      d->msix_table_offset = table & ~MSIX_BIR_MASK;
+      d->msix_pba_bar = pba & MSIX_BIR_MASK;
+      d->msix_pba_offset = pba & ~MSIX_BIR_MASK;
     }
   }
   if (!d->common.found) return fail(d, "no common cfg capability (%u caps)", n);
@@ -176,6 +184,11 @@ static void write64(const struct virtio_pci *d, uint32_t lo_field, uint32_t hi_f
 
 bool virtio_pci_setup_queue(struct virtio_pci *d, uint16_t index, uint16_t want_size,
                             struct virtq *q, struct virtq_ring *ring) {
+  return virtio_pci_setup_queue_vector(d, index, want_size, VIRTIO_MSI_NO_VECTOR, q, ring);
+}
+
+bool virtio_pci_setup_queue_vector(struct virtio_pci *d, uint16_t index, uint16_t want_size,
+                                   uint16_t vector, struct virtq *q, struct virtq_ring *ring) {
   mmio_write16(common(d, VIRTIO_PCI_COMMON_Q_SELECT), index);
   uint16_t max = mmio_read16(common(d, VIRTIO_PCI_COMMON_Q_SIZE));
   if (max == 0) return fail(d, "queue %u does not exist (queue_size 0)", index);
@@ -185,7 +198,12 @@ bool virtio_pci_setup_queue(struct virtio_pci *d, uint16_t index, uint16_t want_
 
   virtq_init(q, index, size, ring);
   mmio_write16(common(d, VIRTIO_PCI_COMMON_Q_SIZE), size);
-  mmio_write16(common(d, VIRTIO_PCI_COMMON_Q_MSIX), VIRTIO_MSI_NO_VECTOR);
+  mmio_write16(common(d, VIRTIO_PCI_COMMON_Q_MSIX), vector);
+  if (vector != VIRTIO_MSI_NO_VECTOR) {
+    uint16_t got = mmio_read16(common(d, VIRTIO_PCI_COMMON_Q_MSIX));
+    if (got != vector)
+      return fail(d, "queue %u: queue_msix_vector %u reads back 0x%x", index, vector, got);
+  }
   write64(d, VIRTIO_PCI_COMMON_Q_DESCLO, VIRTIO_PCI_COMMON_Q_DESCHI, (uint64_t)(uintptr_t)ring->desc);
   write64(d, VIRTIO_PCI_COMMON_Q_AVAILLO, VIRTIO_PCI_COMMON_Q_AVAILHI,
           (uint64_t)(uintptr_t)&ring->avail);
@@ -205,4 +223,31 @@ bool virtio_pci_setup_queue(struct virtio_pci *d, uint16_t index, uint16_t want_
 
 uint32_t virtio_pci_device_cfg_read32(const struct virtio_pci *d, uint32_t offset) {
   return offset + 4 <= d->device.length ? mmio_read32(d->device.addr + offset) : 0xffffffffu;
+}
+
+uint16_t virtio_pci_set_config_vector(struct virtio_pci *d, uint16_t vector) {
+  mmio_write16(common(d, VIRTIO_PCI_COMMON_MSIX), vector);
+  return mmio_read16(common(d, VIRTIO_PCI_COMMON_MSIX));
+}
+
+uint16_t virtio_pci_queue_vector(struct virtio_pci *d, uint16_t index) {
+  mmio_write16(common(d, VIRTIO_PCI_COMMON_Q_SELECT), index);
+  return mmio_read16(common(d, VIRTIO_PCI_COMMON_Q_MSIX));
+}
+
+bool virtio_pci_bar_moved(struct virtio_pci *d, unsigned bar, uint64_t base) {
+  if (bar >= PCI_BAR_COUNT) return fail(d, "no BAR%u", bar);
+  d->bars[bar].base = base;
+  struct {
+    struct virtio_pci_region *r;
+    const char *name;
+  } regions[] = {{&d->common, "common cfg"}, {&d->notify, "notify cfg"}, {&d->isr, "isr cfg"},
+                 {&d->device, "device cfg"}, {&d->shm, "shared memory"}};
+  for (unsigned i = 0; i < sizeof regions / sizeof regions[0]; i++) {
+    struct virtio_pci_region *r = regions[i].r;
+    if (!r->found || r->bar != bar) continue;
+    r->addr = base + r->offset;
+    if (!map_region(d, r, regions[i].name)) return false;
+  }
+  return true;
 }

@@ -35,6 +35,10 @@ struct virtio_pci {
   bool msix;
   uint16_t msix_table_size;
   uint8_t msix_bar;
+  uint8_t msix_cap;           /* capability offset in configuration space */
+  uint32_t msix_table_offset; /* within BAR msix_bar */
+  uint8_t msix_pba_bar;
+  uint32_t msix_pba_offset;   /* within BAR msix_pba_bar */
 
   char error[160]; /* why the last call that returned false failed */
 };
@@ -63,6 +67,23 @@ uint16_t virtio_pci_num_queues(const struct virtio_pci *d);
  * maximum), no MSI-X vector, and enables it; fills *q. */
 bool virtio_pci_setup_queue(struct virtio_pci *d, uint16_t index, uint16_t want_size,
                             struct virtq *q, struct virtq_ring *ring);
+
+#define VIRTIO_PCI_NO_VECTOR 0xffff
+
+/* virtio_pci_setup_queue with MSI-X vector `vector` (VIRTIO_PCI_NO_VECTOR: none), written
+ * before the queue is enabled and read back: a device that refuses a vector reads 0xffff,
+ * which fails the call. */
+bool virtio_pci_setup_queue_vector(struct virtio_pci *d, uint16_t index, uint16_t want_size,
+                                   uint16_t vector, struct virtq *q, struct virtq_ring *ring);
+/* Writes config_msix_vector and returns what it reads back. */
+uint16_t virtio_pci_set_config_vector(struct virtio_pci *d, uint16_t vector);
+/* Selects queue `index` and returns its queue_msix_vector. */
+uint16_t virtio_pci_queue_vector(struct virtio_pci *d, uint16_t index);
+
+/* After the guest moved BAR `bar` to `base` (pci_bar_move): records the new base, moves
+ * every structure that lies in that BAR and maps it. False (with d->error) when a mapping
+ * fails. Queue notify addresses are the caller's (struct virtq) to move. */
+bool virtio_pci_bar_moved(struct virtio_pci *d, unsigned bar, uint64_t base);
 
 uint32_t virtio_pci_device_cfg_read32(const struct virtio_pci *d, uint32_t offset);
 

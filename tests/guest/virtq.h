@@ -1,7 +1,8 @@
-/* The driver side of a virtio split virtqueue (virtio 1.2 §2.7), polled: the guest keeps
- * interrupts off, so it posts one descriptor chain, notifies, and spins (bounded) on the
- * used ring until the device hands the chain back. One chain in flight at a time, always
- * in descriptors 0..n-1, which keeps the bookkeeping trivial. Ring memory belongs to the
+/* The driver side of a virtio split virtqueue (virtio 1.2 §2.7), polled by default: the
+ * guest keeps interrupts off, so it posts one descriptor chain, notifies, and spins
+ * (bounded) on the used ring until the device hands the chain back (gpu.msix waits for the
+ * MSI-X interrupt instead, with virtq_post / virtq_take). One chain in flight at a time,
+ * always in descriptors 0..n-1, which keeps the bookkeeping trivial. Ring memory belongs to the
  * caller (static, in .bss: guest-physical == virtual under the identity map). */
 #ifndef TINY_GUEST_VIRTQ_H
 #define TINY_GUEST_VIRTQ_H
@@ -58,5 +59,15 @@ void virtq_init(struct virtq *q, uint16_t index, uint16_t size, struct virtq_rin
  * otherwise returns why not (timeout, a foreign descriptor id). */
 const char *virtq_exchange(struct virtq *q, const struct virtq_buf *bufs, unsigned n,
                            uint32_t *written);
+
+/* virtq_exchange in parts, for a driver that waits for the interrupt rather than polling:
+ * post (and notify), then, once virtq_used_ready says the device returned something,
+ * virtq_take it (same checks and *written as virtq_exchange). */
+const char *virtq_post(struct virtq *q, const struct virtq_buf *bufs, unsigned n);
+bool virtq_used_ready(const struct virtq *q);
+const char *virtq_take(struct virtq *q, uint32_t *written);
+
+/* Sets or clears VRING_AVAIL_F_NO_INTERRUPT (virtq_init sets it: polled by default). */
+void virtq_want_interrupts(struct virtq *q, bool want);
 
 #endif

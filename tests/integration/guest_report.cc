@@ -9,6 +9,7 @@ namespace {
 constexpr std::string_view kTest = "TEST ";
 constexpr std::string_view kDone = "TINY-GUEST DONE ";
 constexpr std::string_view kException = "TINY-GUEST EXCEPTION ";
+constexpr std::string_view kMemtypeProbe = "MEMTYPE-PROBE ";
 
 void parse_test_line(std::string_view line, GuestReport& r) {
   std::istringstream in{std::string(line.substr(kTest.size()))};
@@ -37,6 +38,25 @@ void parse_done_line(std::string_view line, GuestReport& r) {
   }
 }
 
+void parse_probe_line(std::string_view line, GuestReport& r) {
+  std::istringstream in{std::string(line.substr(kMemtypeProbe.size()))};
+  ProbeFields fields;
+  std::string word;
+  while (in >> word) {
+    const std::size_t eq = word.find('=');
+    if (eq == std::string::npos || eq == 0 || fields.count(word.substr(0, eq))) {
+      r.malformed.emplace_back(line);
+      return;
+    }
+    fields[word.substr(0, eq)] = word.substr(eq + 1);
+  }
+  if (fields.empty()) {
+    r.malformed.emplace_back(line);
+    return;
+  }
+  r.memtype_probes.push_back(std::move(fields));
+}
+
 }  // namespace
 
 GuestReport parse_guest_report(std::string_view console) {
@@ -52,6 +72,8 @@ GuestReport parse_guest_report(std::string_view console) {
       parse_done_line(line, r);
     else if (line.starts_with(kException))
       r.exceptions.emplace_back(line);
+    else if (line.starts_with(kMemtypeProbe))
+      parse_probe_line(line, r);
   }
   return r;
 }

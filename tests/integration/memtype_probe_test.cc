@@ -1,0 +1,208 @@
+// The guest-side memtype probe (vmmtest.memtype=1, tests/guest/check_memtype.c): the tiny
+// guest programs its PAT, maps 2 MiB of RAM write-back and a 2 MiB HOST3D blob both
+// write-combining and uncached, times streaming reads and writes over each in ring 3 and
+// classifies each mapping against the RAM baseline. What class the blob gets is the
+// measurement (on a host that honours the guest's PAT: WC/UC-like; where the host type
+// wins: WB-like), so it is reported, never asserted; what is asserted is that the probe
+// ran, measured all three mappings, printed well-formed lines that agree with its own
+// classification rule, and that the blob it used came and went as a memslot like any other.
+#include <gtest/gtest.h>
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "tests/integration/guest_boot.h"
+#include "tests/integration/memslot_trace.h"
+#include "tests/integration/test_env.h"
+
+namespace vmm::test {
+namespace {
+
+constexpr std::uint64_t kMiB = 1024 * 1024;
+constexpr std::uint64_t kGuestMem = 128 * kMiB;
+// PROBE_BYTES and SLOW_READ_FACTOR in tests/guest/check_memtype.c.
+constexpr std::uint64_t kProbeBytes = 2 * kMiB;
+constexpr std::uint64_t kSlowReadFactor = 4;
+
+const std::vector<std::string> kMemtypeChecks = {"memtype.pat", "memtype.probe"};
+// IA32_PAT as the guest programs it: WB WC UC- UC WB WP UC- WT.
+constexpr const char* kProbePat = "0x0407050600070106";
+
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+std::vector<std::string> probe_args(const std::vector<std::string>& extra_tokens,
+                                    const std::string& trace_path = "") {
+  std::vector<std::string> tokens = {"vmmtest.mem=" + std::to_string(kGuestMem), "vmmtest.gpu=1",
+                                     "vmmtest.memtype=1"};
+  tokens.insert(tokens.end(), extra_tokens.begin(), extra_tokens.end());
+  std::vector<std::string> args = {"--kernel", kTinyGuestImage, "--mem", "128M",
+                                   "--gpu",    "--gpu-hostmem", "16M"};
+  if (!trace_path.empty()) args.insert(args.end(), {"--memslot-trace", trace_path});
+  args.insert(args.end(), {"--cmdline", guest_cmdline(tokens)});
+  return args;
+}
+
+// A decimal field, or 0x-prefixed hex; nullopt when absent or not a number.
+std::optional<std::uint64_t> number(const ProbeFields& f, const std::string& key) {
+  auto it = f.find(key);
+  if (it == f.end()) return std::nullopt;
+  std::string_view s = it->second;
+  int base = 10;
+  if (s.starts_with("0x")) {
+    s.remove_prefix(2);
+    base = 16;
+  }
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::string describe(const ProbeFields& f) {
+  std::string out = "MEMTYPE-PROBE";
+  for (const auto& [k, v] : f) out += " " + k + "=" + v;
+  return out;
+}
+
+struct Region {
+  std::uint64_t base = 0;
+  std::uint64_t size = 0;
+};
+
+// "shm=0x<base>+0x<len>" from gpu.caps.
+std::optional<Region> parse_shm(const std::string& detail) {
+  static const std::regex re("shm=0x([0-9a-f]+)\\+0x([0-9a-f]+)");
+  std::smatch m;
+  if (!std::regex_search(detail, m, re)) return std::nullopt;
+  return Region{std::stoull(m[1], nullptr, 16), std::stoull(m[2], nullptr, 16)};
+}
+
+// The three lines, in order, each well-formed; the classes follow the guest's rule.
+void expect_probe_lines(const Boot& b) {
+  const std::vector<ProbeFields>& probes = b.report.memtype_probes;
+  ASSERT_EQ(probes.size(), 3u) << b.run.describe();
+  const struct {
+    const char* mapping;
+    const char* pat;
+  } want[] = {{"ram-wb", "WB"}, {"blob-wc", "WC"}, {"blob-uc", "UC"}};
+  const std::optional<std::uint64_t> ram_read = number(probes[0], "read_cpb_x1000");
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    const ProbeFields& p = probes[i];
+    SCOPED_TRACE(describe(p));
+    EXPECT_EQ(p.count("mapping") ? p.at("mapping") : "", want[i].mapping);
+    EXPECT_EQ(p.count("pat") ? p.at("pat") : "", want[i].pat);
+    const auto gpa = number(p, "gpa");
+    ASSERT_TRUE(gpa && p.at("gpa").starts_with("0x"));
+    EXPECT_EQ(*gpa % kProbeBytes, 0u) << "a 2 MiB page maps it";
+    EXPECT_EQ(number(p, "size"), kProbeBytes);
+    for (const char* key : {"read_cpb_x1000", "write_cpb_x1000", "read_bytes", "write_bytes",
+                            "read_vs_ram_x100", "write_vs_ram_x100"}) {
+      const auto v = number(p, key);
+      ASSERT_TRUE(v) << key;
+      EXPECT_GT(*v, 0u) << key;
+    }
+    EXPECT_GE(*number(p, "read_bytes"), 64u * 1024) << "at least the calibration size";
+    ASSERT_TRUE(p.count("class"));
+    const std::string& cls = p.at("class");
+    EXPECT_TRUE(cls == "WB-like" || cls == "WC/UC-like") << cls;
+    ASSERT_TRUE(ram_read);
+    const bool slow = *number(p, "read_cpb_x1000") > kSlowReadFactor * *ram_read;
+    EXPECT_EQ(cls, slow ? "WC/UC-like" : "WB-like") << "the guest's rule: read cost > "
+                                                    << kSlowReadFactor << "x ram-wb's";
+    ::testing::Test::RecordProperty(std::string(want[i].mapping) + ".read_cpb_x1000",
+                                    p.at("read_cpb_x1000"));
+    ::testing::Test::RecordProperty(std::string(want[i].mapping) + ".write_cpb_x1000",
+                                    p.at("write_cpb_x1000"));
+    ::testing::Test::RecordProperty(std::string(want[i].mapping) + ".class", cls);
+  }
+  EXPECT_EQ(probes[0].at("class"), "WB-like") << "ram-wb is the baseline";
+}
+
+class MemtypeProbeBoot : public TinyGuestBoot {};
+
+TEST_F(MemtypeProbeBoot, GuestMeasuresRamWbBlobWcAndBlobUc) {
+  TempFile trace_file("memslot-trace", {});
+  const Boot b = boot(probe_args({}, trace_file.path()));
+  expect_all_passed(b, concat(concat(kBaseChecks, kGpuChecks), kMemtypeChecks));
+  if (HasFailure()) return;
+  EXPECT_NE(b.report.detail("memtype.pat").find(std::string("read=") + kProbePat),
+            std::string::npos)
+      << b.report.detail("memtype.pat");
+  expect_probe_lines(b);
+  if (HasFailure()) return;
+
+  const std::vector<ProbeFields>& probes = b.report.memtype_probes;
+  for (const ProbeFields& p : probes)
+    EXPECT_FALSE(p.count("read_mbps") || p.count("write_mbps"))
+        << "MB/s only with vmmtest.tsc_khz: " << describe(p);
+  const std::uint64_t ram = *number(probes[0], "gpa");
+  const std::uint64_t blob = *number(probes[1], "gpa");
+  EXPECT_EQ(*number(probes[2], "gpa"), blob) << "WC and UC map the same blob";
+  EXPECT_LE(ram + kProbeBytes, kGuestMem) << "the RAM buffer lies in guest RAM";
+  const auto shm = parse_shm(b.report.detail("gpu.caps"));
+  ASSERT_TRUE(shm) << b.report.detail("gpu.caps");
+  EXPECT_TRUE(blob >= shm->base && blob - shm->base + kProbeBytes <= shm->size)
+      << "blob 0x" << std::hex << blob << " outside the host-visible region";
+
+  // The probe's blob is one CacheNonCoherent slot at that address, added and removed.
+  const MemslotTraceFile trace = read_memslot_trace(trace_file.path());
+  ASSERT_TRUE(trace.errors.empty()) << trace.errors.front();
+  std::vector<std::string> errors;
+  const std::vector<SlotLifetime> lives = slot_lifetimes(trace, &errors);
+  EXPECT_TRUE(errors.empty()) << errors.front();
+  std::vector<const SlotLifetime*> probe_slots;
+  for (const SlotLifetime& life : lives)
+    if (life.add.is_gpu_blob() && life.add.size == kProbeBytes) probe_slots.push_back(&life);
+  ASSERT_EQ(probe_slots.size(), 1u) << "one 2 MiB blob slot, the probe's";
+  const SlotLifetime& life = *probe_slots.front();
+  EXPECT_EQ(life.add.guest_addr, blob) << life.add.describe();
+  EXPECT_EQ(life.add.requested, "CacheNonCoherent") << life.add.describe();
+  EXPECT_TRUE(life.remove) << life.add.describe() << " is never removed";
+}
+
+// vmmtest.tsc_khz lets the guest print MB/s itself; they must agree with its cycles per
+// byte: mbps = floor(tsc_khz / c) where cpb_x1000 = floor(c).
+TEST_F(MemtypeProbeBoot, TscKhzAddsMegabytesPerSecond) {
+  constexpr std::uint64_t kTscKhz = 2000000;
+  const Boot b = boot(probe_args({"vmmtest.tsc_khz=" + std::to_string(kTscKhz)}));
+  expect_all_passed(b, concat(concat(kBaseChecks, kGpuChecks), kMemtypeChecks));
+  if (HasFailure()) return;
+  expect_probe_lines(b);
+  for (const ProbeFields& p : b.report.memtype_probes) {
+    SCOPED_TRACE(describe(p));
+    for (const std::string kind : {"read", "write"}) {
+      const auto mbps = number(p, kind + "_mbps");
+      const auto cpb = number(p, kind + "_cpb_x1000");
+      ASSERT_TRUE(mbps && cpb) << kind;
+      EXPECT_LE(*mbps, kTscKhz / *cpb) << kind;
+      EXPECT_GE(*mbps + 1, kTscKhz / (*cpb + 1)) << kind;
+    }
+  }
+}
+
+// Without the gpu the probe has no blob: memtype.pat still runs, memtype.probe says why it
+// did not, and no MEMTYPE-PROBE line is printed.
+TEST_F(MemtypeProbeBoot, ProbeIsNotRunWithoutGpu) {
+  const Boot b =
+      boot({"--kernel", kTinyGuestImage, "--cmdline", guest_cmdline({"vmmtest.memtype=1"})});
+  ASSERT_TRUE(b.run.exited) << b.run.describe();
+  EXPECT_EQ(b.run.exit_code, kGuestCheckFailed) << b.run.describe();
+  for (const std::string& name : kBaseChecks) EXPECT_TRUE(b.report.passed(name)) << name;
+  EXPECT_TRUE(b.report.passed("memtype.pat")) << b.report.detail("memtype.pat");
+  EXPECT_TRUE(b.report.failed("memtype.probe")) << b.run.describe();
+  EXPECT_EQ(b.report.detail("memtype.probe").rfind("not run: ", 0), 0u)
+      << b.report.detail("memtype.probe");
+  EXPECT_TRUE(b.report.memtype_probes.empty()) << b.run.describe();
+  ASSERT_TRUE(b.report.done) << b.run.describe();
+  EXPECT_EQ(b.report.done_failed, 1);
+}
+
+}  // namespace
+}  // namespace vmm::test
