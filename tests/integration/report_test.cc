@@ -1,0 +1,79 @@
+// --report FILE.json after a boot that runs the guest's memtype probe: the document is
+// complete (host facts, policy, memslot events and table, probe) and every mapping the
+// guest measured is classified, with MB/s derived from KVM's TSC frequency.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <algorithm>
+#include <set>
+#include <string>
+
+#include "tests/integration/guest_boot.h"
+#include "tests/integration/test_env.h"
+
+namespace vmm::test {
+namespace {
+
+class ReportBoot : public TinyGuestBoot {};
+
+TEST_F(ReportBoot, ReportIsCompleteAndEveryProbedMappingIsClassified) {
+  const std::uint8_t nothing[] = {0};
+  TempFile report("report.json", std::span<const std::uint8_t>(nothing, 0));
+  const Boot b = boot({"--kernel", kTinyGuestImage, "--mem", "128M", "--gpu", "--gpu-hostmem", "16M",
+                       "--report", report.path(), "--cmdline",
+                       guest_cmdline({"vmmtest.gpu=1", "vmmtest.memtype=1"})});
+  ASSERT_EQ(b.run.exit_code, 0) << b.run.describe();
+
+  const auto bytes = read_file(report.path());
+  const auto doc = nlohmann::json::parse(bytes.begin(), bytes.end());
+  EXPECT_TRUE(doc.at("complete").get<bool>()) << doc.at("missing").dump();
+  EXPECT_TRUE(doc.at("missing").empty());
+
+  const auto& host = doc.at("host");
+  for (const char* key : {"cpu_vendor", "kvm_flavour", "cpu_self_snoop", "slot_flag_non_coherent_dma",
+                          "disable_quirks2", "quirk_ignore_guest_pat_listed"})
+    EXPECT_TRUE(host.contains(key)) << key;
+  EXPECT_FALSE(doc.at("policy").at("explanation").get<std::string>().empty());
+
+  // Every slot in the table carries what was requested, applied and the rule; the blob
+  // the probe used came and went.
+  std::set<std::string> owners;
+  for (const auto& event : doc.at("memslots").at("events")) {
+    owners.insert(event.at("owner").get<std::string>());
+    EXPECT_FALSE(event.at("applied").get<std::string>().empty());
+    EXPECT_FALSE(event.at("rule").get<std::string>().empty());
+  }
+  EXPECT_TRUE(owners.count("ram-low"));
+  EXPECT_TRUE(std::any_of(owners.begin(), owners.end(),
+                          [](const std::string& o) { return o.rfind("gpu-blob ", 0) == 0; }));
+  ASSERT_FALSE(doc.at("memslots").at("at_exit").empty());
+  EXPECT_EQ(doc.at("memslots").at("at_exit")[0].at("requested"), "CacheCoherent");
+
+  const auto& probe = doc.at("guest_probe");
+  EXPECT_GT(probe.at("tsc_khz").get<std::uint32_t>(), 0u);
+  std::set<std::string> mappings;
+  for (const auto& m : probe.at("mappings")) {
+    mappings.insert(m.at("mapping").get<std::string>());
+    const std::string cls = m.at("class").get<std::string>();
+    EXPECT_TRUE(cls == "WB-like" || cls == "WC/UC-like") << cls;
+    EXPECT_GT(m.at("read_mbps_host_tsc").get<std::uint64_t>(), 0u);
+    EXPECT_GT(m.at("write_mbps_host_tsc").get<std::uint64_t>(), 0u);
+  }
+  EXPECT_EQ(mappings, (std::set<std::string>{"ram-wb", "blob-wc", "blob-uc"}));
+  EXPECT_EQ(doc.at("stop").at("exit_status"), 0);
+}
+
+TEST_F(ReportBoot, ReportSaysWhatIsMissingWithoutTheProbe) {
+  const std::uint8_t nothing[] = {0};
+  TempFile report("report.json", std::span<const std::uint8_t>(nothing, 0));
+  const Boot b = boot({"--kernel", kTinyGuestImage, "--gpu", "--report", report.path()});
+  ASSERT_EQ(b.run.exit_code, 0) << b.run.describe();
+  const auto bytes = read_file(report.path());
+  const auto doc = nlohmann::json::parse(bytes.begin(), bytes.end());
+  EXPECT_FALSE(doc.at("complete").get<bool>());
+  ASSERT_EQ(doc.at("missing").size(), 1u);
+  EXPECT_NE(doc.at("missing")[0].get<std::string>().find("guest probe"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vmm::test
