@@ -38,6 +38,14 @@ nlohmann::json probe_json(const GuestProbeLog::Fields& fields, std::uint32_t tsc
     if (cpb == fields.end()) continue;
     if (auto value = mbps(cpb->second, tsc_khz)) j[std::string(kind) + "_mbps_host_tsc"] = *value;
   }
+  // What the measurement says about the rule: a mapping the guest made WC or UC that still
+  // behaves like write-back means the host's type won over the guest's PAT.
+  auto pat = fields.find("pat");
+  auto cls = fields.find("class");
+  if (pat != fields.end() && cls != fields.end() && pat->second != "WB")
+    j["verdict"] = cls->second == "WB-like"
+                       ? "guest " + pat->second + " behaves as WB: host type wins (measured)"
+                       : "guest " + pat->second + " honoured (measured)";
   return j;
 }
 

@@ -68,7 +68,17 @@ TEST(RunReport, CompleteWhenEveryPartIsThereAndConvertsToMbps) {
   const auto& probe = j["guest_probe"]["mappings"][0];
   EXPECT_EQ(probe["read_mbps_host_tsc"], 20000) << "2 GHz / 0.1 cycles per byte";
   EXPECT_EQ(probe["write_mbps_host_tsc"], 5000);
+  EXPECT_FALSE(probe.contains("verdict")) << "WB RAM needs no verdict";
   EXPECT_EQ(j["stop"]["exit_status"], 0);
+}
+
+TEST(RunReport, VerdictSaysWhetherTheGuestTypeWasHonoured) {
+  auto in = sample();
+  in.probes = {{{"mapping", "blob-wc"}, {"pat", "WC"}, {"class", "WB-like"}},
+               {{"mapping", "blob-uc"}, {"pat", "UC"}, {"class", "WC/UC-like"}}};
+  auto j = run_report_json(in);
+  EXPECT_EQ(j["guest_probe"]["mappings"][0]["verdict"], "guest WC behaves as WB: host type wins (measured)");
+  EXPECT_EQ(j["guest_probe"]["mappings"][1]["verdict"], "guest UC honoured (measured)");
 }
 
 TEST(RunReport, SaysWhatIsMissing) {
