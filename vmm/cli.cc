@@ -71,7 +71,7 @@ CliResult parse_command_line(int argc, const char* const* argv) {
               return "size '" + text + "' is not a power of two (it becomes a whole PCI BAR)";
             return {};
           },
-          "POW2"));
+          ""));
   app.add_option_function<std::string>(
          "--gpu-blob-cache",
          [&options](const std::string& text) {
@@ -109,9 +109,10 @@ CliResult parse_command_line(int argc, const char* const* argv) {
                  "Write the scanout as a PNG to FILE when the VM stops")
       ->type_name("FILE")
       ->needs(gpu);
-  auto* no_dtb = app.add_flag("--no-dtb{false}", options.dtb,
-                              "Do not hand the guest a device tree (by default vmm passes one as a "
-                              "SETUP_DTB setup_data entry)");
+  auto* no_dtb = app.add_flag_callback(
+      "--no-dtb", [&options] { options.dtb = false; },
+      "Do not hand the guest a device tree (by default vmm passes one as a SETUP_DTB "
+      "setup_data entry)");
   app.add_option("--dump-dtb", options.dump_dtb,
                  "Write the exact device tree blob given to the guest to FILE (decompile with "
                  "dtc -I dtb -O dts)")

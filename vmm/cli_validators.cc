@@ -21,7 +21,7 @@ CLI::Option* add_size_option(CLI::App& app, const std::string& name, std::uint64
           return "size '" + text + "' is not a multiple of " + format_size(alignment);
         return {};
       },
-      "SIZE"));
+      ""));
   return option;
 }
 
@@ -37,7 +37,7 @@ CLI::Option* add_mem_cache_type_option(CLI::App& app, const std::string& name,
         if (parse_mem_cache_type(text)) return {};
         return "unknown MemCacheType '" + text + "' (expected CacheCoherent or CacheNonCoherent)";
       },
-      "CACHE_TYPE"));
+      ""));
   return option;
 }
 
