@@ -127,7 +127,8 @@ void Machine::add_ram_memslots() {
     request.owner = range.owner;
     request.cache_type = MemCacheType::CacheCoherent;  // RAM is always host-coherent
     if (auto result = memslots_.add(request); !result)
-      throw std::runtime_error("cannot register guest RAM: " + result.error);
+      throw std::runtime_error("cannot register guest RAM: " + result.error +
+                               " (is --mem beyond what this host's KVM can address?)");
   }
 }
 
