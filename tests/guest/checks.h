@@ -52,6 +52,11 @@ extern const unsigned gpu_checks_count;
 void check_gpu_msix(const struct guest_ctx *g, struct check_result *r);
 void check_gpu_bar_move(const struct guest_ctx *g, struct check_result *r);
 
+/* Only with vmmtest.fdt=1, after the gpu.* checks (fdt.gpu_window compares with gpu.caps)
+ * and before gpu.bar_move moves a BAR: fdt.blob first, then the rest (check_fdt.c). */
+extern const struct named_check fdt_checks[];
+extern const unsigned fdt_checks_count;
+
 /* Only with vmmtest.memtype=1, after those (the probe needs vmmtest.gpu=1): memtype.pat and
  * memtype.probe, in this order (check_memtype.c). */
 extern const struct named_check memtype_checks[];

@@ -91,6 +91,7 @@ void test_params_parse(const char *cmdline, size_t len, struct test_params *p) {
   parse_num_param(cmdline, len, "vmmtest.bar_move=", &p->bar_move);
   parse_num_param(cmdline, len, "vmmtest.memtype=", &p->memtype);
   parse_num_param(cmdline, len, "vmmtest.tsc_khz=", &p->tsc_khz);
+  parse_num_param(cmdline, len, "vmmtest.fdt=", &p->fdt);
 
   struct token t;
   if (cmdline_find_last(cmdline, len, "vmmtest.initrd_fnv=", &t)) {

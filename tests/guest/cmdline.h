@@ -15,6 +15,8 @@
  *   vmmtest.memtype=<num>      non-zero: run memtype.pat and memtype.probe after all of those
  *                              (check_memtype.c; the probe needs vmmtest.gpu=1 and vmm --gpu)
  *   vmmtest.tsc_khz=<num>      the TSC frequency in kHz: memtype.probe then also prints MB/s
+ *   vmmtest.fdt=<num>          non-zero: run the fdt.* checks (check_fdt.c) on vmm's device
+ *                              tree, after the gpu.* checks and before gpu.msix/gpu.bar_move
  *
  * <num> is decimal or 0x-prefixed hex, optionally followed by K, M or G (binary units). */
 #ifndef TINY_GUEST_CMDLINE_H
@@ -56,6 +58,7 @@ struct test_params {
   struct param_u64 bar_move;
   struct param_u64 memtype;
   struct param_u64 tsc_khz;
+  struct param_u64 fdt;
   bool has_end;
   struct token end; /* the vmmtest.end token itself */
   const char *fail; /* check name from vmmtest.fail, not NUL-terminated; NULL when absent */

@@ -80,6 +80,12 @@ void tiny_main(uint64_t zero_page) {
   else if (g.params.gpu.present && g.params.gpu.value != 0)
     for (unsigned i = 0; i < gpu_checks_count; i++)
       report_run(gpu_checks[i].name, gpu_checks[i].fn, &g);
+  /* The device tree describes the BARs as placed at boot: before gpu.bar_move moves one. */
+  if (g.params.fdt.present && !g.params.fdt.valid)
+    report_failure("vmmtest.fdt", "not a number");
+  else if (g.params.fdt.present && g.params.fdt.value != 0)
+    for (unsigned i = 0; i < fdt_checks_count; i++)
+      report_run(fdt_checks[i].name, fdt_checks[i].fn, &g);
   run_if_asked(&g.params.msix, "vmmtest.msix", "gpu.msix", check_gpu_msix, &g);
   run_if_asked(&g.params.bar_move, "vmmtest.bar_move", "gpu.bar_move", check_gpu_bar_move, &g);
   if (g.params.memtype.present && !g.params.memtype.valid)
