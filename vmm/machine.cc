@@ -37,6 +37,7 @@
 #include "vmm/memslot_report.h"
 #include "vmm/platform_fdt.h"
 #include "vmm/run_report.h"
+#include "vmm/signal_watch.h"
 #include "vmm/stdin_pump.h"
 #include "vmm/vcpu_loop.h"
 
@@ -236,6 +237,8 @@ void Machine::write_report(const StopReason& stop) {
 
 int Machine::run() {
   VcpuLoop::install_kick_signal_handler();
+  // Before any vCPU thread exists, so they all inherit SIGINT/SIGTERM blocked.
+  SignalWatch signals(stop_);
   std::vector<std::thread> threads;
   std::vector<pthread_t> handles;
   std::mutex handles_mutex;

@@ -1,0 +1,29 @@
+// SignalWatch: turns SIGINT and SIGTERM into an orderly VM stop (exit status 128 + signal),
+// so Ctrl-C still writes --report, the memslot table at exit and the screenshot. The
+// signals are blocked in every thread created after construction and collected here with
+// sigtimedwait; the watcher ends when the VM stops for any other reason.
+#pragma once
+
+#include <signal.h>
+
+#include <thread>
+
+#include "vmm/stop_signal.h"
+
+namespace vmm {
+
+class SignalWatch {
+ public:
+  explicit SignalWatch(StopSignal& stop);
+  SignalWatch(const SignalWatch&) = delete;
+  SignalWatch& operator=(const SignalWatch&) = delete;
+  ~SignalWatch();  // joins the watcher and restores the previous signal mask
+
+ private:
+  StopSignal& stop_;
+  sigset_t watched_{};
+  sigset_t previous_{};
+  std::thread thread_;
+};
+
+}  // namespace vmm
