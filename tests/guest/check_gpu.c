@@ -192,6 +192,17 @@ static void check_gpu_features(const struct guest_ctx *g, struct check_result *r
              virtio_pci_num_queues(&gpu->pci), gpu->ctrl.size, gpu->cursor.size);
 }
 
+// A picture a person recognises in --gpu-screenshot: red grows to the right, green
+// downwards, blue is constant, and the diagonal is white. Pixels are B8G8R8X8.
+static void fill_test_card(void) {
+  for (uint32_t y = 0; y < FB_HEIGHT; ++y)
+    for (uint32_t x = 0; x < FB_WIDTH; ++x) {
+      uint32_t red = x * 255 / (FB_WIDTH - 1), green = y * 255 / (FB_HEIGHT - 1), blue = 0x60;
+      if (x == y) red = green = blue = 0xff;
+      framebuffer[y * FB_WIDTH + x] = (red << 16) | (green << 8) | blue;
+    }
+}
+
 static void check_gpu_display_info(const struct guest_ctx *g, struct check_result *r) {
   (void)g;
   if (!gpu_require(r, gpu_test.ready, "gpu.features failed")) return;
@@ -220,7 +231,7 @@ static void check_gpu_2d(const struct guest_ctx *g, struct check_result *r) {
   if (!gpu_require(r, gpu_test.ready, "gpu.features failed")) return;
   struct virtio_gpu *gpu = &gpu_test.dev;
   const uint32_t id = GPU_TEST_RES_2D;
-  pattern_fill((uint64_t)(uintptr_t)framebuffer, sizeof framebuffer, 0x2d2d2d2d2d2d2d2dull);
+  fill_test_card();
   if (!gpu_expect(r, "RESOURCE_CREATE_2D",
                   gpu_resource_create_2d(gpu, id, VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM, FB_WIDTH,
                                          FB_HEIGHT),

@@ -1,6 +1,7 @@
 // --gpu-screenshot: after the tiny guest put a 64x64 resource on the scanout (gpu.2d), vmm
 // writes it as a PNG a person can open; without a scanout it says why instead.
 #include <gtest/gtest.h>
+#include <png.h>
 
 #include <cstdint>
 #include <algorithm>
@@ -33,6 +34,23 @@ TEST_F(ScreenshotBoot, ScanoutIsWrittenAsPng) {
   EXPECT_EQ(std::string(bytes.begin() + 12, bytes.begin() + 16), "IHDR");
   EXPECT_EQ(be32(bytes, 16), 64u) << "width of the guest's scanout resource";
   EXPECT_EQ(be32(bytes, 20), 64u) << "height";
+
+  // The guest's test card (tests/guest/check_gpu.c): red grows to the right, green
+  // downwards, blue is 0x60, the diagonal is white. Checking pixels proves the B8G8R8X8 ->
+  // RGB conversion and the row order, not just that a file appeared.
+  png_image image{};
+  image.version = PNG_IMAGE_VERSION;
+  ASSERT_TRUE(png_image_begin_read_from_file(&image, png.path().c_str())) << image.message;
+  image.format = PNG_FORMAT_RGB;
+  std::vector<std::uint8_t> rgb(PNG_IMAGE_SIZE(image));
+  ASSERT_TRUE(png_image_finish_read(&image, nullptr, rgb.data(), 0, nullptr)) << image.message;
+  auto pixel = [&](int x, int y) {
+    const std::uint8_t* p = &rgb[(y * 64 + x) * 3];
+    return std::vector<int>{p[0], p[1], p[2]};
+  };
+  EXPECT_EQ(pixel(63, 0), (std::vector<int>{255, 0, 0x60})) << "top right: red";
+  EXPECT_EQ(pixel(0, 63), (std::vector<int>{0, 255, 0x60})) << "bottom left: green";
+  EXPECT_EQ(pixel(20, 20), (std::vector<int>{255, 255, 255})) << "diagonal: white";
 }
 
 TEST_F(ScreenshotBoot, NoScanoutIsReportedNotFaked) {
