@@ -254,6 +254,23 @@ GpuResource* VirtioGpu::find_resource(std::uint32_t id) {
   return it == resources_.end() ? nullptr : &it->second;
 }
 
+GpuResource* VirtioGpu::named_resource(std::uint32_t id, std::string_view command, Reply& failure,
+                                       std::optional<ResourceKind> kind) {
+  GpuResource* res = find_resource(id);
+  if (res == nullptr) {
+    failure = fail(resp::kErrInvalidResourceId, command, "no resource " + std::to_string(id));
+    return nullptr;
+  }
+  if (kind && res->kind != *kind) {
+    const char* wanted = *kind == ResourceKind::Image2d    ? "a 2D resource"
+                         : *kind == ResourceKind::HostBlob ? "a HOST3D blob"
+                                                           : "a guest blob";
+    failure = fail(resp::kErrInvalidParameter, command, std::string("resource is not ") + wanted);
+    return nullptr;
+  }
+  return res;
+}
+
 void VirtioGpu::forget_resource(std::uint32_t id) {
   auto it = resources_.find(id);
   if (it == resources_.end()) return;

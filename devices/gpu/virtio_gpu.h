@@ -136,6 +136,11 @@ class VirtioGpu : public VirtioDevice {
   bool negotiated(unsigned feature) const { return (features_ >> feature) & 1; }
   void clear_state();  // unmaps and frees everything; mutex_ held
   gpu::GpuResource* find_resource(std::uint32_t id);
+  // The resource a command names. nullptr, with `failure` set to the reply to send, when it
+  // does not exist (ERR_INVALID_RESOURCE_ID) or, with `kind` given, is of another kind
+  // (ERR_INVALID_PARAMETER).
+  gpu::GpuResource* named_resource(std::uint32_t id, std::string_view command, Reply& failure,
+                                   std::optional<gpu::ResourceKind> kind = std::nullopt);
   void forget_resource(std::uint32_t id);  // drops it from scanout and contexts, then frees
 
   // 2D commands (virtio_gpu_2d.cc).

@@ -82,10 +82,9 @@ VirtioGpu::Reply VirtioGpu::resource_unref(const GpuRequest& req) {
   constexpr const char* kName = "RESOURCE_UNREF";
   ResourceIdCmd cmd;
   if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
-  GpuResource* res = find_resource(cmd.resource_id);
-  if (res == nullptr)
-    return fail(resp::kErrInvalidResourceId, kName,
-                "no resource " + std::to_string(cmd.resource_id));
+  Reply failure;
+  GpuResource* res = named_resource(cmd.resource_id, kName, failure);
+  if (res == nullptr) return failure;
   std::uint32_t type = resp::kOkNodata;
   if (region_.is_mapped(cmd.resource_id)) {
     auto unmapped = region_.unmap(cmd.resource_id);
@@ -111,12 +110,9 @@ VirtioGpu::Reply VirtioGpu::set_scanout(const GpuRequest& req) {
     scanout_.reset();
     return {resp::kOkNodata, {}};
   }
-  GpuResource* res = find_resource(cmd.resource_id);
-  if (res == nullptr)
-    return fail(resp::kErrInvalidResourceId, kName,
-                "no resource " + std::to_string(cmd.resource_id));
-  if (res->kind != ResourceKind::Image2d)
-    return fail(resp::kErrInvalidParameter, kName, "resource is not a 2D resource");
+  Reply failure;
+  GpuResource* res = named_resource(cmd.resource_id, kName, failure, ResourceKind::Image2d);
+  if (res == nullptr) return failure;
   if (cmd.r.width == 0 || cmd.r.height == 0 || !rect_inside(cmd.r, res->width, res->height))
     return fail(resp::kErrInvalidParameter, kName,
                 "rectangle " + describe(cmd.r) + " is empty or outside the resource");
@@ -128,10 +124,9 @@ VirtioGpu::Reply VirtioGpu::resource_flush(const GpuRequest& req) {
   constexpr const char* kName = "RESOURCE_FLUSH";
   ResourceFlush cmd;
   if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
-  GpuResource* res = find_resource(cmd.resource_id);
-  if (res == nullptr)
-    return fail(resp::kErrInvalidResourceId, kName,
-                "no resource " + std::to_string(cmd.resource_id));
+  Reply failure;
+  GpuResource* res = named_resource(cmd.resource_id, kName, failure);
+  if (res == nullptr) return failure;
   if (res->kind == ResourceKind::Image2d && !rect_inside(cmd.r, res->width, res->height))
     return fail(resp::kErrInvalidParameter, kName,
                 "rectangle " + describe(cmd.r) + " is outside the resource");
@@ -143,12 +138,9 @@ VirtioGpu::Reply VirtioGpu::transfer_to_host_2d(const GpuRequest& req) {
   constexpr const char* kName = "TRANSFER_TO_HOST_2D";
   TransferToHost2d cmd;
   if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
-  GpuResource* res = find_resource(cmd.resource_id);
-  if (res == nullptr)
-    return fail(resp::kErrInvalidResourceId, kName,
-                "no resource " + std::to_string(cmd.resource_id));
-  if (res->kind != ResourceKind::Image2d)
-    return fail(resp::kErrInvalidParameter, kName, "resource is not a 2D resource");
+  Reply failure;
+  GpuResource* res = named_resource(cmd.resource_id, kName, failure, ResourceKind::Image2d);
+  if (res == nullptr) return failure;
   if (!res->backing) return fail(resp::kErrInvalidParameter, kName, "no backing attached");
   if (!rect_inside(cmd.r, res->width, res->height))
     return fail(resp::kErrInvalidParameter, kName,
@@ -200,12 +192,9 @@ VirtioGpu::Reply VirtioGpu::attach_backing(const GpuRequest& req) {
   constexpr const char* kName = "RESOURCE_ATTACH_BACKING";
   ResourceAttachBacking cmd;
   if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
-  GpuResource* res = find_resource(cmd.resource_id);
-  if (res == nullptr)
-    return fail(resp::kErrInvalidResourceId, kName,
-                "no resource " + std::to_string(cmd.resource_id));
-  if (res->kind != ResourceKind::Image2d)
-    return fail(resp::kErrInvalidParameter, kName, "resource is not a 2D resource");
+  Reply failure;
+  GpuResource* res = named_resource(cmd.resource_id, kName, failure, ResourceKind::Image2d);
+  if (res == nullptr) return failure;
   if (res->backing) return fail(resp::kErrInvalidParameter, kName, "backing already attached");
   Reply reply{resp::kOkNodata, {}};
   auto store = read_backing(req, sizeof(cmd), cmd.nr_entries, kName, &reply);
@@ -218,10 +207,9 @@ VirtioGpu::Reply VirtioGpu::detach_backing(const GpuRequest& req) {
   constexpr const char* kName = "RESOURCE_DETACH_BACKING";
   ResourceIdCmd cmd;
   if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
-  GpuResource* res = find_resource(cmd.resource_id);
-  if (res == nullptr)
-    return fail(resp::kErrInvalidResourceId, kName,
-                "no resource " + std::to_string(cmd.resource_id));
+  Reply failure;
+  GpuResource* res = named_resource(cmd.resource_id, kName, failure);
+  if (res == nullptr) return failure;
   if (!res->backing) return fail(resp::kErrInvalidParameter, kName, "no backing attached");
   res->backing.reset();
   return {resp::kOkNodata, {}};

@@ -98,12 +98,9 @@ VirtioGpu::Reply VirtioGpu::resource_map_blob(const GpuRequest& req) {
   constexpr const char* kName = "RESOURCE_MAP_BLOB";
   ResourceMapBlob cmd;
   if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
-  GpuResource* res = find_resource(cmd.resource_id);
-  if (res == nullptr)
-    return fail(resp::kErrInvalidResourceId, kName,
-                "no resource " + std::to_string(cmd.resource_id));
-  if (res->kind != ResourceKind::HostBlob)
-    return fail(resp::kErrInvalidParameter, kName, "resource is not a HOST3D blob");
+  Reply failure;
+  GpuResource* res = named_resource(cmd.resource_id, kName, failure, ResourceKind::HostBlob);
+  if (res == nullptr) return failure;
   if (!(res->blob_flags & kBlobFlagMappable))
     return fail(resp::kErrInvalidParameter, kName, "blob was not created MAPPABLE");
   auto mapped = region_.map(cmd.resource_id, cmd.offset, res->host,
@@ -124,10 +121,9 @@ VirtioGpu::Reply VirtioGpu::resource_unmap_blob(const GpuRequest& req) {
   constexpr const char* kName = "RESOURCE_UNMAP_BLOB";
   ResourceIdCmd cmd;
   if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
-  GpuResource* res = find_resource(cmd.resource_id);
-  if (res == nullptr)
-    return fail(resp::kErrInvalidResourceId, kName,
-                "no resource " + std::to_string(cmd.resource_id));
+  Reply failure;
+  GpuResource* res = named_resource(cmd.resource_id, kName, failure);
+  if (res == nullptr) return failure;
   auto unmapped = region_.unmap(cmd.resource_id);
   if (unmapped.status == HostVisibleRegion::Status::BadRequest)
     return fail(resp::kErrInvalidParameter, kName, unmapped.error);
