@@ -40,6 +40,9 @@ void check_cmdline(const struct guest_ctx *g, struct check_result *r);
 void check_e820(const struct guest_ctx *g, struct check_result *r);
 void check_initrd(const struct guest_ctx *g, struct check_result *r);
 
+/* Only with vmmtest.serial_in=<text> (check_serial_input.c). */
+void check_serial_input(const struct guest_ctx *g, struct check_result *r);
+
 /* Only with vmmtest.cpus=<n> (check_mptable.c). */
 void check_mptable(const struct guest_ctx *g, struct check_result *r);
 

@@ -105,6 +105,10 @@ void test_params_parse(const char *cmdline, size_t len, struct test_params *p) {
     p->fail = t.value;
     p->fail_len = t.value_len;
   }
+  if (cmdline_find_last(cmdline, len, "vmmtest.serial_in=", &t)) {
+    p->serial_in = t.value;
+    p->serial_in_len = t.value_len;
+  }
   if (cmdline_find_last(cmdline, len, "vmmtest.crash=", &t)) {
     p->crash = t.value;
     p->crash_len = t.value_len;

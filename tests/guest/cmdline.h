@@ -5,7 +5,9 @@
  *   vmmtest.initrd_size=<num>  expected initrd length in bytes             (check initrd)
  *   vmmtest.initrd_fnv=<hex>   expected FNV-1a-32 of the initrd, 0x optional (check initrd)
  *   vmmtest.fail=<check>       report <check> as FAIL whatever it finds
- *   vmmtest.crash=<kind>       fault on purpose after the checks: ud, pf, triple (crash.h)
+ *   vmmtest.serial_in=<text>   read <text> followed by a newline from COM1 (vmm's stdin)
+ *   vmmtest.crash=<kind>       fault on purpose after the checks: ud, pf, triple, or reset
+ *                              (pulse the i8042 reset line) (crash.h)
  *   vmmtest.end=<K>            must be the last token, starting at byte offset K (check cmdline)
  *   vmmtest.cpus=<num>         run check mptable: the MP table must list <num> processors
  *   vmmtest.gpu=<num>          non-zero: run the gpu.* checks (check_gpu.c) on vmm's virtio-gpu
@@ -63,6 +65,8 @@ struct test_params {
   struct token end; /* the vmmtest.end token itself */
   const char *fail; /* check name from vmmtest.fail, not NUL-terminated; NULL when absent */
   size_t fail_len;
+  const char *serial_in; /* expected console input from vmmtest.serial_in; NULL when absent */
+  size_t serial_in_len;
   const char *crash; /* crash kind from vmmtest.crash; NULL when absent */
   size_t crash_len;
 };

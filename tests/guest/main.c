@@ -86,6 +86,7 @@ void tiny_main(uint64_t zero_page) {
   else if (g.params.fdt.present && g.params.fdt.value != 0)
     for (unsigned i = 0; i < fdt_checks_count; i++)
       report_run(fdt_checks[i].name, fdt_checks[i].fn, &g);
+  if (g.params.serial_in) report_run("serial.input", check_serial_input, &g);
   run_if_asked(&g.params.msix, "vmmtest.msix", "gpu.msix", check_gpu_msix, &g);
   run_if_asked(&g.params.bar_move, "vmmtest.bar_move", "gpu.bar_move", check_gpu_bar_move, &g);
   if (g.params.memtype.present && !g.params.memtype.valid)
@@ -95,7 +96,7 @@ void tiny_main(uint64_t zero_page) {
       report_run(memtype_checks[i].name, memtype_checks[i].fn, &g);
   if (g.params.crash) {
     crash(g.params.crash, g.params.crash_len);
-    report_failure("vmmtest.crash", "unknown crash kind (want ud, pf or triple)");
+    report_failure("vmmtest.crash", "unknown crash kind (want ud, pf, triple or reset)");
   }
   unsigned failed = report_done();
   guest_exit(failed ? GUEST_STATUS_CHECK_FAILED : GUEST_STATUS_ALL_PASSED);

@@ -145,5 +145,36 @@ TEST_F(TinyGuestBoot, TripleFaultIsAVmFailure) {
       << b.run.describe();
 }
 
+// vmm forwards its stdin to COM1: the guest reads the line back through RBR/LSR.
+TEST_F(TinyGuestBoot, StdinReachesTheGuestSerialPort) {
+  const std::string text = "hello-from-stdin";
+  const std::string line = text + "\n";
+  TempFile input("stdin.txt", std::span(reinterpret_cast<const std::uint8_t*>(line.data()), line.size()));
+  Boot b{run_vmm({"--kernel", kTinyGuestImage, "--cmdline", guest_cmdline({"vmmtest.serial_in=" + text})},
+                 input.path()),
+         {}};
+  b.report = parse_guest_report(b.run.out);
+  std::vector<std::string> checks = kBaseChecks;
+  checks.push_back("serial.input");
+  expect_all_passed(b, checks);
+
+  TempFile wrong("stdin.txt", std::span(reinterpret_cast<const std::uint8_t*>("other\n"), 6));
+  const ProcessResult mismatch =
+      run_vmm({"--kernel", kTinyGuestImage, "--cmdline", guest_cmdline({"vmmtest.serial_in=" + text})},
+              wrong.path());
+  EXPECT_EQ(mismatch.exit_code, 1) << mismatch.describe();
+  EXPECT_NE(mismatch.out.find("TEST serial.input FAIL"), std::string::npos) << mismatch.describe();
+}
+
+// Linux's reboot=k path: 0xFE to port 0x64 resets the machine, and vmm ends with status 0.
+TEST_F(TinyGuestBoot, I8042ResetEndsTheVmWithStatusZero) {
+  const Boot b = boot({"--kernel", kTinyGuestImage, "--cmdline", "vmmtest.crash=reset"});
+  ASSERT_TRUE(b.run.exited) << b.run.describe();
+  EXPECT_EQ(b.run.exit_code, 0) << b.run.describe();
+  EXPECT_NE(b.run.out.find("TINY-GUEST CRASH i8042 reset"), std::string::npos) << b.run.describe();
+  EXPECT_EQ(b.run.out.find("TINY-GUEST DONE"), std::string::npos) << "it never reached the end";
+  EXPECT_NE(b.run.err.find("i8042"), std::string::npos) << b.run.describe();
+}
+
 }  // namespace
 }  // namespace vmm::test

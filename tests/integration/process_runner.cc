@@ -94,7 +94,7 @@ std::string tail(const std::string& s, std::size_t max) {
 }  // namespace
 
 ProcessResult run_process(const std::vector<std::string>& argv,
-                          std::chrono::milliseconds timeout) {
+                          std::chrono::milliseconds timeout, const std::string& stdin_path) {
   ProcessResult r;
   if (argv.empty()) {
     r.start_error = "empty argv";
@@ -104,7 +104,7 @@ ProcessResult run_process(const std::vector<std::string>& argv,
   if (!make_pipe(out, r.start_error) || !make_pipe(err, r.start_error)) return r;
 
   SpawnSetup setup;
-  posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, stdin_path.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&setup.actions, out.write.get(), STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&setup.actions, err.write.get(), STDERR_FILENO);
   // Own process group, so the watchdog can kill anything it started too; default signal

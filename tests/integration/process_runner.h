@@ -25,6 +25,8 @@ struct ProcessResult {
 };
 
 // argv[0] is the program's path (no PATH search). stdin is /dev/null.
-ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
+// `stdin_path` becomes the child's standard input.
+ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                          const std::string& stdin_path = "/dev/null");
 
 }  // namespace vmm::test

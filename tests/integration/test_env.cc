@@ -23,10 +23,10 @@ std::optional<std::string> kvm_unavailable_reason() {
   return std::nullopt;
 }
 
-ProcessResult run_vmm(const std::vector<std::string>& args) {
+ProcessResult run_vmm(const std::vector<std::string>& args, const std::string& stdin_path) {
   std::vector<std::string> argv{kVmmBinary};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run_process(argv, kVmmWatchdog);
+  return run_process(argv, kVmmWatchdog, stdin_path);
 }
 
 std::string guest_cmdline(const std::vector<std::string>& tokens) {

@@ -26,7 +26,7 @@ inline constexpr std::chrono::seconds kVmmWatchdog{60};
 std::optional<std::string> kvm_unavailable_reason();
 
 // Runs vmm with `args` under the watchdog.
-ProcessResult run_vmm(const std::vector<std::string>& args);
+ProcessResult run_vmm(const std::vector<std::string>& args, const std::string& stdin_path = "/dev/null");
 
 // The tokens joined by spaces, followed by the guest's vmmtest.end=<K> end marker, K
 // being the offset at which that marker starts.
