@@ -22,7 +22,7 @@ inline constexpr const char* kTinyGuestImage = VMM_TINY_GUEST_IMAGE;
 // A guest that has not finished by then is hung; the boots here take well under a second.
 inline constexpr std::chrono::seconds kVmmWatchdog{60};
 
-// Why /dev/kvm cannot be opened read-write, or nullopt when it can.
+// Why /dev/kvm is not a usable KVM character device, or nullopt when it is. Never creates it.
 std::optional<std::string> kvm_unavailable_reason();
 
 // Runs vmm with `args` under the watchdog.

@@ -1,0 +1,59 @@
+# Where tests that need KVM run. Every such test is launched through
+# `scripts/kvm-host auto`: natively where /dev/kvm works (hardware VMX/SVM, or PVM), else
+# inside the emulated KVM host (QEMU TCG with AMD SVM, Debian's kernel with kvm_amd) that
+# the `kvm_host` fixture boots once for the whole ctest run and powers off at the end.
+# Only where neither is possible do they skip, printing why (exit 77).
+#
+#   vmm_kvm_test(NAME name COMMAND cmd... [LABELS more...] [FIXTURES more...] [TIMEOUT s])
+#   vmm_kvm_gtest(target)    a GoogleTest program all of whose tests need KVM
+# Every such test has the label `kvm` (`ctest -L kvm`: everything that needs KVM).
+set(VMM_KVM_HOST ${CMAKE_SOURCE_DIR}/scripts/kvm-host)
+set(VMM_KVM_LAUNCH ${VMM_KVM_HOST} auto --build ${CMAKE_BINARY_DIR} --)
+
+# Booting the tiny guest takes well under a second natively and 1-4 s emulated; the
+# timeout is for the emulated host on a loaded machine.
+set(VMM_KVM_TEST_TIMEOUT 300)
+
+function(vmm_kvm_test)
+  cmake_parse_arguments(arg "" "NAME;TIMEOUT" "COMMAND;LABELS;FIXTURES" ${ARGN})
+  if(NOT arg_TIMEOUT)
+    set(arg_TIMEOUT ${VMM_KVM_TEST_TIMEOUT})
+  endif()
+  add_test(NAME ${arg_NAME} COMMAND ${VMM_KVM_LAUNCH} ${arg_COMMAND})
+  set_tests_properties(${arg_NAME} PROPERTIES
+    FIXTURES_REQUIRED "kvm_host;${arg_FIXTURES}"
+    LABELS "kvm;${arg_LABELS}"
+    SKIP_RETURN_CODE 77
+    TIMEOUT ${arg_TIMEOUT})
+endfunction()
+
+function(vmm_kvm_gtest target)
+  # gtest_discover_tests runs the program through this launcher both to list its tests
+  # (which needs no KVM: the launcher runs that natively) and to run each one.
+  set_target_properties(${target} PROPERTIES CROSSCOMPILING_EMULATOR
+    "bash;${CMAKE_SOURCE_DIR}/tests/kvm/gtest_launcher.sh;${CMAKE_BINARY_DIR}")
+  # One value per property: gtest_discover_tests cannot pass a list through.
+  gtest_discover_tests(${target}
+    PROPERTIES
+      FIXTURES_REQUIRED kvm_host
+      LABELS kvm
+      SKIP_RETURN_CODE 77
+      SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]"
+      TIMEOUT ${VMM_KVM_TEST_TIMEOUT})
+endfunction()
+
+# The fixture. Starting may first fetch QEMU's package and Debian's kernel package and
+# build the image (cached under build/kvm-host); it skips (125) only when those cannot be
+# had, and fails when the emulated host does not come up.
+add_test(NAME kvm_host_start COMMAND ${VMM_KVM_HOST} start --build ${CMAKE_BINARY_DIR})
+set_tests_properties(kvm_host_start PROPERTIES
+  FIXTURES_SETUP kvm_host LABELS kvm SKIP_RETURN_CODE 125 TIMEOUT 900)
+add_test(NAME kvm_host_stop COMMAND ${VMM_KVM_HOST} stop --build ${CMAKE_BINARY_DIR})
+set_tests_properties(kvm_host_stop PROPERTIES
+  FIXTURES_CLEANUP kvm_host LABELS kvm TIMEOUT 120)
+
+# After every KVM test: nothing has left a regular file (or anything else that is not
+# the KVM character device) at this machine's /dev/kvm.
+add_test(NAME host_dev_kvm_untouched COMMAND bash ${CMAKE_SOURCE_DIR}/tests/kvm/check_dev_kvm.sh)
+set_tests_properties(host_dev_kvm_untouched PROPERTIES
+  FIXTURES_CLEANUP kvm_host LABELS kvm TIMEOUT 10)
