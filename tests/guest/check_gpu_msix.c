@@ -23,7 +23,6 @@
 #define MSIX_ENTRY 0
 #define WAIT_ROUNDS 8
 #define ROUND_NS 20000000u /* 20 ms watchdog per hlt */
-#define TIMER_SELFTEST_POLLS 200000u
 
 static struct virtio_gpu_ctrl_hdr request;
 static struct virtio_gpu_resp_display_info response;
@@ -58,7 +57,7 @@ static void run_msix(struct check_result *r) {
   const char *why = lapic_init();
   if (!why) why = paging_map_uncached(msix_table_addr(d), (uint64_t)d->msix_table_size * 16);
   if (!why) why = paging_map_uncached(msix_pba_addr(d), 8);
-  if (!why) why = lapic_timer_selftest(TIMER_SELFTEST_POLLS);
+  if (!why) why = lapic_timer_selftest();
   if (why) {
     check_fail(r, "%s", why);
     return;
