@@ -89,6 +89,7 @@ void write_memslots(Writer& w, const PlatformDescription& p) {
   w.begin("vmm");
   w.prop("compatible", std::string("vmm,platform-info"));
   w.prop("vmm,version", p.vmm_version);
+  if (!p.host_cpu_emulated.empty()) w.prop("vmm,host-cpu-emulated", p.host_cpu_emulated);
   w.cell("#address-cells", 2);
   w.cell("#size-cells", 2);
   for (const auto& slot : p.memslots) {

@@ -9,6 +9,8 @@
 //   /pci@.../gpu@S,0    vmm,host-visible-window = <addr size>  (64-bit cells) the virtio-gpu
 //                    vmm,shm-id = <1>                        shared-memory region
 //   /vmm             vmm,version = "x.y.z"
+//                    vmm,host-cpu-emulated = "QEMU TCG"   only where the host CPU is emulated:
+//                    it models no caches, so a guest measuring memory types learns nothing
 //   /vmm/memslot@A   reg = <addr size>, vmm,slot, vmm,owner, vmm,requested (MemCacheType),
 //                    vmm,applied (KVM flags spelled out), vmm,rule (effective rule)
 #pragma once
@@ -51,6 +53,7 @@ struct PlatformDescription {
   std::optional<FdtGpu> gpu;
   std::vector<FdtMemslot> memslots;
   std::string vmm_version;
+  std::string host_cpu_emulated;  // the emulator's name, or empty on a real CPU
 };
 
 // Largest DTB vmm builds; it must also fit the boot setup_data area.

@@ -29,10 +29,15 @@ struct MemslotRequest {
 
 // What the backend actually told the hypervisor for one slot, so the table can show the
 // user the truth rather than the request.
+// What the rule means for a guest that maps the slot with a type of its own (WC, UC):
+// whether that type takes effect, so a measurement can be held against the prediction.
+enum class GuestPat { Honoured, HostTypeWins, Unknown };
+
 struct AppliedFlags {
   std::uint32_t kvm_flags = 0;  // the raw flags word passed to KVM_SET_USER_MEMORY_REGION
   std::string names;            // the same, spelled out ("KVM_MEM_READONLY", "none")
   std::string rule;             // what then decides the guest's memory type, in words
+  GuestPat guest_pat = GuestPat::Unknown;  // the rule's prediction
 };
 
 struct Memslot {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "vmm/kvm/host_environment.h"
 #include "vmm/kvm/host_probe.h"
 #include "vmm/kvm/kvm_probe_target.h"
 #include "vmm/kvm/kvm_system.h"
@@ -50,6 +51,9 @@ std::string host_report_text(const HostFacts& f) {
       << "  cpu vendor            " << f.vendor_id << " (" << to_string(f.vendor) << ")\n"
       << "  kvm flavour           " << to_string(f.flavour) << "\n"
       << "  cpu self-snoop        " << (f.self_snoop ? "yes" : "no") << "\n"
+      << (f.cpu_emulated ? "  measurements          none possible: the CPU is emulated (" + f.hypervisor +
+                               "); the rules below hold, but a guest cannot measure them\n"
+                         : std::string())
       << "  slot flag 0x8         "
       << (f.slot_flag_works ? std::string("accepted (KVM_MEM_NON_COHERENT_DMA works)")
                             : std::string("refused: ") + std::strerror(f.slot_flag_errno))
@@ -74,14 +78,27 @@ std::string host_report_text(const HostFacts& f) {
 }
 
 int run_probe_host(bool json) {
+  const HostEnvironment env = read_host_environment(read_host_cpu());
+  if (const std::string missing = missing_kvm_message(env); !missing.empty()) {
+    // Still say what was found: that is what a user needs to decide where to run vmm.
+    if (json)
+      std::printf("%s\n", nlohmann::json{{"machine", env}, {"error", missing}}.dump(2).c_str());
+    else
+      std::fputs(host_environment_text(env).c_str(), stdout);
+    std::fprintf(stderr, "vmm: error: %s\n", missing.c_str());
+    return 1;
+  }
   KvmSystem kvm = KvmSystem::open();
   KvmVm vm = kvm.create_vm();
   KvmVmProbeTarget target(vm);
-  const HostFacts facts = probe_host(target, read_host_cpu(), detect_kvm_module());
-  if (json)
-    std::printf("%s\n", host_report_json(facts).dump(2).c_str());
-  else
-    std::fputs(host_report_text(facts).c_str(), stdout);
+  const HostFacts facts = probe_host(target, env.cpu, kvm_flavour(env));
+  if (json) {
+    nlohmann::json j = host_report_json(facts);
+    j["machine"] = env;
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::fputs((host_environment_text(env) + host_report_text(facts)).c_str(), stdout);
+  }
   return 0;
 }
 

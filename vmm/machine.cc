@@ -29,7 +29,6 @@
 #include "vmm/exit_status.h"
 #include "vmm/kvm/guest_cpuid.h"
 #include "vmm/kvm/host_probe.h"
-#include "vmm/kvm/kvm_module.h"
 #include "vmm/kvm/kvm_probe_target.h"
 #include "vmm/kvm/memtype_uapi.h"
 #include "vmm/kvm_irq_line.h"
@@ -52,15 +51,20 @@ void write_console(std::span<const std::uint8_t> bytes) {
   std::fflush(stdout);
 }
 
-KvmSystem open_kvm() {
-  const KvmModule module = detect_kvm_module();
-  if (module == KvmModule::Pvm)
+KvmSystem open_kvm(const HostEnvironment& env) {
+  if (auto missing = missing_kvm_message(env); !missing.empty()) throw std::runtime_error(missing);
+  KvmSystem kvm = KvmSystem::open();
+  const KvmFlavour flavour = kvm_flavour(env);
+  if (flavour == KvmFlavour::Pvm)
     spdlog::warn(
         "/dev/kvm is PVM (kvm_pvm): guest kernel (ring-0) code runs emulated at roughly 1 us "
         "per instruction, so a Linux guest will be very slow; guest user space runs natively");
   else
-    spdlog::debug("KVM module: {}", to_string(module));
-  return KvmSystem::open();
+    spdlog::debug("KVM: {}", to_string(flavour));
+  if (env.cpu.emulated())
+    spdlog::info("the CPU is emulated ({}): the guest runs, but timings, memory types included, "
+                 "mean nothing here", env.cpu.hypervisor_name());
+  return kvm;
 }
 
 void write_file(const std::string& path, const std::vector<std::uint8_t>& bytes,
@@ -71,9 +75,9 @@ void write_file(const std::string& path, const std::vector<std::uint8_t>& bytes,
     throw std::system_error(errno, std::generic_category(), "cannot write " + what + " '" + path + "'");
 }
 
-HostFacts probe_vm(KvmVm& vm) {
+HostFacts probe_vm(KvmVm& vm, const HostEnvironment& env) {
   KvmVmProbeTarget target(vm);
-  return probe_host(target, read_host_cpu(), detect_kvm_module());
+  return probe_host(target, env.cpu, kvm_flavour(env));
 }
 
 }  // namespace
@@ -82,10 +86,11 @@ Machine::Machine(const Options& options)
     : options_(options),
       kernel_(read_bzimage(options.kernel)),
       initrd_(options.initrd ? std::optional(read_initrd(*options.initrd)) : std::nullopt),
-      kvm_(open_kvm()),
+      host_env_(read_host_environment(read_host_cpu())),
+      kvm_(open_kvm(host_env_)),
       memory_(GuestMemory::create(options.mem_bytes)),
       vm_(kvm_.create_vm()),
-      host_facts_(probe_vm(vm_)),
+      host_facts_(probe_vm(vm_, host_env_)),
       memtype_plan_(plan_memtype(host_facts_, options.noncoherent_dma, options.require_noncoherent)),
       memslot_backend_(vm_, host_facts_, memtype_plan_),
       memslots_(memslot_backend_) {
@@ -184,7 +189,8 @@ void Machine::load_kernel() {
                           {layout::kMmio32Start, layout::kMmio32End - layout::kMmio32Start},
                           {mmio64, layout::kMmio64Size},
                           pci_->bar_mappings(),
-                          memslots_.slots()};
+                          memslots_.slots(),
+                          host_facts_.cpu_emulated ? host_facts_.hypervisor : ""};
       dtb_ = build_fdt(describe_platform(facts, placed));
       return std::vector<SetupDataEntry>{{SETUP_DTB, dtb_}};
     };

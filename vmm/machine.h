@@ -18,6 +18,7 @@
 #include "memory/guest_memory.h"
 #include "memory/memslot_table.h"
 #include "vmm/kvm/host_facts.h"
+#include "vmm/kvm/host_environment.h"
 #include "vmm/kvm/kvm_memslot_backend.h"
 #include "vmm/kvm/memtype_policy.h"
 #include "vmm/kvm/kvm_system.h"
@@ -57,6 +58,7 @@ class Machine {
   // as one line without any KVM noise before it.
   BzImage kernel_;
   std::optional<InitrdImage> initrd_;
+  HostEnvironment host_env_;  // read before /dev/kvm is opened, to say what is missing
   KvmSystem kvm_;
   GuestMemory memory_;
   KvmVm vm_;

@@ -21,6 +21,7 @@ PlatformDescription describe_platform(const PlatformFacts& f, const BootSummary&
                           std::string(to_string(slot.request.cache_type)), slot.applied.names,
                           slot.applied.rule});
   p.vmm_version = kVersion;
+  p.host_cpu_emulated = f.host_cpu_emulated;
   return p;
 }
 

@@ -22,6 +22,7 @@ struct PlatformFacts {
   FdtRange mmio64;
   std::vector<PciBarMapping> bars;
   std::vector<Memslot> memslots;
+  std::string host_cpu_emulated;  // HostFacts: the emulator's name where the CPU is emulated
 };
 
 PlatformDescription describe_platform(const PlatformFacts& facts, const BootSummary& placed);

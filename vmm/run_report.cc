@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <fstream>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <system_error>
 
@@ -31,21 +32,85 @@ std::optional<std::uint64_t> mbps(const std::string& cpb_x1000, std::uint32_t ts
   }
 }
 
-nlohmann::json probe_json(const GuestProbeLog::Fields& fields, std::uint32_t tsc_khz) {
+// The slot a guest-physical address was reached through: the last one added over it.
+const Memslot* slot_at(const std::vector<MemslotEvent>& events, const std::string& gpa_text) {
+  std::uint64_t gpa = 0;
+  try {
+    gpa = std::stoull(gpa_text, nullptr, 16);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+  const Memslot* found = nullptr;
+  for (const auto& e : events)
+    if (e.kind == MemslotEventKind::Added && e.slot.request.guest_addr <= gpa && gpa < e.slot.guest_end())
+      found = &e.slot;
+  return found;
+}
+
+// What the rule predicts the guest measures for a mapping it made with type `pat`.
+std::optional<std::string> predicted_class(const std::string& pat, GuestPat rule) {
+  if (pat == "WB") return "WB-like";
+  switch (rule) {
+    case GuestPat::Honoured: return "WC/UC-like";
+    case GuestPat::HostTypeWins: return "WB-like";
+    case GuestPat::Unknown: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::string get(const GuestProbeLog::Fields& fields, const char* key) {
+  auto it = fields.find(key);
+  return it == fields.end() ? std::string() : it->second;
+}
+
+// The rule's prediction next to the guest's measurement, and a verdict that names a
+// disagreement rather than printing one side only.
+void judge(nlohmann::json& j, const GuestProbeLog::Fields& fields, const Memslot* slot,
+           const HostFacts& host) {
+  const std::string pat = get(fields, "pat"), cls = get(fields, "class");
+  std::optional<std::string> predicted;
+  if (slot) {
+    j["rule"] = slot->applied.rule;
+    j["slot_owner"] = slot->request.owner;
+    if (!pat.empty()) predicted = predicted_class(pat, slot->applied.guest_pat);
+  }
+  j["predicted_class"] = predicted ? nlohmann::json(*predicted) : nlohmann::json(nullptr);
+  const std::string rule = slot ? "the rule '" + slot->applied.rule + "'" : "no rule (no slot found)";
+  if (host.cpu_emulated) {
+    j["agrees"] = nullptr;
+    j["verdict"] = "not measurable here: the CPU is emulated (" + host.hypervisor +
+                   "), which models no caches; " + rule + " predicts " + predicted.value_or("nothing");
+    return;
+  }
+  if (cls != "WB-like" && cls != "WC/UC-like") return;  // not classified: `missing` says so
+  if (!predicted) {
+    j["agrees"] = nullptr;
+    if (pat != "WB" && !pat.empty())
+      j["verdict"] = cls == "WB-like" ? "guest " + pat + " behaves as WB: host type wins (measured)"
+                                      : "guest " + pat + " honoured (measured)";
+    return;
+  }
+  const bool agrees = *predicted == cls;
+  j["agrees"] = agrees;
+  if (!agrees)
+    j["verdict"] = "DISAGREEMENT: " + rule + " predicts " + *predicted + " for a guest " + pat +
+                   " mapping, but the guest measured " + cls;
+  else if (pat == "WB")
+    j["verdict"] = "WB, as a guest WB mapping of host WB memory is under any rule (measured)";
+  else if (cls == "WB-like")
+    j["verdict"] = "guest " + pat + " behaves as WB: host type wins, as " + rule + " predicts (measured)";
+  else
+    j["verdict"] = "guest " + pat + " honoured, as " + rule + " predicts (measured)";
+}
+
+nlohmann::json probe_json(const GuestProbeLog::Fields& fields, const RunReportInput& in) {
   nlohmann::json j(fields);
   for (const char* kind : {"read", "write"}) {
     auto cpb = fields.find(std::string(kind) + "_cpb_x1000");
     if (cpb == fields.end()) continue;
-    if (auto value = mbps(cpb->second, tsc_khz)) j[std::string(kind) + "_mbps_host_tsc"] = *value;
+    if (auto value = mbps(cpb->second, in.tsc_khz)) j[std::string(kind) + "_mbps_host_tsc"] = *value;
   }
-  // What the measurement says about the rule: a mapping the guest made WC or UC that still
-  // behaves like write-back means the host's type won over the guest's PAT.
-  auto pat = fields.find("pat");
-  auto cls = fields.find("class");
-  if (pat != fields.end() && cls != fields.end() && pat->second != "WB")
-    j["verdict"] = cls->second == "WB-like"
-                       ? "guest " + pat->second + " behaves as WB: host type wins (measured)"
-                       : "guest " + pat->second + " honoured (measured)";
+  judge(j, fields, slot_at(in.events, get(fields, "gpa")), in.host);
   return j;
 }
 
@@ -59,7 +124,7 @@ nlohmann::json run_report_json(const RunReportInput& in) {
   nlohmann::json probes = nlohmann::json::array();
   std::vector<std::string> missing;
   for (const auto& fields : in.probes) {
-    probes.push_back(probe_json(fields, in.tsc_khz));
+    probes.push_back(probe_json(fields, in));
     if (!fields.contains("class")) {
       auto mapping = fields.find("mapping");
       missing.push_back("class of guest mapping " +

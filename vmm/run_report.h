@@ -1,8 +1,10 @@
 // --report FILE.json: one document for a bug report, written when the VM stops. It holds the
 // host facts, the memtype plan, every memslot event and the table at exit (requested type,
 // applied flags, effective rule per slot), and what the tiny guest's probe measured per
-// mapping, converted to MB/s with KVM's TSC frequency. `complete` says whether every part
-// is there; `missing` names what is not.
+// mapping, converted to MB/s with KVM's TSC frequency, next to what the slot's rule
+// predicts (`predicted_class`, `agrees`, and a `verdict` that names any disagreement; on an
+// emulated CPU nothing is judged). `complete` says whether every part is there; `missing`
+// names what is not.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>

@@ -17,6 +17,8 @@
  * Each check after fdt.blob reports FAIL "not run: fdt.blob failed" without a usable blob. */
 #include "check_gpu.h"
 #include "checks.h"
+#include "dtb_locate.h"
+#include "e820_spans.h"
 #include "fdt.h"
 #include "fnv1a.h"
 #include "format.h"
@@ -24,8 +26,6 @@
 #include "pci.h"
 #include "virtio_pci.h"
 
-/* A longer chain than this is taken for a loop. vmm writes one node. */
-#define SETUP_CHAIN_MAX 16
 /* More /memory@ ranges than this are refused (vmm writes one per RAM range: 1 or 2). */
 #define MAX_MEMORY_RANGES 16
 
@@ -33,51 +33,6 @@ static struct {
   bool ok; /* fdt.blob accepted the blob; f is usable */
   struct fdt f;
 } dtb;
-
-/* Guest RAM as e820 implies it: each run of back-to-back entries, from its first type-1
- * entry's start to its last type-1 entry's end. Reserved carve-outs between RAM entries
- * (the setup_data area, the legacy region) count; a reserved entry at either end of a run
- * does not. Static: the guest's stack is small. */
-struct span {
-  uint64_t addr, end;
-};
-static struct span ram_spans[E820_MAX_ENTRIES_ZEROPAGE];
-static unsigned ram_span_count;
-
-static const char *e820_ram_spans(const struct boot_params *bp) {
-  ram_span_count = 0;
-  unsigned n = bp_e820_count(bp);
-  uint64_t prev_end = 0;
-  bool open = false;
-  struct span cur = {0, 0};
-  for (unsigned i = 0; i < n; i++) {
-    struct e820_entry e = bp_e820_entry(bp, i);
-    if (e.size == 0 || e.addr + e.size < e.addr) return "an e820 entry is empty or wraps";
-    if (i > 0 && e.addr < prev_end) return "e820 entries are unsorted or overlap";
-    if (open && e.addr != prev_end) {
-      ram_spans[ram_span_count++] = cur;
-      open = false;
-    }
-    if (e.type == E820_TYPE_RAM) {
-      if (!open) cur.addr = e.addr;
-      open = true;
-      cur.end = e.addr + e.size;
-    }
-    prev_end = e.addr + e.size;
-  }
-  if (open) ram_spans[ram_span_count++] = cur;
-  return ram_span_count == 0 ? "e820 has no RAM entry" : NULL;
-}
-
-/* True when [addr, addr + len) lies inside one RAM span. */
-static bool in_ram(uint64_t addr, uint64_t len) {
-  for (unsigned i = 0; i < ram_span_count; i++) {
-    const struct span *s = &ram_spans[i];
-    if (addr >= s->addr && len <= s->end - s->addr && addr - s->addr <= s->end - s->addr - len)
-      return true;
-  }
-  return false;
-}
 
 static bool streq(const char *a, const char *b) {
   return a != NULL && b != NULL && str_equals_n(b, a, strlen(a));
@@ -89,56 +44,16 @@ static bool need_blob(struct check_result *r) {
 }
 
 static void check_fdt_blob(const struct guest_ctx *g, struct check_result *r) {
-  dtb.ok = false;
-  const char *why = e820_ram_spans(g->bp);
-  if (why) {
+  struct dtb_location where;
+  char why[160];
+  dtb.ok = dtb_locate(g->bp, &dtb.f, &where, why, sizeof why);
+  if (!dtb.ok) {
     check_fail(r, "%s", why);
     return;
   }
-  const uint64_t head = g->bp->hdr.setup_data;
-  uint64_t addr = head, found = 0;
-  uint32_t found_len = 0;
-  unsigned nodes = 0;
-  while (addr != 0) {
-    if (nodes == SETUP_CHAIN_MAX) {
-      check_fail(r, "setup_data chain from 0x%lx longer than %u nodes (a loop?)", head,
-                 SETUP_CHAIN_MAX);
-      return;
-    }
-    const uint64_t hdr_len = sizeof(struct setup_data);
-    if (!phys_readable(addr, hdr_len) || !in_ram(addr, hdr_len)) {
-      check_fail(r, "setup_data node %u at 0x%lx is not in RAM", nodes, addr);
-      return;
-    }
-    const struct setup_data *sd = phys_ptr(addr);
-    const uint32_t type = sd->type, len = sd->len;
-    const uint64_t next = sd->next;
-    if (!phys_readable(addr, hdr_len + len) || !in_ram(addr, hdr_len + len)) {
-      check_fail(r, "setup_data node %u at 0x%lx: type %u len %u runs out of RAM", nodes, addr,
-                 type, len);
-      return;
-    }
-    if (type == SETUP_DTB && found == 0) {
-      found = addr;
-      found_len = len;
-    }
-    nodes++;
-    addr = next;
-  }
-  if (found == 0) {
-    check_fail(r, "no SETUP_DTB in the setup_data chain (%u nodes, head=0x%lx)", nodes, head);
-    return;
-  }
-  struct fdt_error err;
-  const uint8_t *blob = phys_ptr(found + sizeof(struct setup_data));
-  if (!fdt_open(&dtb.f, blob, found_len, &err)) {
-    check_fail(r, "SETUP_DTB at 0x%lx len %u: %s (0x%lx)", found, found_len, err.what, err.at);
-    return;
-  }
-  dtb.ok = true;
   check_pass(r, "size=%u fnv=0x%08x setup_data=0x%lx len=%u version=%u nodes=%u props=%u",
-             dtb.f.totalsize, fnv1a32(blob, dtb.f.totalsize), found, found_len, dtb.f.version,
-             dtb.f.nodes, dtb.f.props);
+             dtb.f.totalsize, fnv1a32(where.blob, dtb.f.totalsize), where.setup_data, where.len,
+             dtb.f.version, dtb.f.nodes, dtb.f.props);
 }
 
 static void check_fdt_memory(const struct guest_ctx *g, struct check_result *r) {
@@ -172,7 +87,7 @@ static void check_fdt_memory(const struct guest_ctx *g, struct check_result *r) 
           return;
         }
       }
-      if (size == 0 || addr + size < addr || !in_ram(addr, size)) {
+      if (size == 0 || addr + size < addr || !e820_in_ram(addr, size)) {
         check_fail(r, "%s: [0x%lx,+0x%lx) is not RAM by e820", name, addr, size);
         return;
       }
@@ -196,10 +111,10 @@ static void check_fdt_memory(const struct guest_ctx *g, struct check_result *r) 
     return;
   }
   uint64_t e820_total = 0;
-  for (unsigned i = 0; i < ram_span_count; i++) e820_total += ram_spans[i].end - ram_spans[i].addr;
+  for (unsigned i = 0; i < e820_span_count(); i++) e820_total += e820_span(i)->end - e820_span(i)->addr;
   if (total != e820_total) {
     check_fail(r, "memory nodes=%u ranges=%u total 0x%lx, e820 implies 0x%lx in %u ranges", nodes,
-               count, total, e820_total, ram_span_count);
+               count, total, e820_total, e820_span_count());
     return;
   }
   /* Disjoint ranges inside the spans with the same total tile them; every usable byte
@@ -221,7 +136,7 @@ static void check_fdt_memory(const struct guest_ctx *g, struct check_result *r) 
     return;
   }
   check_pass(r, "nodes=%u ranges=%u total=0x%lx = e820 ram ranges=%u total=0x%lx", nodes, count,
-             total, ram_span_count, e820_total);
+             total, e820_span_count(), e820_total);
 }
 
 static void check_fdt_bootargs(const struct guest_ctx *g, struct check_result *r) {

@@ -17,7 +17,7 @@
  *   MEMTYPE-PROBE mapping=<ram-wb|blob-wc|blob-uc> pat=<WB|WC|UC> gpa=0x<hex> size=0x200000
  *     read_cpb_x1000=<n> write_cpb_x1000=<n> [read_mbps=<n> write_mbps=<n>]
  *     read_vs_ram_x100=<n> write_vs_ram_x100=<n> read_bytes=<n> write_bytes=<n>
- *     class=<WB-like|WC/UC-like>
+ *     class=<WB-like|WC/UC-like|not-classified>
  *   (one line; cpb = TSC cycles per byte, x1000, integer; mbps = 10^6 bytes/s, only with
  *   vmmtest.tsc_khz=<kHz>; *_vs_ram_x100 = this mapping's cost / ram-wb's, x100; *_bytes =
  *   bytes the timed loop moved, repetitions included.)
@@ -39,6 +39,9 @@
  * stays well under a second. (An unbacked, trapping page was measured at ~30 us an access:
  * the MAX_CYCLES guard then times 64 KiB and the probe takes ~1 s longer.)
  *
+ * On an emulated host CPU (vmm's device tree has /vmm vmm,host-cpu-emulated: QEMU TCG models
+ * no caches) the numbers are printed but every class is "not-classified".
+ *
  * Classification: a mapping whose read cost is more than SLOW_READ_FACTOR times ram-wb's is
  * "WC/UC-like", otherwise "WB-like". Reads are the discriminator because WC and UC both make
  * every load go to memory (no cache line is filled; each 8-byte load waits for its own bus
@@ -48,6 +51,7 @@
 #include "boot_params.h"
 #include "check_gpu.h"
 #include "checks.h"
+#include "dtb_locate.h"
 #include "format.h"
 #include "gpu_expectations.h"
 #include "memtype_job.h"
@@ -77,6 +81,8 @@
 #define MAX_CYCLES 1000000000ull   /* one timed loop, at most ~0.5 s */
 #define TRIAL_CYCLES 50000000ull   /* loops longer than this are timed once */
 #define MAX_REPS 256
+/* The class where vmm's device tree says the host CPU is emulated (vmm,host-cpu-emulated). */
+#define CLASS_NOT_CLASSIFIED "not-classified"
 #define TRIALS 3
 #define SLOW_READ_FACTOR 4
 
@@ -287,13 +293,25 @@ static void check_memtype_probe(const struct guest_ctx *g, struct check_result *
     return;
   }
 
+  /* On an emulated CPU every type costs the same (no cache is modelled): the numbers are
+   * printed, but classifying them would claim a memory type nobody measured. */
+  const char *emulator = dtb_vmm_property(g->bp, "vmm,host-cpu-emulated");
   const uint64_t ram_read = cpb_x1000(maps[0].read);
   for (unsigned i = 0; i < count; i++) {
     /* ram-wb compared with itself is WB-like by definition: it is the baseline. */
-    maps[i].class = cpb_x1000(maps[i].read) > SLOW_READ_FACTOR * ram_read ? "WC/UC-like" : "WB-like";
+    maps[i].class = emulator ? CLASS_NOT_CLASSIFIED
+                    : cpb_x1000(maps[i].read) > SLOW_READ_FACTOR * ram_read ? "WC/UC-like"
+                                                                            : "WB-like";
     print_mapping(&maps[i], &maps[0], tsc_khz);
   }
   if (!gpu_expect(r, "RESOURCE_UNMAP_BLOB", unmap, VIRTIO_GPU_RESP_OK_NODATA)) return;
+  if (emulator) {
+    check_pass(r, "not classified: the host CPU is emulated (%s), no caches; read/write cycles/byte "
+               "x1000: ram-wb %lu/%lu, blob-wc %lu/%lu, blob-uc %lu/%lu", emulator,
+               cpb_x1000(maps[0].read), cpb_x1000(maps[0].write), cpb_x1000(maps[1].read),
+               cpb_x1000(maps[1].write), cpb_x1000(maps[2].read), cpb_x1000(maps[2].write));
+    return;
+  }
   check_pass(r, "ram-wb %lu/%lu %s, blob-wc %lu/%lu %s, blob-uc %lu/%lu %s (read/write cycles/byte "
              "x1000) map_info=0x%x",
              cpb_x1000(maps[0].read), cpb_x1000(maps[0].write), maps[0].class,

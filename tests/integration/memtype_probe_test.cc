@@ -84,7 +84,9 @@ std::optional<Region> parse_shm(const std::string& detail) {
   return Region{std::stoull(m[1], nullptr, 16), std::stoull(m[2], nullptr, 16)};
 }
 
-// The three lines, in order, each well-formed; the classes follow the guest's rule.
+// The three lines, in order, each well-formed; the classes follow the guest's rule, except
+// on an emulated CPU (QEMU TCG: no caches are modelled), where vmm's device tree tells the
+// guest so and nothing may be classified.
 void expect_probe_lines(const Boot& b) {
   const std::vector<ProbeFields>& probes = b.report.memtype_probes;
   ASSERT_EQ(probes.size(), 3u) << b.run.describe();
@@ -111,6 +113,11 @@ void expect_probe_lines(const Boot& b) {
     EXPECT_GE(*number(p, "read_bytes"), 64u * 1024) << "at least the calibration size";
     ASSERT_TRUE(p.count("class"));
     const std::string& cls = p.at("class");
+    ::testing::Test::RecordProperty(std::string(want[i].mapping) + ".class", cls);
+    if (host_cpu_emulated()) {
+      EXPECT_EQ(cls, "not-classified") << "an emulated CPU measures no memory type";
+      continue;
+    }
     EXPECT_TRUE(cls == "WB-like" || cls == "WC/UC-like") << cls;
     ASSERT_TRUE(ram_read);
     const bool slow = *number(p, "read_cpb_x1000") > kSlowReadFactor * *ram_read;
@@ -120,9 +127,10 @@ void expect_probe_lines(const Boot& b) {
                                     p.at("read_cpb_x1000"));
     ::testing::Test::RecordProperty(std::string(want[i].mapping) + ".write_cpb_x1000",
                                     p.at("write_cpb_x1000"));
-    ::testing::Test::RecordProperty(std::string(want[i].mapping) + ".class", cls);
   }
-  EXPECT_EQ(probes[0].at("class"), "WB-like") << "ram-wb is the baseline";
+  if (!host_cpu_emulated()) {
+    EXPECT_EQ(probes[0].at("class"), "WB-like") << "ram-wb is the baseline";
+  }
 }
 
 class MemtypeProbeBoot : public TinyGuestBoot {};
@@ -137,6 +145,11 @@ TEST_F(MemtypeProbeBoot, GuestMeasuresRamWbBlobWcAndBlobUc) {
       << b.report.detail("memtype.pat");
   expect_probe_lines(b);
   if (HasFailure()) return;
+  if (host_cpu_emulated()) {
+    EXPECT_NE(b.report.detail("memtype.probe").find("not classified: the host CPU is emulated (QEMU TCG)"),
+              std::string::npos)
+        << b.report.detail("memtype.probe");
+  }
 
   const std::vector<ProbeFields>& probes = b.report.memtype_probes;
   for (const ProbeFields& p : probes)

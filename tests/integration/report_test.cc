@@ -31,8 +31,9 @@ TEST_F(ReportBoot, ReportIsCompleteAndEveryProbedMappingIsClassified) {
 
   const auto& host = doc.at("host");
   for (const char* key : {"cpu_vendor", "kvm_flavour", "cpu_self_snoop", "slot_flag_non_coherent_dma",
-                          "disable_quirks2", "quirk_ignore_guest_pat_listed"})
+                          "disable_quirks2", "quirk_ignore_guest_pat_listed", "cpu_emulated"})
     EXPECT_TRUE(host.contains(key)) << key;
+  EXPECT_EQ(host.at("cpu_emulated").get<bool>(), host_cpu_emulated());
   EXPECT_FALSE(doc.at("policy").at("explanation").get<std::string>().empty());
 
   // Every slot in the table carries what was requested, applied and the rule; the blob
@@ -55,7 +56,20 @@ TEST_F(ReportBoot, ReportIsCompleteAndEveryProbedMappingIsClassified) {
   for (const auto& m : probe.at("mappings")) {
     mappings.insert(m.at("mapping").get<std::string>());
     const std::string cls = m.at("class").get<std::string>();
-    EXPECT_TRUE(cls == "WB-like" || cls == "WC/UC-like") << cls;
+    if (host_cpu_emulated()) {
+      // Nothing is judged where the CPU is emulated; the report and the guest both say so.
+      EXPECT_EQ(cls, "not-classified");
+      EXPECT_TRUE(m.at("agrees").is_null());
+      EXPECT_NE(m.at("verdict").get<std::string>().find("not measurable here: the CPU is emulated"),
+                std::string::npos) << m.dump();
+    } else {
+      EXPECT_TRUE(cls == "WB-like" || cls == "WC/UC-like") << cls;
+      EXPECT_TRUE(m.at("agrees").is_boolean() || m.at("agrees").is_null()) << m.dump();
+      if (m.at("agrees") == false) {
+        EXPECT_NE(m.at("verdict").get<std::string>().find("DISAGREEMENT"), std::string::npos) << m.dump();
+      }
+    }
+    EXPECT_FALSE(m.at("rule").get<std::string>().empty()) << "the slot the mapping went through";
     EXPECT_GT(m.at("read_mbps_host_tsc").get<std::uint64_t>(), 0u);
     EXPECT_GT(m.at("write_mbps_host_tsc").get<std::uint64_t>(), 0u);
   }

@@ -15,6 +15,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "vmm/kvm/host_cpu.h"
+
 namespace vmm::test {
 
 std::optional<std::string> kvm_unavailable_reason() {
@@ -29,6 +31,8 @@ std::optional<std::string> kvm_unavailable_reason() {
   ::close(fd);
   return std::nullopt;
 }
+
+bool host_cpu_emulated() { return read_host_cpu().emulated(); }
 
 ProcessResult run_vmm(const std::vector<std::string>& args, const std::string& stdin_path) {
   std::vector<std::string> argv{kVmmBinary};

@@ -25,6 +25,10 @@ inline constexpr std::chrono::seconds kVmmWatchdog{60};
 // Why /dev/kvm is not a usable KVM character device, or nullopt when it is. Never creates it.
 std::optional<std::string> kvm_unavailable_reason();
 
+// The CPU this test (and so vmm) runs on is emulated (QEMU TCG), as CPUID says: memory-type
+// measurements then mean nothing, and vmm says so.
+bool host_cpu_emulated();
+
 // Runs vmm with `args` under the watchdog.
 ProcessResult run_vmm(const std::vector<std::string>& args, const std::string& stdin_path = "/dev/null");
 

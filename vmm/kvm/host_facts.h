@@ -7,8 +7,6 @@
 #include <string>
 #include <string_view>
 
-#include "vmm/kvm/kvm_module.h"
-
 namespace vmm {
 
 enum class CpuVendor { Intel, Amd, Other };
@@ -22,6 +20,10 @@ struct HostFacts {
   std::string vendor_id;  // the raw CPUID string, e.g. "GenuineIntel"
   KvmFlavour flavour = KvmFlavour::Unknown;
   bool self_snoop = false;  // CPUID.01H:EDX[27]
+  std::string hypervisor;    // what this kernel runs under ("QEMU TCG", "KVMKVMKVM"), or empty
+  // The CPU is emulated (QEMU TCG): rules still hold, but no cache is modelled, so nothing
+  // measured in a guest here says anything about memory types.
+  bool cpu_emulated = false;
 
   // The downstream per-slot flag, decided by installing a scratch slot with it.
   bool slot_flag_works = false;

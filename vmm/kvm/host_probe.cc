@@ -1,27 +1,11 @@
 #include "vmm/kvm/host_probe.h"
 
-#include <cpuid.h>
-
 #include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "vmm/kvm/memtype_uapi.h"
 
 namespace vmm {
-
-namespace {
-constexpr std::uint32_t kSelfSnoopBit = 1u << 27;
-
-KvmFlavour flavour_of(KvmModule module) {
-  switch (module) {
-    case KvmModule::Intel: return KvmFlavour::HardwareVmx;
-    case KvmModule::Amd: return KvmFlavour::HardwareSvm;
-    case KvmModule::Pvm: return KvmFlavour::Pvm;
-    case KvmModule::Unknown: return KvmFlavour::Unknown;
-  }
-  return KvmFlavour::Unknown;
-}
-}  // namespace
 
 std::string_view to_string(CpuVendor vendor) {
   switch (vendor) {
@@ -54,6 +38,8 @@ void to_json(nlohmann::json& j, const HostFacts& f) {
       {"cpu_vendor_id", f.vendor_id},
       {"kvm_flavour", std::string(to_string(f.flavour))},
       {"cpu_self_snoop", f.self_snoop},
+      {"hypervisor", f.hypervisor},
+      {"cpu_emulated", f.cpu_emulated},
       {"slot_flag_non_coherent_dma", {{"works", f.slot_flag_works},
                                        {"error", f.slot_flag_works ? "" : std::strerror(f.slot_flag_errno)},
                                        {"cap_236", f.cap_236},
@@ -63,26 +49,16 @@ void to_json(nlohmann::json& j, const HostFacts& f) {
   };
 }
 
-HostCpu read_host_cpu() {
-  HostCpu cpu;
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  if (__get_cpuid(0, &eax, &ebx, &ecx, &edx)) {
-    char id[13] = {};
-    std::memcpy(id, &ebx, 4), std::memcpy(id + 4, &edx, 4), std::memcpy(id + 8, &ecx, 4);
-    cpu.vendor_id = id;
-  }
-  if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) cpu.leaf1_edx = edx;
-  return cpu;
-}
-
-HostFacts probe_host(KvmProbeTarget& kvm, const HostCpu& cpu, KvmModule module) {
+HostFacts probe_host(KvmProbeTarget& kvm, const HostCpu& cpu, KvmFlavour flavour) {
   HostFacts facts;
   facts.vendor_id = cpu.vendor_id;
   facts.vendor = cpu.vendor_id == "GenuineIntel"   ? CpuVendor::Intel
                  : cpu.vendor_id == "AuthenticAMD" ? CpuVendor::Amd
                                                    : CpuVendor::Other;
-  facts.flavour = flavour_of(module);
-  facts.self_snoop = (cpu.leaf1_edx & kSelfSnoopBit) != 0;
+  facts.flavour = flavour;
+  facts.self_snoop = cpu.self_snoop();
+  facts.hypervisor = cpu.under_hypervisor() ? cpu.hypervisor_name() : "";
+  facts.cpu_emulated = cpu.emulated();
   facts.cap_236 = kvm.check_extension(kvm_memtype::kCapNonCoherentDmaOld);
   facts.cap_239 = kvm.check_extension(kvm_memtype::kCapNonCoherentDma612);
   // The capability numbers cannot decide it (upstream reuses them), so ask KVM directly.

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "vmm/kvm/host_cpu.h"
 #include "vmm/kvm/host_facts.h"
-#include "vmm/kvm/kvm_module.h"
 
 namespace vmm {
 
@@ -19,13 +19,7 @@ class KvmProbeTarget {
   virtual int try_memslot_flags(std::uint32_t flags) = 0;
 };
 
-struct HostCpu {
-  std::string vendor_id;  // CPUID.0: EBX EDX ECX
-  std::uint32_t leaf1_edx = 0;
-};
-
-HostCpu read_host_cpu();  // the real CPU, through the cpuid instruction
-
-HostFacts probe_host(KvmProbeTarget& kvm, const HostCpu& cpu, KvmModule module);
+// `flavour` comes from the host environment (kvm_flavour): which module serves /dev/kvm.
+HostFacts probe_host(KvmProbeTarget& kvm, const HostCpu& cpu, KvmFlavour flavour);
 
 }  // namespace vmm

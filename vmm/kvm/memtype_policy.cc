@@ -17,7 +17,7 @@ std::string quirk_obstacle(const HostFacts& f) {
   if (!intel_vmx(f)) return "the IGNORE_GUEST_PAT quirk exists only on Intel VMX hosts";
   if (!f.ignore_guest_pat_quirk_listed())
     return "this KVM does not list KVM_X86_QUIRK_IGNORE_GUEST_PAT in KVM_CAP_DISABLE_QUIRKS2 "
-           "(needs Linux 6.15 or newer)";
+           "(needs Linux 6.16 or newer, or a 6.12.y stable kernel with the backport)";
   if (!f.self_snoop) return "KVM refuses to disable IGNORE_GUEST_PAT without CPU self-snoop";
   return {};
 }
@@ -123,15 +123,17 @@ MemtypePlan plan_memtype(const HostFacts& f, NonCoherentDmaMode mode, bool requi
 AppliedFlags slot_memtype(const MemtypePlan& p, const HostFacts& f, MemCacheType requested) {
   // The quirk is VM-wide: once it is off, every slot honours guest PAT, RAM included.
   if (p.disables_quirk())
-    return {0, "none (IGNORE_GUEST_PAT quirk disabled VM-wide)", "guest PAT honoured (quirk off)"};
+    return {0, "none (IGNORE_GUEST_PAT quirk disabled VM-wide)", "guest PAT honoured (quirk off)",
+            GuestPat::Honoured};
   if (f.flavour == KvmFlavour::HardwareSvm)
-    return {0, "none", "guest PAT honoured (AMD NPT)"};
-  if (f.flavour == KvmFlavour::Pvm) return {0, "none", "unknown (PVM)"};
+    return {0, "none", "guest PAT honoured (AMD NPT)", GuestPat::Honoured};
+  if (f.flavour == KvmFlavour::Pvm) return {0, "none", "unknown (PVM)", GuestPat::Unknown};
   if (requested == MemCacheType::CacheNonCoherent && p.mechanism == NonCoherentMechanism::SlotFlag)
     return {kvm_memtype::kMemNonCoherentDma, "KVM_MEM_NON_COHERENT_DMA",
-            "guest PAT honoured (slot flag)"};
-  if (f.flavour == KvmFlavour::HardwareVmx) return {0, "none", "host type wins (IPAT)"};
-  return {0, "none", "unknown"};
+            "guest PAT honoured (slot flag)", GuestPat::Honoured};
+  if (f.flavour == KvmFlavour::HardwareVmx)
+    return {0, "none", "host type wins (IPAT)", GuestPat::HostTypeWins};
+  return {0, "none", "unknown", GuestPat::Unknown};
 }
 
 }  // namespace vmm

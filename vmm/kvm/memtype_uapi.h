@@ -17,9 +17,10 @@ inline constexpr std::uint32_t kMemNonCoherentDma = 1u << 3;
 inline constexpr long kCapNonCoherentDmaOld = 236;
 inline constexpr long kCapNonCoherentDma612 = 239;
 
-// Upstream (Linux >= 6.15): while this quirk is enabled (the default), KVM on Intel sets
-// IPAT so the host's type wins; disabling it with KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2)
-// makes KVM honour guest PAT for the whole VM. KVM refuses it without CPU self-snoop.
+// Upstream (Linux >= 6.16, commit c9c1e20b4c7d; also in 6.12.y stable): while this quirk
+// is enabled (the default), KVM on Intel sets IPAT so the host's type wins; disabling it
+// with KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2) makes KVM honour guest PAT for the whole VM.
+// KVM refuses it without CPU self-snoop.
 inline constexpr std::uint64_t kQuirkIgnoreGuestPat = 1ull << 9;
 inline constexpr long kCapDisableQuirks2 = 213;
 

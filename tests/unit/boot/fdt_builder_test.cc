@@ -98,6 +98,18 @@ TEST(FdtBuilder, MemslotsCarryRequestedMemCacheType) {
   EXPECT_EQ(string_prop(dtb.data(), "/vmm", "vmm,version"), "0.1.0");
 }
 
+// Only where the host CPU is emulated does the tree say so; the guest then does not
+// classify what it measures.
+TEST(FdtBuilder, EmulatedHostCpuIsStatedOnlyWhenTrue) {
+  auto p = split_machine_with_gpu();
+  auto dtb = build_fdt(p);
+  EXPECT_EQ(fdt_getprop(dtb.data(), fdt_path_offset(dtb.data(), "/vmm"), "vmm,host-cpu-emulated", nullptr),
+            nullptr);
+  p.host_cpu_emulated = "QEMU TCG";
+  dtb = build_fdt(p);
+  EXPECT_EQ(string_prop(dtb.data(), "/vmm", "vmm,host-cpu-emulated"), "QEMU TCG");
+}
+
 TEST(FdtBuilder, NoGpuNoInitrdMeansNoSuchNodes) {
   auto p = split_machine_with_gpu();
   p.gpu.reset();

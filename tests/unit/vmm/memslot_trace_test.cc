@@ -20,7 +20,7 @@ MemslotEvent event(MemslotEventKind kind, std::string owner, void* host, std::ui
   e.slot.request.host_addr = host;
   e.slot.request.owner = std::move(owner);
   e.slot.request.cache_type = MemCacheType::CacheNonCoherent;
-  e.slot.applied = {0, "none", "host type wins (IPAT)"};
+  e.slot.applied = {0, "none", "host type wins (IPAT)", GuestPat::HostTypeWins};
   return e;
 }
 

@@ -30,14 +30,23 @@ class FakeKvm : public KvmProbeTarget {
 };
 
 constexpr std::uint32_t kSelfSnoop = 1u << 27;
-HostCpu intel(bool self_snoop = true) { return {"GenuineIntel", self_snoop ? kSelfSnoop : 0u}; }
-HostCpu amd() { return {"AuthenticAMD", 0}; }
+HostCpu intel(bool self_snoop = true) {
+  HostCpu cpu;
+  cpu.vendor_id = "GenuineIntel";
+  cpu.leaf1_edx = self_snoop ? kSelfSnoop : 0u;
+  return cpu;
+}
+HostCpu amd() {
+  HostCpu cpu;
+  cpu.vendor_id = "AuthenticAMD";
+  return cpu;
+}
 
 TEST(HostProbe, ChromeOsIntelWithCap239AndFlagAccepted) {
   FakeKvm kvm;
   kvm.caps = {{kCapNonCoherentDma612, 1}};
   kvm.slot_flag_errno = 0;
-  auto facts = probe_host(kvm, intel(), KvmModule::Intel);
+  auto facts = probe_host(kvm, intel(), KvmFlavour::HardwareVmx);
   EXPECT_EQ(kvm.tried_flags, kMemNonCoherentDma) << "decided by a scratch slot, not the cap";
   EXPECT_TRUE(facts.slot_flag_works);
   EXPECT_EQ(facts.cap_239, 1);
@@ -56,7 +65,7 @@ TEST(HostProbe, OldChromeOsIntelWithCap236) {
   FakeKvm kvm;
   kvm.caps = {{kCapNonCoherentDmaOld, 1}};
   kvm.slot_flag_errno = 0;
-  auto facts = probe_host(kvm, intel(), KvmModule::Intel);
+  auto facts = probe_host(kvm, intel(), KvmFlavour::HardwareVmx);
   EXPECT_EQ(facts.cap_236, 1);
   EXPECT_EQ(plan_memtype(facts, NonCoherentDmaMode::SlotFlag, true).mechanism,
             NonCoherentMechanism::SlotFlag);
@@ -65,7 +74,7 @@ TEST(HostProbe, OldChromeOsIntelWithCap236) {
 TEST(HostProbe, UpstreamIntelWithQuirkListed) {
   FakeKvm kvm;
   kvm.caps = {{kCapDisableQuirks2, 0x7ff}};
-  auto facts = probe_host(kvm, intel(), KvmModule::Intel);
+  auto facts = probe_host(kvm, intel(), KvmFlavour::HardwareVmx);
   EXPECT_FALSE(facts.slot_flag_works);
   EXPECT_TRUE(facts.ignore_guest_pat_quirk_listed());
   auto plan = plan_memtype(facts, NonCoherentDmaMode::Auto, true);
@@ -81,7 +90,7 @@ TEST(HostProbe, UpstreamIntelWithQuirkListed) {
 TEST(HostProbe, IntelWithoutSelfSnoopCannotDisableQuirk) {
   FakeKvm kvm;
   kvm.caps = {{kCapDisableQuirks2, 0x7ff}};
-  auto facts = probe_host(kvm, intel(false), KvmModule::Intel);
+  auto facts = probe_host(kvm, intel(false), KvmFlavour::HardwareVmx);
   EXPECT_FALSE(facts.self_snoop);
   try {
     plan_memtype(facts, NonCoherentDmaMode::VmQuirk, false);
@@ -100,7 +109,7 @@ TEST(HostProbe, IntelWithoutSelfSnoopCannotDisableQuirk) {
 TEST(HostProbe, Amd) {
   FakeKvm kvm;
   kvm.caps = {{kCapDisableQuirks2, 0x1ff}};
-  auto facts = probe_host(kvm, amd(), KvmModule::Amd);
+  auto facts = probe_host(kvm, amd(), KvmFlavour::HardwareSvm);
   auto plan = plan_memtype(facts, NonCoherentDmaMode::Auto, true);
   EXPECT_EQ(plan.mechanism, NonCoherentMechanism::ArchitectureHonoursPat);
   EXPECT_EQ(slot_memtype(plan, facts, MemCacheType::CacheNonCoherent).rule, "guest PAT honoured (AMD NPT)");
@@ -111,7 +120,7 @@ TEST(HostProbe, Amd) {
 TEST(HostProbe, PvmAsMeasuredOnTheDevelopmentMachines) {
   FakeKvm kvm;
   kvm.caps = {{kCapDisableQuirks2, 0x5ff}};
-  auto facts = probe_host(kvm, amd(), KvmModule::Pvm);
+  auto facts = probe_host(kvm, amd(), KvmFlavour::Pvm);
   EXPECT_EQ(facts.flavour, KvmFlavour::Pvm);
   EXPECT_FALSE(facts.ignore_guest_pat_quirk_listed()) << "0x5ff lacks bit 9";
   auto plan = plan_memtype(facts, NonCoherentDmaMode::Auto, false);
@@ -124,7 +133,7 @@ TEST(HostProbe, UpstreamCap236MeansPreFaultMemoryAndFlagIsRefused) {
   FakeKvm kvm;
   kvm.caps = {{kCapNonCoherentDmaOld, 1}, {kCapDisableQuirks2, 0x1ff}};  // PRE_FAULT_MEMORY
   kvm.slot_flag_errno = EINVAL;
-  auto facts = probe_host(kvm, intel(), KvmModule::Intel);
+  auto facts = probe_host(kvm, intel(), KvmFlavour::HardwareVmx);
   EXPECT_EQ(facts.cap_236, 1);
   EXPECT_FALSE(facts.slot_flag_works) << "the cap number alone must not decide";
   try {
@@ -139,7 +148,7 @@ TEST(HostProbe, UpstreamCap236MeansPreFaultMemoryAndFlagIsRefused) {
 TEST(MemtypePolicy, OffIsHonestAndRequireContradictsIt) {
   FakeKvm kvm;
   kvm.slot_flag_errno = 0;
-  auto facts = probe_host(kvm, intel(), KvmModule::Intel);
+  auto facts = probe_host(kvm, intel(), KvmFlavour::HardwareVmx);
   auto plan = plan_memtype(facts, NonCoherentDmaMode::Off, false);
   EXPECT_FALSE(plan.honoured);
   EXPECT_EQ(slot_memtype(plan, facts, MemCacheType::CacheNonCoherent).kvm_flags, 0u);

@@ -45,7 +45,7 @@ RunReportInput sample() {
   Memslot ram;
   ram.slot = 0;
   ram.request = {0, 0x10000000, nullptr, std::nullopt, false, "ram-low", MemCacheType::CacheCoherent};
-  ram.applied = {0, "none", "unknown (PVM)"};
+  ram.applied = {0, "none", "unknown (PVM)", GuestPat::Unknown};
   in.events.push_back({MemslotEventKind::Added, ram, std::nullopt});
   in.slots_at_exit.push_back(ram);
   in.tsc_khz = 2000000;
@@ -79,6 +79,59 @@ TEST(RunReport, VerdictSaysWhetherTheGuestTypeWasHonoured) {
   auto j = run_report_json(in);
   EXPECT_EQ(j["guest_probe"]["mappings"][0]["verdict"], "guest WC behaves as WB: host type wins (measured)");
   EXPECT_EQ(j["guest_probe"]["mappings"][1]["verdict"], "guest UC honoured (measured)");
+}
+
+// A blob slot at 0x100e00000 with the given rule, and the guest's WC and UC mappings of it.
+RunReportInput blob_probe(const char* rule, GuestPat prediction, const char* wc_class,
+                          const char* uc_class) {
+  auto in = sample();
+  Memslot blob;
+  blob.slot = 1;
+  blob.request = {0x100e00000, 0x200000, nullptr, std::nullopt, false, "gpu-blob 9",
+                  MemCacheType::CacheNonCoherent};
+  blob.applied = {0, "none", rule, prediction};
+  in.events.push_back({MemslotEventKind::Added, blob, std::nullopt});
+  in.probes = {{{"mapping", "ram-wb"}, {"pat", "WB"}, {"gpa", "0xfe00000"}, {"class", "WB-like"}},
+               {{"mapping", "blob-wc"}, {"pat", "WC"}, {"gpa", "0x100e00000"}, {"class", wc_class}},
+               {{"mapping", "blob-uc"}, {"pat", "UC"}, {"gpa", "0x100e00000"}, {"class", uc_class}}};
+  return in;
+}
+
+TEST(RunReport, MeasurementThatMatchesTheRuleSaysSo) {
+  auto in = blob_probe("host type wins (IPAT)", GuestPat::HostTypeWins, "WB-like", "WB-like");
+  const auto m = run_report_json(in)["guest_probe"]["mappings"];
+  EXPECT_EQ(m[1]["rule"], "host type wins (IPAT)");
+  EXPECT_EQ(m[1]["slot_owner"], "gpu-blob 9");
+  EXPECT_EQ(m[1]["predicted_class"], "WB-like");
+  EXPECT_EQ(m[1]["agrees"], true);
+  EXPECT_EQ(m[1]["verdict"],
+            "guest WC behaves as WB: host type wins, as the rule 'host type wins (IPAT)' predicts (measured)");
+  EXPECT_EQ(m[0]["predicted_class"], "WB-like") << "guest WB over host WB, whatever the rule";
+  EXPECT_EQ(m[0]["agrees"], true);
+}
+
+TEST(RunReport, MeasurementThatContradictsTheRuleIsNamedADisagreement) {
+  auto in = blob_probe("guest PAT honoured (AMD NPT)", GuestPat::Honoured, "WB-like", "WC/UC-like");
+  const auto m = run_report_json(in)["guest_probe"]["mappings"];
+  EXPECT_EQ(m[1]["agrees"], false);
+  EXPECT_EQ(m[1]["verdict"],
+            "DISAGREEMENT: the rule 'guest PAT honoured (AMD NPT)' predicts WC/UC-like for a guest WC "
+            "mapping, but the guest measured WB-like");
+  EXPECT_EQ(m[2]["agrees"], true);
+  EXPECT_EQ(m[2]["verdict"], "guest UC honoured, as the rule 'guest PAT honoured (AMD NPT)' predicts (measured)");
+}
+
+TEST(RunReport, NothingIsJudgedOnAnEmulatedCpu) {
+  auto in = blob_probe("guest PAT honoured (AMD NPT)", GuestPat::Honoured, "not-classified", "not-classified");
+  in.host.cpu_emulated = true;
+  in.host.hypervisor = "QEMU TCG";
+  const auto j = run_report_json(in);
+  const auto m = j["guest_probe"]["mappings"];
+  EXPECT_TRUE(m[1]["agrees"].is_null());
+  EXPECT_EQ(m[1]["verdict"],
+            "not measurable here: the CPU is emulated (QEMU TCG), which models no caches; the rule "
+            "'guest PAT honoured (AMD NPT)' predicts WC/UC-like");
+  EXPECT_TRUE(j["complete"].get<bool>()) << "an unclassified mapping is an answer, not a gap";
 }
 
 TEST(RunReport, SaysWhatIsMissing) {
