@@ -44,8 +44,10 @@ kernel_fetch() {
     [ -n "$KERNEL_PACKAGE" ] ||
       unavailable "cannot resolve linux-image-amd64 to a versioned kernel package (apt-cache depends linux-image-amd64)"
   fi
-  KERNEL_VERSION=$(apt-cache show --no-all-versions "$KERNEL_PACKAGE" 2>/dev/null | sed -n 's/^Version: //p' | sed -n 1p)
-  file=$(apt-cache show --no-all-versions "$KERNEL_PACKAGE" 2>/dev/null | sed -n 's/^Filename: //p' | sed -n 1p)
+  local info
+  info=$(apt-cache show --no-all-versions "$KERNEL_PACKAGE" 2>/dev/null) || info=""
+  KERNEL_VERSION=$(sed -n 's/^Version: //p' <<<"$info" | sed -n 1p)
+  file=$(sed -n 's/^Filename: //p' <<<"$info" | sed -n 1p)
   [ -n "$KERNEL_VERSION" ] && [ -n "$file" ] || unavailable "package $KERNEL_PACKAGE not known to apt"
   KERNEL_DEB=$cache/$(basename "$file")
   [ -s "$KERNEL_DEB" ] && return 0
