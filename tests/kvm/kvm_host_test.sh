@@ -18,7 +18,7 @@ case $case in
     KERNEL_PACKAGE=linux-image-0.0.0-vmm-test-none VMM_DEB_CACHE=$work/debs \
       "$kvm_host" image --build "$build" --state "$work/state" >"$work/out" 2>"$work/err"
     rc=$?
-    cat "$work/out" "$work/err"
+    sed 's/^/  | /' "$work/out" "$work/err"  # indented: not a skip reason of this run
     [ $rc -eq 125 ] || fail "exit status $rc, want 125 (cannot be had)"
     [ "$(grep -c . "$work/err")" -eq 1 ] || fail "want exactly one line on stderr"
     grep -q 'package linux-image-0.0.0-vmm-test-none not known to apt' "$work/err" || fail "the line does not say what is missing"
@@ -42,7 +42,7 @@ case $case in
     done
     if [ -z "$qemu_pid" ]; then
       wait $runner; rc=$?
-      cat "$work/err"
+      sed 's/^/  | /' "$work/err"
       [ $rc -eq 125 ] && { echo "SKIPPED: the emulated host cannot be had here"; exit 77; }
       fail "the emulated host never ran the command (exit $rc)"
     fi
@@ -51,7 +51,7 @@ case $case in
     start=$SECONDS
     wait $runner; rc=$?
     took=$((SECONDS - start))
-    cat "$work/err"
+    sed 's/^/  | /' "$work/err"
     [ $rc -eq 75 ] || fail "exit status $rc after the freeze, want 75 (hung)"
     grep -q 'the emulated KVM host hung while this ran: no heartbeat for' "$work/err" ||
       fail "stderr does not report the hang as such"
