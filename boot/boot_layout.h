@@ -13,11 +13,12 @@
 
 #include <cstdint>
 
+#include "base/page.h"
 #include "memory/layout.h"
 
 namespace vmm::boot_layout {
 
-inline constexpr std::uint64_t kPageSize = 0x1000;
+using vmm::kPageSize;  // base/page.h
 
 inline constexpr std::uint64_t kGdtAddr = 0x500;
 inline constexpr std::uint64_t kTssAddr = 0x580;

@@ -1,15 +1,13 @@
 // BootSummary::describe(), kept apart from the loader: formatting is not loading.
 #include <string>
 
-#include "boot/format.h"
+#include "base/format.h"
 #include "boot/linux_loader.h"
 
 namespace vmm {
 
 namespace {
 
-using boot_format::hex;
-using boot_format::size;
 
 std::string range(std::uint64_t addr, std::uint64_t len) {
   return hex(addr) + ".." + hex(addr + len);
@@ -19,7 +17,7 @@ std::string range(std::uint64_t addr, std::uint64_t len) {
 
 std::vector<std::string> BootSummary::describe() const {
   std::vector<std::string> lines;
-  lines.push_back("kernel: " + range(kernel_addr, kernel_size) + " (" + size(kernel_size) +
+  lines.push_back("kernel: " + range(kernel_addr, kernel_size) + " (" + human_size(kernel_size) +
                   "), entry " + hex(kernel_entry) + ", runs in " + hex(kernel_runtime_start) +
                   ".." + hex(kernel_end));
   lines.push_back("zero page: " + hex(zero_page_addr));
@@ -27,7 +25,7 @@ std::vector<std::string> BootSummary::describe() const {
                   " bytes + NUL)");
   lines.push_back(initrd_size == 0 ? std::string("initrd: none")
                                    : "initrd: " + range(initrd_addr, initrd_size) + " (" +
-                                         size(initrd_size) + ")");
+                                         human_size(initrd_size) + ")");
   lines.push_back("page tables: " + range(page_tables_addr, page_tables_size) +
                   " (identity 0..4 GiB, 2 MiB pages), GDT " + hex(gdt_addr));
   lines.push_back(setup_data_head == 0

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "base/format.h"
 #include "boot/boot_error.h"
 #include "boot/file_reader.h"
 #include "boot/format.h"
@@ -13,7 +14,6 @@ namespace vmm {
 
 namespace {
 
-using boot_format::hex;
 using boot_format::protocol_version;
 using namespace bzimage;
 

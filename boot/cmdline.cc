@@ -2,8 +2,8 @@
 
 #include <string>
 
+#include "base/format.h"
 #include "boot/boot_error.h"
-#include "boot/format.h"
 
 namespace vmm {
 
@@ -21,7 +21,7 @@ void write_cmdline(const GuestMemory& memory, std::uint64_t addr, std::uint64_t 
 
   auto dst = memory.span(addr, cmdline.size() + 1);
   if (!dst)
-    throw BootError("command line buffer at " + boot_format::hex(addr) +
+    throw BootError("command line buffer at " + hex(addr) +
                     " is not in guest RAM");
   cmdline.copy(reinterpret_cast<char*>(dst->data()), cmdline.size());
   (*dst)[cmdline.size()] = 0;

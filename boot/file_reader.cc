@@ -7,26 +7,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/unique_fd.h"
 #include "boot/boot_error.h"
 
 namespace vmm {
 
 namespace {
-
-// Owns the descriptor for the duration of one read; the only close() in boot/.
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  ~ScopedFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 std::string quoted(std::string_view label, const std::string& path) {
   return std::string(label) + " '" + path + "'";
@@ -36,7 +22,7 @@ std::string quoted(std::string_view label, const std::string& path) {
 
 std::vector<std::uint8_t> read_whole_file(const std::string& path, std::string_view label) {
   const std::string what = quoted(label, path);
-  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) throw BootError("cannot open " + what + ": " + std::strerror(errno));
 
   struct stat st {};

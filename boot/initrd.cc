@@ -2,15 +2,14 @@
 
 #include <algorithm>
 
+#include "base/format.h"
 #include "boot/boot_error.h"
 #include "boot/boot_layout.h"
-#include "boot/format.h"
 
 namespace vmm {
 
 std::uint64_t place_initrd(std::uint64_t size, const InitrdLimits& limits,
                            const std::string& name) {
-  using boot_format::hex;
   const std::uint64_t page = boot_layout::kPageSize;
   const std::uint64_t addr_limit = std::uint64_t{limits.initrd_addr_max} + 1;
   const std::uint64_t top = std::min(addr_limit, limits.ram_end);
@@ -20,11 +19,11 @@ std::uint64_t place_initrd(std::uint64_t size, const InitrdLimits& limits,
     if (addr >= floor) return addr;
   }
   const std::uint64_t room = top > floor ? top - floor : 0;
-  std::string message = "initrd '" + name + "' (" + boot_format::size(size) +
+  std::string message = "initrd '" + name + "' (" + human_size(size) +
                         ") does not fit below initrd_addr_max " + hex(limits.initrd_addr_max) +
-                        " in " + boot_format::size(limits.ram_end) + " of RAM: the kernel uses " +
+                        " in " + human_size(limits.ram_end) + " of RAM: the kernel uses " +
                         "memory up to " + hex(limits.floor) + ", leaving " +
-                        boot_format::size(room);
+                        human_size(room);
   if (limits.ram_end < addr_limit) message += "; give the guest more memory";
   throw BootError(message);
 }

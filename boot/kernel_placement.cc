@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "base/format.h"
 #include "boot/boot_error.h"
-#include "boot/format.h"
 
 namespace vmm {
 
@@ -19,7 +19,7 @@ KernelPlacement place_kernel(const BzImage& image, std::uint64_t load_addr) {
   const std::string kernel = "kernel '" + image.name + "'";
   if (image.pref_address >= kMaxPhysAddr)
     throw BootError(kernel + " has an impossible pref_address " +
-                    boot_format::hex(image.pref_address));
+                    hex(image.pref_address));
 
   KernelPlacement p{};
   p.load_addr = load_addr;
@@ -34,8 +34,8 @@ KernelPlacement place_kernel(const BzImage& image, std::uint64_t load_addr) {
   }
   if (p.runtime_start < load_addr)
     throw BootError(kernel + " is not relocatable and wants to run at " +
-                    boot_format::hex(p.runtime_start) + ", below the load address " +
-                    boot_format::hex(load_addr));
+                    hex(p.runtime_start) + ", below the load address " +
+                    hex(load_addr));
   p.end = std::max(load_addr + image.kernel_size, p.runtime_start + image.init_size);
   return p;
 }

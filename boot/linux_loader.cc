@@ -1,10 +1,10 @@
 #include "boot/linux_loader.h"
 
+#include "base/format.h"
 #include "boot/boot_error.h"
 #include "boot/boot_layout.h"
 #include "boot/cmdline.h"
 #include "boot/file_reader.h"
-#include "boot/format.h"
 #include "boot/initrd.h"
 #include "boot/kernel_placement.h"
 #include "boot/zero_page.h"
@@ -13,7 +13,6 @@ namespace vmm {
 
 namespace {
 
-using boot_format::hex;
 
 const RamRange& low_ram(const GuestMemory& memory) {
   for (const RamRange& r : memory.ranges())
@@ -24,7 +23,7 @@ const RamRange& low_ram(const GuestMemory& memory) {
 void write_bytes(const GuestMemory& memory, std::uint64_t addr,
                  std::span<const std::uint8_t> bytes, const std::string& what) {
   if (!memory.write(addr, bytes))
-    throw BootError(what + " (" + boot_format::size(bytes.size()) + " at " + hex(addr) +
+    throw BootError(what + " (" + human_size(bytes.size()) + " at " + hex(addr) +
                     ") is not in guest RAM");
 }
 
@@ -33,9 +32,9 @@ KernelPlacement load_kernel(const GuestMemory& memory, const BzImage& image,
   const KernelPlacement k = place_kernel(image, boot_layout::kKernelLoadAddr);
   if (k.end > ram_end)
     throw BootError("kernel '" + image.name + "' needs RAM up to " + hex(k.end) + " (init_size " +
-                    boot_format::size(image.init_size) + " from " + hex(k.runtime_start) +
+                    human_size(image.init_size) + " from " + hex(k.runtime_start) +
                     "), but low RAM ends at " + hex(ram_end) + " (" +
-                    boot_format::size(ram_end) + "); give the guest more memory");
+                    human_size(ram_end) + "); give the guest more memory");
   write_bytes(memory, k.load_addr, image.kernel(), "kernel '" + image.name + "'");
   return k;
 }

@@ -2,9 +2,10 @@
 
 #include <array>
 
+#include "base/format.h"
+#include "base/page.h"
 #include "boot/boot_error.h"
 #include "boot/boot_layout.h"
-#include "boot/format.h"
 #include "memory/layout.h"
 
 namespace vmm {
@@ -17,11 +18,11 @@ static_assert(sizeof(Table) == boot_layout::kPageSize);
 
 void write_table(const GuestMemory& memory, std::uint64_t addr, const Table& table) {
   if (!memory.write_obj(addr, table))
-    throw BootError("page table at " + boot_format::hex(addr) + " is not in guest RAM");
+    throw BootError("page table at " + hex(addr) + " is not in guest RAM");
 }
 
 std::uint64_t pd_entry(std::uint64_t phys) {
-  std::uint64_t entry = phys | pte::kPresent | pte::kWritable | pte::kPageSize;
+  std::uint64_t entry = phys | pte::kPresent | pte::kWritable | pte::kPageSizeBit;
   if (phys >= layout::kMmioHoleStart && phys < layout::kMmioHoleEnd)
     entry |= pte::kCacheDisable | pte::kWriteThrough;
   return entry;
@@ -43,7 +44,7 @@ std::uint64_t write_identity_page_tables(const GuestMemory& memory, std::uint64_
 
   for (std::uint64_t i = 0; i < boot_layout::kPdCount; ++i) {
     for (std::uint64_t j = 0; j < kEntriesPerTable; ++j)
-      table[j] = pd_entry((i * kEntriesPerTable + j) * pte::kLargePage);
+      table[j] = pd_entry((i * kEntriesPerTable + j) * kLargePageSize);
     write_table(memory, pd + i * boot_layout::kPageSize, table);
   }
   return pml4;

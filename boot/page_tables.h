@@ -14,8 +14,7 @@ inline constexpr std::uint64_t kPresent = 1 << 0;
 inline constexpr std::uint64_t kWritable = 1 << 1;
 inline constexpr std::uint64_t kWriteThrough = 1 << 3;  // PWT
 inline constexpr std::uint64_t kCacheDisable = 1 << 4;  // PCD
-inline constexpr std::uint64_t kPageSize = 1 << 7;      // PS: a 2 MiB page in a PD entry
-inline constexpr std::uint64_t kLargePage = 2 << 20;
+inline constexpr std::uint64_t kPageSizeBit = 1 << 7;   // PS: a 2 MiB page in a PD entry
 }  // namespace pte
 
 // Writes the tables at `pml4` (one page), `pdpt` (one page) and `pd` (four consecutive

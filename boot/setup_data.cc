@@ -6,9 +6,9 @@
 #include <cstddef>
 #include <cstring>
 
+#include "base/format.h"
 #include "boot/boot_error.h"
 #include "boot/boot_layout.h"
-#include "boot/format.h"
 
 namespace vmm {
 
@@ -31,8 +31,8 @@ SetupDataArea::SetupDataArea(const GuestMemory& memory, std::uint64_t base,
                              std::uint64_t capacity)
     : memory_(memory), base_(base), capacity_(capacity) {
   if (!memory_.contains(base, capacity))
-    throw BootError("setup_data area " + boot_format::hex(base) + " + " +
-                    boot_format::size(capacity) + " is not in guest RAM");
+    throw BootError("setup_data area " + hex(base) + " + " +
+                    human_size(capacity) + " is not in guest RAM");
 }
 
 std::uint64_t SetupDataArea::append(std::uint32_t type, std::span<const std::uint8_t> payload) {
@@ -40,9 +40,9 @@ std::uint64_t SetupDataArea::append(std::uint32_t type, std::span<const std::uin
   const std::uint64_t node_size = sizeof(SetupDataHeader) + payload.size();
   if (payload.size() > UINT32_MAX || offset > capacity_ || node_size > capacity_ - offset)
     throw BootError("setup_data entry of type " + std::to_string(type) + " (" +
-                    boot_format::size(payload.size()) + ") does not fit: " +
-                    boot_format::size(capacity_ - std::min(offset, capacity_)) + " of the " +
-                    boot_format::size(capacity_) + " setup_data area left");
+                    human_size(payload.size()) + ") does not fit: " +
+                    human_size(capacity_ - std::min(offset, capacity_)) + " of the " +
+                    human_size(capacity_) + " setup_data area left");
 
   const std::uint64_t addr = base_ + offset;
   const SetupDataHeader node{.next = 0, .type = type,

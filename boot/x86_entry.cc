@@ -2,9 +2,9 @@
 
 #include <array>
 
+#include "base/format.h"
 #include "boot/boot_error.h"
 #include "boot/boot_layout.h"
-#include "boot/format.h"
 #include "boot/page_tables.h"
 
 namespace vmm {
@@ -42,7 +42,7 @@ template <typename T>
 void write_or_throw(const GuestMemory& memory, std::uint64_t addr, const T& value,
                     const char* what) {
   if (!memory.write_obj(addr, value))
-    throw BootError(std::string(what) + " at " + boot_format::hex(addr) +
+    throw BootError(std::string(what) + " at " + hex(addr) +
                     " is not in guest RAM");
 }
 

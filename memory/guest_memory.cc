@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "base/page.h"
 #include "memory/layout.h"
 
 namespace vmm {
 
 namespace {
-constexpr std::uint64_t kPageSize = 4096;
 }
 
 GuestMemory GuestMemory::create(std::uint64_t ram_size) {
@@ -26,7 +26,7 @@ GuestMemory GuestMemory::create(std::uint64_t ram_size) {
 
 GuestMemory GuestMemory::from_ranges(const std::vector<RangeSpec>& specs) {
   std::vector<RamRange> ranges;
-  std::vector<MmapRegion> mappings;
+  std::vector<Mapping> mappings;
   std::uint64_t previous_end = 0;
   for (const auto& spec : specs) {
     if (spec.size == 0 || spec.guest_addr % kPageSize != 0 || spec.size % kPageSize != 0)
@@ -37,7 +37,7 @@ GuestMemory GuestMemory::from_ranges(const std::vector<RangeSpec>& specs) {
     if (!ranges.empty() && spec.guest_addr < previous_end)
       throw std::invalid_argument("RAM range '" + spec.owner +
                                   "' overlaps or precedes the previous range");
-    mappings.push_back(MmapRegion::anonymous(spec.size));
+    mappings.push_back(Mapping::anonymous(spec.size, "guest memory"));
     ranges.push_back({spec.guest_addr, spec.size, mappings.back().data(), spec.owner});
     previous_end = spec.guest_addr + spec.size;
   }

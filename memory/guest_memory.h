@@ -15,7 +15,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "memory/mmap_region.h"
+#include "base/mapping.h"
 
 namespace vmm {
 
@@ -75,12 +75,12 @@ class GuestMemory {
   }
 
  private:
-  GuestMemory(std::vector<RamRange> ranges, std::vector<MmapRegion> mappings)
+  GuestMemory(std::vector<RamRange> ranges, std::vector<Mapping> mappings)
       : ranges_(std::move(ranges)), mappings_(std::move(mappings)) {}
   const RamRange* find(std::uint64_t gpa, std::uint64_t len) const;
 
   std::vector<RamRange> ranges_;
-  std::vector<MmapRegion> mappings_;
+  std::vector<Mapping> mappings_;
 };
 
 }  // namespace vmm

@@ -4,17 +4,13 @@
 #include <cstring>
 #include <sstream>
 
+#include "base/format.h"
+#include "base/page.h"
+
 namespace vmm {
 
 namespace {
 
-constexpr std::uint64_t kPageSize = 4096;
-
-std::string hex(std::uint64_t value) {
-  std::ostringstream out;
-  out << "0x" << std::hex << value;
-  return out.str();
-}
 
 MemslotResult failure(std::string message) { return {false, 0, std::move(message)}; }
 MemslotResult success(std::uint32_t slot) { return {true, slot, {}}; }
@@ -62,7 +58,7 @@ std::optional<std::uint32_t> MemslotTable::lowest_free_slot() const {
   return candidate;
 }
 
-MemslotResult MemslotTable::add(const MemslotRequest& request) {
+MemslotResult MemslotTable::map(const MemslotRequest& request) {
   MemslotEvent event{MemslotEventKind::Added, {}, std::nullopt};
   {
     std::lock_guard lock(mutex_);
@@ -87,7 +83,7 @@ MemslotResult MemslotTable::add(const MemslotRequest& request) {
   return success(event.slot.slot);
 }
 
-MemslotResult MemslotTable::remove(std::uint32_t number) {
+MemslotResult MemslotTable::unmap(std::uint32_t number) {
   MemslotEvent event{MemslotEventKind::Removed, {}, std::nullopt};
   {
     std::lock_guard lock(mutex_);

@@ -27,13 +27,11 @@ class MemslotTable : public MemoryMapper {
 
   explicit MemslotTable(MemslotBackend& backend) : backend_(backend) {}
 
-  MemslotResult add(const MemslotRequest& request);
-  MemslotResult remove(std::uint32_t slot);
+  // MemoryMapper: the one way to create, remove and move a slot, for devices and for the
+  // machine's RAM alike.
+  MemslotResult map(const MemslotRequest& request) override;
+  MemslotResult unmap(std::uint32_t slot) override;
   MemslotResult move(std::uint32_t slot, std::uint64_t new_guest_addr) override;
-
-  // MemoryMapper, for devices.
-  MemslotResult map(const MemslotRequest& request) override { return add(request); }
-  MemslotResult unmap(std::uint32_t slot) override { return remove(slot); }
 
   std::optional<Memslot> find(std::uint32_t slot) const;
   // All live slots, ordered by guest address.

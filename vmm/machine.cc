@@ -132,7 +132,7 @@ void Machine::add_ram_memslots() {
     request.host_addr = range.host;
     request.owner = range.owner;
     request.cache_type = MemCacheType::CacheCoherent;  // RAM is always host-coherent
-    if (auto result = memslots_.add(request); !result)
+    if (auto result = memslots_.map(request); !result)
       throw std::runtime_error("cannot register guest RAM: " + result.error +
                                " (is --mem beyond what this host's KVM can address?)");
   }

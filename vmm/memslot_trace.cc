@@ -4,17 +4,12 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
-#include "memory/fnv1a.h"
+#include "base/fnv1a.h"
+#include "base/format.h"
 
 namespace vmm {
 
 namespace {
-
-std::string hex(std::uint64_t value) {
-  char text[24];
-  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
-  return text;
-}
 
 bool is_ram(const Memslot& slot) { return slot.request.owner.rfind("ram-", 0) == 0; }
 

@@ -7,7 +7,7 @@
 #include <span>
 #include <thread>
 
-#include "vmm/kvm/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace vmm {
 

@@ -8,7 +8,7 @@
 #include "devices/gpu/backing_store.h"
 #include "devices/gpu/memfd_mapping.h"
 #include "devices/gpu/pixel_format.h"
-#include "memory/mmap_region.h"
+#include "base/mapping.h"
 
 namespace vmm::gpu {
 
@@ -22,7 +22,7 @@ struct GpuResource {
   std::optional<PixelFormat> format;
   std::uint32_t width = 0;
   std::uint32_t height = 0;
-  MmapRegion image;
+  Mapping image;
 
   // Image2d (ATTACH_BACKING) and GuestBlob (CREATE_BLOB entries).
   std::optional<BackingStore> backing;

@@ -5,11 +5,13 @@
 #include <cstring>
 #include <system_error>
 
+#include "base/format.h"
+#include "base/page.h"
+
 namespace vmm::gpu {
 
 namespace {
 
-constexpr std::uint64_t kPageSize = 4096;
 
 HostVisibleRegion::Result bad_request(std::string error) {
   return {HostVisibleRegion::Status::BadRequest, std::move(error)};
@@ -18,8 +20,6 @@ HostVisibleRegion::Result bad_request(std::string error) {
 HostVisibleRegion::Result host_failure(std::string error) {
   return {HostVisibleRegion::Status::HostFailure, std::move(error)};
 }
-
-std::string hex(std::uint64_t value) { return fmt::format("{:#x}", value); }
 
 }  // namespace
 
@@ -87,7 +87,7 @@ HostVisibleRegion::Result HostVisibleRegion::ensure_region_slot() {
   if (region_slot_) return {};
   if (reservation_.data() == nullptr) {
     try {
-      reservation_ = HostReservation::anonymous(size_);
+      reservation_ = Mapping::anonymous(size_, "the gpu host-visible region");
     } catch (const std::system_error& e) {
       return host_failure(e.what());
     }
@@ -108,9 +108,9 @@ HostVisibleRegion::Result HostVisibleRegion::map_fixed(std::uint32_t resource_id
                                                        std::uint64_t offset,
                                                        const MemfdMapping& blob) {
   if (auto ready = ensure_region_slot(); !ready.ok()) return ready;
-  if (int error = reservation_.map_file(offset, blob.size(), blob.fd()); error != 0) {
+  if (int error = reservation_.replace_with_file(offset, blob.size(), blob.fd()); error != 0) {
     // A failed MAP_FIXED may have left a hole; put zeros back so the slot stays backed.
-    reservation_.clear(offset, blob.size());
+    reservation_.replace_with_zeros(offset, blob.size());
     return host_failure("cannot map gpu-blob " + std::to_string(resource_id) +
                         " into the host-visible reservation: " + std::strerror(error));
   }
@@ -122,7 +122,7 @@ HostVisibleRegion::Result HostVisibleRegion::unmap(std::uint32_t resource_id) {
   auto it = by_resource_.find(resource_id);
   if (it == by_resource_.end())
     return bad_request("resource " + std::to_string(resource_id) + " is not mapped");
-  const Mapping m = it->second;
+  const Placement m = it->second;
   by_resource_.erase(it);
   if (m.slot) {
     if (MemslotResult result = mapper_.unmap(*m.slot); !result) {
@@ -130,7 +130,7 @@ HostVisibleRegion::Result HostVisibleRegion::unmap(std::uint32_t resource_id) {
       failed.still_mapped = true;
       return failed;
     }
-  } else if (int error = reservation_.clear(m.offset, m.size); error != 0) {
+  } else if (int error = reservation_.replace_with_zeros(m.offset, m.size); error != 0) {
     // The reservation's own MAP_SHARED mapping keeps the memfd's pages alive; the guest just
     // goes on seeing the blob there until another map replaces the range.
     return host_failure("cannot clear " + hex(m.offset) + "+" + hex(m.size) +
@@ -157,7 +157,7 @@ std::vector<std::uint32_t> HostVisibleRegion::unmap_all() {
     }
     region_slot_.reset();
   }
-  reservation_ = HostReservation();
+  reservation_ = Mapping();
   return stuck;
 }
 

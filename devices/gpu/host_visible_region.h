@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "devices/gpu/host_reservation.h"
+#include "base/mapping.h"
 #include "devices/gpu/memfd_mapping.h"
 #include "devices/gpu/virtio_gpu_config.h"
 #include "memory/memory_mapper.h"
@@ -68,7 +68,7 @@ class HostVisibleRegion {
   const std::uint8_t* reservation() const { return reservation_.data(); }
 
  private:
-  struct Mapping {
+  struct Placement {  // where a mapped blob sits in the region
     std::uint64_t offset;
     std::uint64_t size;
     std::optional<std::uint32_t> slot;  // per-blob mode
@@ -85,8 +85,8 @@ class HostVisibleRegion {
   BlobMappingMode mode_;
   MemCacheType region_cache_type_;
   std::optional<std::uint64_t> base_;
-  std::map<std::uint32_t, Mapping> by_resource_;
-  HostReservation reservation_;              // fixed mode, once the first blob is mapped
+  std::map<std::uint32_t, Placement> by_resource_;
+  Mapping reservation_;  // fixed mode, once the first blob is mapped: blobs replace its pages
   std::optional<std::uint32_t> region_slot_;  // fixed mode
 };
 

@@ -1,11 +1,14 @@
 // MemfdMapping: host memory for one HOST3D blob — a memfd of the blob's size and one shared
 // mapping of it. The fd is kept open: the memslot request names it (FileBacking) and the
-// fixed mapping mode mmaps it a second time into the host-visible reservation. Owns both,
-// closes and unmaps exactly once.
+// fixed mapping mode maps it a second time into the host-visible reservation. Both are
+// owned by base/ owners, so each is closed and unmapped exactly once.
 #pragma once
 
 #include <cstdint>
 #include <string>
+
+#include "base/mapping.h"
+#include "base/unique_fd.h"
 
 namespace vmm::gpu {
 
@@ -16,24 +19,16 @@ class MemfdMapping {
   static MemfdMapping create(const std::string& name, std::uint64_t size);
 
   MemfdMapping() = default;
-  MemfdMapping(MemfdMapping&& other) noexcept;
-  MemfdMapping& operator=(MemfdMapping&& other) noexcept;
-  MemfdMapping(const MemfdMapping&) = delete;
-  MemfdMapping& operator=(const MemfdMapping&) = delete;
-  ~MemfdMapping();
 
-  int fd() const { return fd_; }
-  std::uint8_t* data() const { return data_; }
-  std::uint64_t size() const { return size_; }
+  int fd() const { return fd_.get(); }
+  std::uint8_t* data() const { return mapping_.data(); }
+  std::uint64_t size() const { return mapping_.size(); }
 
  private:
-  MemfdMapping(int fd, std::uint8_t* data, std::uint64_t size)
-      : fd_(fd), data_(data), size_(size) {}
-  void reset();
+  MemfdMapping(UniqueFd fd, Mapping mapping) : fd_(std::move(fd)), mapping_(std::move(mapping)) {}
 
-  int fd_ = -1;
-  std::uint8_t* data_ = nullptr;
-  std::uint64_t size_ = 0;
+  UniqueFd fd_;
+  Mapping mapping_;  // declared after fd_: unmapped before the fd is closed
 };
 
 }  // namespace vmm::gpu

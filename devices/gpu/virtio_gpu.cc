@@ -6,7 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "memory/fnv1a.h"
+#include "base/fnv1a.h"
 #include "devices/gpu/gpu_request.h"
 #include "devices/gpu/virtio_gpu_names.h"
 
@@ -28,7 +28,6 @@ const VirtioGpuConfig& checked(const VirtioGpuConfig& config) {
 
 VirtioGpu::VirtioGpu(const GuestMemory& memory, MemoryMapper& mapper, VirtioGpuConfig config)
     : memory_(memory),
-      mapper_(mapper),
       config_(checked(config)),
       region_(mapper, config.hostmem_size, config.mapping,
               // The fixed region holds device memory, so auto tags it as WC blobs would be.

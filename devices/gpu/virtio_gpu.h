@@ -169,7 +169,6 @@ class VirtioGpu : public VirtioDevice {
   Reply submit_3d(const gpu::GpuRequest& req);
 
   const GuestMemory& memory_;
-  MemoryMapper& mapper_;
   const VirtioGpuConfig config_;
 
   mutable std::mutex mutex_;

@@ -69,7 +69,7 @@ VirtioGpu::Reply VirtioGpu::resource_create_2d(const GpuRequest& req) {
   res.width = cmd.width;
   res.height = cmd.height;
   try {
-    res.image = MmapRegion::anonymous(bytes);
+    res.image = Mapping::anonymous(bytes, "a 2D resource image");
   } catch (const std::system_error& e) {
     return fail(resp::kErrOutOfMemory, kName, e.what());
   }

@@ -3,6 +3,7 @@
 
 #include <system_error>
 
+#include "base/page.h"
 #include "devices/gpu/gpu_limits.h"
 #include "devices/gpu/gpu_request.h"
 #include "devices/gpu/virtio_gpu.h"
@@ -13,7 +14,6 @@ using namespace gpu;
 
 namespace {
 
-constexpr std::uint64_t kPageSize = 4096;
 constexpr const char* kShort = "request too short";
 constexpr const char* kCreate = "RESOURCE_CREATE_BLOB";
 

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/page.h"
+
 namespace vmm::virtio_pci {
 
 // PCI identity (§4.1.2): vendor 0x1af4, device 0x1040 + virtio device id, revision >= 1
@@ -92,7 +94,7 @@ inline constexpr std::uint32_t kNotifyOffMultiplier = 4;
 inline constexpr std::uint64_t kMsixTableOffset = 0x4000;
 inline constexpr std::uint64_t kMsixPbaOffset = 0x5000;
 inline constexpr std::uint64_t kRegisterBarSize = 0x8000;
-inline constexpr std::uint64_t kPageSize = 0x1000;
+using vmm::kPageSize;  // base/page.h
 // Queues are limited so the notify area and an MSI-X table with a vector per queue plus one
 // for config changes each fit in one page.
 inline constexpr std::size_t kMaxQueues = 255;

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "base/format.h"
 #include "devices/virtio/virtqueue_layout.h"
 
 // Memory ordering. The driver runs on a vCPU concurrently with us; the two sides follow the
@@ -42,12 +43,6 @@ constexpr std::uint64_t kMaxChainBytes = 256ull << 20;
 // indirect chain is never longer than a direct chain could be (and the walk stays bounded).
 constexpr std::uint32_t kMaxIndirectEntries = 32768;
 constexpr std::uint32_t kMaxQueueSize = 32768;
-
-std::string hex(std::uint64_t value) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, value);
-  return buf;
-}
 
 std::uint16_t load16(std::span<std::uint8_t> ring, std::uint64_t offset) {
   auto* p = reinterpret_cast<std::uint16_t*>(ring.data() + offset);

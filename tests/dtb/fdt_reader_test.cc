@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "base/mapping.h"
 #include "boot/fdt_builder.h"
 
 extern "C" {
@@ -46,27 +47,24 @@ class GuardedBlob {
     const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
     data_pages_ = (bytes.size() + page - 1) / page;
     if (data_pages_ == 0) data_pages_ = 1;
-    map_len_ = (data_pages_ + 2) * page;
-    void* m = mmap(nullptr, map_len_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) throw std::runtime_error("mmap failed");
-    base_ = static_cast<std::uint8_t*>(m);
-    if (mprotect(base_ + page, data_pages_ * page, PROT_READ | PROT_WRITE) != 0)
+    mapping_ = Mapping::anonymous((data_pages_ + 2) * page, "a guarded blob");
+    std::uint8_t* base = mapping_.data();
+    if (mprotect(base, page, PROT_NONE) != 0 ||
+        mprotect(base + (data_pages_ + 1) * page, page, PROT_NONE) != 0)
       throw std::runtime_error("mprotect failed");
-    data_ = base_ + page + data_pages_ * page - bytes.size();
+    data_ = base + page + data_pages_ * page - bytes.size();
     if (!bytes.empty()) std::memcpy(data_, bytes.data(), bytes.size());
   }
-  ~GuardedBlob() { munmap(base_, map_len_); }
   GuardedBlob(const GuardedBlob&) = delete;
   GuardedBlob& operator=(const GuardedBlob&) = delete;
   const std::uint8_t* data() const { return data_; }
   std::size_t size() const { return size_; }
 
  private:
-  std::uint8_t* base_ = nullptr;
+  Mapping mapping_;
   std::uint8_t* data_ = nullptr;
   std::size_t size_;
   std::size_t data_pages_ = 0;
-  std::size_t map_len_ = 0;
 };
 
 std::string node_name(const fdt& f, int32_t node) {

@@ -19,9 +19,14 @@
 #include <string>
 #include <vector>
 
+#include "base/format.h"
+#include "base/page.h"
 #include "image_format.h"
 
 namespace {
+
+using vmm::hex;
+using vmm::kPageSize;
 
 constexpr std::size_t kSectorSize = 512;
 constexpr std::uint8_t kSetupSects = 4;
@@ -32,19 +37,12 @@ constexpr std::uint32_t kHdrSMagic = 0x53726448;  // "HdrS"
 constexpr std::uint16_t kProtocol = 0x020f;       // 2.15: every field up to kernel_info_offset
 constexpr std::uint32_t kKernelAlignment = 0x200000;
 constexpr std::uint32_t kInitrdAddrMax = 0x7fffffff;
-constexpr std::uint64_t kPageSize = 4096;
 
 static_assert(offsetof(setup_header, jump) + kHeaderOffset == kJumpOffset);
 static_assert(offsetof(setup_header, header) + kHeaderOffset == 0x202);
 static_assert(offsetof(setup_header, pref_address) + kHeaderOffset == 0x258);
 static_assert(offsetof(setup_header, init_size) + kHeaderOffset == 0x260);
 static_assert(kHeaderOffset + sizeof(setup_header) < kSetupSize);
-
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 std::vector<std::uint8_t> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "base/unique_fd.h"
 #include "vmm/kvm/host_cpu.h"
 
 namespace vmm::test {
@@ -26,9 +27,8 @@ std::optional<std::string> kvm_unavailable_reason() {
     return std::string("/dev/kvm not available: ") + std::strerror(errno) +
            " (ctest runs these tests natively or in the emulated KVM host: scripts/kvm-host)";
   if (!S_ISCHR(st.st_mode)) return std::string("/dev/kvm is not a character device");
-  const int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
-  if (fd < 0) return std::string("/dev/kvm not available: ") + std::strerror(errno);
-  ::close(fd);
+  const UniqueFd fd(::open("/dev/kvm", O_RDWR | O_CLOEXEC));
+  if (!fd.valid()) return std::string("/dev/kvm not available: ") + std::strerror(errno);
   return std::nullopt;
 }
 
@@ -76,22 +76,20 @@ std::vector<std::uint8_t> random_bytes(std::size_t n, std::uint32_t seed) {
 
 TempFile::TempFile(std::string_view name_hint, std::span<const std::uint8_t> contents) {
   std::string templ = ::testing::TempDir() + "vmm-it-" + std::string(name_hint) + "-XXXXXX";
-  const int fd = ::mkstemp(templ.data());
-  if (fd < 0) throw std::runtime_error("mkstemp " + templ + ": " + std::strerror(errno));
+  const UniqueFd fd(::mkstemp(templ.data()));
+  if (!fd.valid()) throw std::runtime_error("mkstemp " + templ + ": " + std::strerror(errno));
   path_ = templ;
   std::size_t done = 0;
   while (done < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+    const ssize_t n = ::write(fd.get(), contents.data() + done, contents.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       const int e = errno;
-      ::close(fd);
       ::unlink(path_.c_str());
       throw std::runtime_error("write " + path_ + ": " + std::strerror(e));
     }
     done += static_cast<std::size_t>(n);
   }
-  ::close(fd);
 }
 
 TempFile::~TempFile() { ::unlink(path_.c_str()); }

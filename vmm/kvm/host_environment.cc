@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/unique_fd.h"
+
 namespace vmm {
 
 namespace {
@@ -60,11 +62,10 @@ HostEnvironment read_host_environment(const HostCpu& cpu, const HostPaths& paths
     env.dev_kvm = DevKvm::Absent;
   } else if (!S_ISCHR(st.st_mode)) {
     env.dev_kvm = DevKvm::NotCharacterDevice;
-  } else if (const int fd = ::open(paths.dev_kvm.c_str(), O_RDWR | O_CLOEXEC); fd < 0) {
+  } else if (UniqueFd fd(::open(paths.dev_kvm.c_str(), O_RDWR | O_CLOEXEC)); !fd.valid()) {
     env.dev_kvm = DevKvm::CannotOpen;
     env.dev_kvm_error = std::strerror(errno);
   } else {
-    ::close(fd);
     env.dev_kvm = DevKvm::Usable;
   }
   std::error_code error;

@@ -2,17 +2,44 @@
 
 #include <string>
 
+#include "base/mapping.h"
+#include "base/page.h"
+
 namespace vmm {
 
 namespace {
 // KVM's documented default when KVM_CAP_NR_MEMSLOTS is not reported.
 constexpr std::uint32_t kDefaultSlotLimit = 32;
+// Where the flag probe's scratch page goes: far above anything vmm maps.
+constexpr std::uint64_t kScratchGuestAddr = 1ull << 40;
+
+std::uint32_t slot_limit_of(KvmVm& vm) {
+  const int limit = vm.check_extension(KVM_CAP_NR_MEMSLOTS);
+  return limit > 0 ? static_cast<std::uint32_t>(limit) : kDefaultSlotLimit;
+}
+
+// The one KVM_SET_USER_MEMORY_REGION of vmm; size 0 deletes the slot.
+int set_region(KvmVm& vm, std::uint32_t slot, std::uint32_t flags, std::uint64_t guest_addr,
+               std::uint64_t size, const void* host_addr) {
+  kvm_userspace_memory_region region{};
+  region.slot = slot;
+  region.flags = flags;
+  region.guest_phys_addr = guest_addr;
+  region.memory_size = size;
+  region.userspace_addr = reinterpret_cast<std::uint64_t>(host_addr);
+  return vm.set_user_memory_region(region);
+}
 }  // namespace
 
 KvmMemslotBackend::KvmMemslotBackend(KvmVm& vm, const HostFacts& facts, const MemtypePlan& plan)
-    : vm_(vm), facts_(facts), plan_(plan) {
-  int limit = vm_.check_extension(KVM_CAP_NR_MEMSLOTS);
-  slot_limit_ = limit > 0 ? static_cast<std::uint32_t>(limit) : kDefaultSlotLimit;
+    : vm_(vm), facts_(facts), plan_(plan), slot_limit_(slot_limit_of(vm)) {}
+
+int KvmMemslotBackend::try_flags(KvmVm& vm, std::uint32_t flags) {
+  const Mapping page = Mapping::anonymous(kPageSize, "the memslot-flag probe page");
+  const std::uint32_t slot = slot_limit_of(vm) - 1;  // the last number vmm would hand out
+  if (int error = set_region(vm, slot, flags, kScratchGuestAddr, kPageSize, page.data()); error != 0)
+    return error;
+  return set_region(vm, slot, 0, kScratchGuestAddr, 0, nullptr);  // gone before the page is
 }
 
 InstallResult KvmMemslotBackend::install(std::uint32_t slot, const MemslotRequest& request) {
@@ -22,23 +49,15 @@ InstallResult KvmMemslotBackend::install(std::uint32_t slot, const MemslotReques
     applied.names = applied.kvm_flags == KVM_MEM_READONLY ? "KVM_MEM_READONLY"
                                                           : "KVM_MEM_READONLY|" + applied.names;
   }
-  kvm_userspace_memory_region region{};
-  region.slot = slot;
-  region.flags = applied.kvm_flags;
-  region.guest_phys_addr = request.guest_addr;
-  region.memory_size = request.size;
-  region.userspace_addr = reinterpret_cast<std::uint64_t>(request.host_addr);
-  if (int error = vm_.set_user_memory_region(region); error != 0) return {error, {}};
+  if (int error = set_region(vm_, slot, applied.kvm_flags, request.guest_addr, request.size,
+                             request.host_addr);
+      error != 0)
+    return {error, {}};
   return {0, applied};
 }
 
 int KvmMemslotBackend::uninstall(std::uint32_t slot, const Memslot& current) {
-  // KVM deletes a slot when it is set again with size 0.
-  kvm_userspace_memory_region region{};
-  region.slot = slot;
-  region.guest_phys_addr = current.request.guest_addr;
-  region.memory_size = 0;
-  return vm_.set_user_memory_region(region);
+  return set_region(vm_, slot, 0, current.request.guest_addr, 0, nullptr);
 }
 
 }  // namespace vmm

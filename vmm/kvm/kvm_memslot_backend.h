@@ -21,6 +21,11 @@ class KvmMemslotBackend : public MemslotBackend {
   InstallResult install(std::uint32_t slot, const MemslotRequest& request) override;
   int uninstall(std::uint32_t slot, const Memslot& current) override;
 
+  // The host probe's question, asked the same way: installs a one-page scratch slot with
+  // `flags` in the highest slot number, far above guest memory, and removes it again.
+  // 0 or the errno KVM refused it with. Needs no facts or plan, so it runs before them.
+  static int try_flags(KvmVm& vm, std::uint32_t flags);
+
  private:
   KvmVm& vm_;
   const HostFacts& facts_;

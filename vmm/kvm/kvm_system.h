@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "vmm/kvm/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace vmm {
 

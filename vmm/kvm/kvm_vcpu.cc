@@ -1,7 +1,6 @@
 #include "vmm/kvm/kvm_vcpu.h"
 
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -11,21 +10,9 @@
 namespace vmm {
 
 KvmVcpu::KvmVcpu(UniqueFd fd, std::uint32_t index, std::size_t mmap_size)
-    : fd_(std::move(fd)), index_(index), mmap_size_(mmap_size) {
-  void* run = mmap(nullptr, mmap_size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(), 0);
-  if (run == MAP_FAILED) throw KvmError("mmap of kvm_run for vCPU " + std::to_string(index), errno);
-  run_ = static_cast<kvm_run*>(run);
-}
-
-KvmVcpu::KvmVcpu(KvmVcpu&& other) noexcept
-    : fd_(std::move(other.fd_)),
-      index_(other.index_),
-      run_(std::exchange(other.run_, nullptr)),
-      mmap_size_(other.mmap_size_) {}
-
-KvmVcpu::~KvmVcpu() {
-  if (run_ != nullptr) munmap(run_, mmap_size_);
-}
+    : fd_(std::move(fd)),
+      index_(index),
+      run_(Mapping::shared(fd_.get(), mmap_size, "kvm_run for vCPU " + std::to_string(index))) {}
 
 int KvmVcpu::run() { return ioctl(fd_.get(), KVM_RUN, 0) < 0 ? errno : 0; }
 

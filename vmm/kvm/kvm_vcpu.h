@@ -7,20 +7,20 @@
 #include <utility>
 #include <vector>
 
-#include "vmm/kvm/unique_fd.h"
+#include "base/mapping.h"
+#include "base/unique_fd.h"
 
 namespace vmm {
 
 class KvmVcpu {
  public:
   KvmVcpu(UniqueFd fd, std::uint32_t index, std::size_t mmap_size);
-  KvmVcpu(KvmVcpu&& other) noexcept;
+  KvmVcpu(KvmVcpu&& other) noexcept = default;
   KvmVcpu& operator=(KvmVcpu&&) = delete;
   KvmVcpu(const KvmVcpu&) = delete;
-  ~KvmVcpu();
 
   std::uint32_t index() const { return index_; }
-  kvm_run* run_data() const { return run_; }
+  kvm_run* run_data() const { return reinterpret_cast<kvm_run*>(run_.data()); }
 
   // KVM_RUN. Returns 0 or errno (EINTR when a signal kicked the thread out).
   int run();
@@ -37,8 +37,7 @@ class KvmVcpu {
  private:
   UniqueFd fd_;
   std::uint32_t index_;
-  kvm_run* run_ = nullptr;
-  std::size_t mmap_size_;
+  Mapping run_;  // the shared kvm_run page(s); unmapped before fd_ is closed
 };
 
 }  // namespace vmm

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "vmm/kvm/kvm_vcpu.h"
-#include "vmm/kvm/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace vmm {
 

@@ -26,7 +26,7 @@ std::uint64_t pd_entry_for(const GuestMemory& mem, std::uint64_t cr3, std::uint6
   EXPECT_EQ(pml4e & 0x3, 0x3u);
   const auto pdpte = read_u64(mem, (pml4e & kAddrMask) + ((va >> 30) & 511) * 8);
   EXPECT_EQ(pdpte & 0x3, 0x3u);
-  EXPECT_EQ(pdpte & pte::kPageSize, 0u) << "no 1 GiB pages";
+  EXPECT_EQ(pdpte & pte::kPageSizeBit, 0u) << "no 1 GiB pages";
   return read_u64(mem, (pdpte & kAddrMask) + ((va >> 21) & 511) * 8);
 }
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "memory/fnv1a.h"
+#include "base/fnv1a.h"
 #include "devices/gpu/gpu_limits.h"
 #include "memory/memslot_table.h"
 #include "tests/unit/gpu/gpu_fixture.h"

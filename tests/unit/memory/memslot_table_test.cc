@@ -35,7 +35,7 @@ class MemslotTableTest : public ::testing::Test {
 TEST_F(MemslotTableTest, AddRecordsRequestAndAppliedFlagsAndEmitsEvent) {
   auto request = ram(0, 0x100000);
   request.read_only = true;
-  auto result = table.add(request);
+  auto result = table.map(request);
   ASSERT_TRUE(result) << result.error;
   EXPECT_EQ(result.slot, 0u);
   auto slot = table.find(0);
@@ -50,10 +50,10 @@ TEST_F(MemslotTableTest, AddRecordsRequestAndAppliedFlagsAndEmitsEvent) {
 }
 
 TEST_F(MemslotTableTest, RejectsZeroSizeUnalignedAndWrapping) {
-  EXPECT_FALSE(table.add(ram(0, 0)));
-  EXPECT_FALSE(table.add(ram(0x800, 0x1000)));
-  EXPECT_FALSE(table.add(ram(0, 0x1800)));
-  auto wrap = table.add(ram(0xfffffffffffff000ull, 0x2000));
+  EXPECT_FALSE(table.map(ram(0, 0)));
+  EXPECT_FALSE(table.map(ram(0x800, 0x1000)));
+  EXPECT_FALSE(table.map(ram(0, 0x1800)));
+  auto wrap = table.map(ram(0xfffffffffffff000ull, 0x2000));
   EXPECT_FALSE(wrap);
   EXPECT_NE(wrap.error.find("wraps"), std::string::npos) << wrap.error;
   EXPECT_TRUE(backend.calls.empty()) << "nothing reached the hypervisor";
@@ -61,45 +61,45 @@ TEST_F(MemslotTableTest, RejectsZeroSizeUnalignedAndWrapping) {
 }
 
 TEST_F(MemslotTableTest, RejectsOverlapButAllowsAdjacency) {
-  ASSERT_TRUE(table.add(ram(0x100000, 0x100000, "a")));
-  auto overlap = table.add(ram(0x1ff000, 0x2000, "b"));
+  ASSERT_TRUE(table.map(ram(0x100000, 0x100000, "a")));
+  auto overlap = table.map(ram(0x1ff000, 0x2000, "b"));
   ASSERT_FALSE(overlap);
   EXPECT_NE(overlap.error.find("overlaps slot 0 (a"), std::string::npos) << overlap.error;
-  EXPECT_FALSE(table.add(ram(0, 0x101000, "c")));
-  EXPECT_FALSE(table.add(ram(0x80000, 0x400000, "covering")));
-  EXPECT_TRUE(table.add(ram(0x200000, 0x1000, "after")));
-  EXPECT_TRUE(table.add(ram(0xff000, 0x1000, "before")));
+  EXPECT_FALSE(table.map(ram(0, 0x101000, "c")));
+  EXPECT_FALSE(table.map(ram(0x80000, 0x400000, "covering")));
+  EXPECT_TRUE(table.map(ram(0x200000, 0x1000, "after")));
+  EXPECT_TRUE(table.map(ram(0xff000, 0x1000, "before")));
 }
 
 TEST_F(MemslotTableTest, ReusesLowestFreeSlotNumber) {
-  ASSERT_EQ(table.add(ram(0x0000, 0x1000)).slot, 0u);
-  ASSERT_EQ(table.add(ram(0x1000, 0x1000)).slot, 1u);
-  ASSERT_EQ(table.add(ram(0x2000, 0x1000)).slot, 2u);
-  ASSERT_TRUE(table.remove(1));
-  EXPECT_EQ(table.add(ram(0x5000, 0x1000)).slot, 1u);
-  EXPECT_EQ(table.add(ram(0x6000, 0x1000)).slot, 3u);
+  ASSERT_EQ(table.map(ram(0x0000, 0x1000)).slot, 0u);
+  ASSERT_EQ(table.map(ram(0x1000, 0x1000)).slot, 1u);
+  ASSERT_EQ(table.map(ram(0x2000, 0x1000)).slot, 2u);
+  ASSERT_TRUE(table.unmap(1));
+  EXPECT_EQ(table.map(ram(0x5000, 0x1000)).slot, 1u);
+  EXPECT_EQ(table.map(ram(0x6000, 0x1000)).slot, 3u);
 }
 
 TEST_F(MemslotTableTest, RespectsTheHypervisorSlotLimit) {
-  for (std::uint64_t i = 0; i < 4; ++i) ASSERT_TRUE(table.add(ram(i * 0x1000, 0x1000)));
-  auto full = table.add(ram(0x10000, 0x1000, "one-too-many"));
+  for (std::uint64_t i = 0; i < 4; ++i) ASSERT_TRUE(table.map(ram(i * 0x1000, 0x1000)));
+  auto full = table.map(ram(0x10000, 0x1000, "one-too-many"));
   ASSERT_FALSE(full);
   EXPECT_NE(full.error.find("allows 4"), std::string::npos) << full.error;
 }
 
 TEST_F(MemslotTableTest, RemoveUninstallsAndEmitsEvent) {
-  ASSERT_TRUE(table.add(ram(0, 0x1000)));
-  ASSERT_TRUE(table.remove(0));
+  ASSERT_TRUE(table.map(ram(0, 0x1000)));
+  ASSERT_TRUE(table.unmap(0));
   EXPECT_TRUE(backend.installed.empty());
   EXPECT_FALSE(table.find(0));
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1].kind, MemslotEventKind::Removed);
-  EXPECT_FALSE(table.remove(0)) << "removing twice is an error, not a crash";
+  EXPECT_FALSE(table.unmap(0)) << "removing twice is an error, not a crash";
 }
 
 TEST_F(MemslotTableTest, MoveChecksOverlapIgnoringItselfAndReportsOldAddress) {
-  ASSERT_TRUE(table.add(ram(0x0000, 0x2000, "a")));
-  ASSERT_TRUE(table.add(ram(0x8000, 0x2000, "b")));
+  ASSERT_TRUE(table.map(ram(0x0000, 0x2000, "a")));
+  ASSERT_TRUE(table.map(ram(0x8000, 0x2000, "b")));
   EXPECT_FALSE(table.move(1, 0x1000)) << "would overlap a";
   ASSERT_TRUE(table.move(1, 0x9000)) << "overlapping its own old range is fine";
   EXPECT_EQ(backend.installed.at(1), 0x9000u);
@@ -111,20 +111,20 @@ TEST_F(MemslotTableTest, MoveChecksOverlapIgnoringItselfAndReportsOldAddress) {
 
 TEST_F(MemslotTableTest, HypervisorRefusalLeavesTableUnchanged) {
   backend.fail_next_install = EINVAL;
-  auto result = table.add(ram(0, 0x1000, "refused"));
+  auto result = table.map(ram(0, 0x1000, "refused"));
   ASSERT_FALSE(result);
   EXPECT_NE(result.error.find("Invalid argument"), std::string::npos) << result.error;
   EXPECT_TRUE(table.slots().empty());
   EXPECT_TRUE(events.empty());
-  ASSERT_TRUE(table.add(ram(0, 0x1000)));
+  ASSERT_TRUE(table.map(ram(0, 0x1000)));
   backend.fail_next_uninstall = EBUSY;
-  EXPECT_FALSE(table.remove(0));
+  EXPECT_FALSE(table.unmap(0));
   EXPECT_TRUE(table.find(0)) << "a slot KVM still has stays in the table";
 }
 
 TEST_F(MemslotTableTest, SlotsAreListedByGuestAddress) {
-  ASSERT_TRUE(table.add(ram(0x9000, 0x1000, "high")));
-  ASSERT_TRUE(table.add(ram(0x1000, 0x1000, "low")));
+  ASSERT_TRUE(table.map(ram(0x9000, 0x1000, "high")));
+  ASSERT_TRUE(table.map(ram(0x1000, 0x1000, "low")));
   auto slots = table.slots();
   ASSERT_EQ(slots.size(), 2u);
   EXPECT_EQ(slots[0].request.owner, "low");
@@ -134,7 +134,7 @@ TEST_F(MemslotTableTest, SlotsAreListedByGuestAddress) {
 TEST_F(MemslotTableTest, RequestedCacheTypeIsKept) {
   auto request = ram(0x4000, 0x1000, "gpu-blob 7");
   request.cache_type = MemCacheType::CacheNonCoherent;
-  ASSERT_TRUE(table.add(request));
+  ASSERT_TRUE(table.map(request));
   EXPECT_EQ(table.slots()[0].request.cache_type, MemCacheType::CacheNonCoherent);
 }
 

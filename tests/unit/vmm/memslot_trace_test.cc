@@ -1,6 +1,6 @@
 #include "vmm/memslot_trace.h"
 
-#include "memory/fnv1a.h"
+#include "base/fnv1a.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

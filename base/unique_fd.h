@@ -1,4 +1,4 @@
-// UniqueFd: owns one file descriptor and closes it exactly once.
+// UniqueFd: owns one file descriptor and closes it exactly once. The only close() in vmm.
 #pragma once
 
 #include <unistd.h>
@@ -26,11 +26,13 @@ class UniqueFd {
   int get() const { return fd_; }
   bool valid() const { return fd_ >= 0; }
 
- private:
-  void reset() {
+  // Closes the descriptor held, if any, and holds `fd` instead.
+  void reset(int fd = -1) {
     if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
+    fd_ = fd;
   }
+
+ private:
   int fd_ = -1;
 };
 
