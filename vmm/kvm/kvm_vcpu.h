@@ -21,6 +21,7 @@ class KvmVcpu {
 
   std::uint32_t index() const { return index_; }
   kvm_run* run_data() const { return reinterpret_cast<kvm_run*>(run_.data()); }
+  std::size_t run_size() const { return run_.size(); }
 
   // KVM_RUN. Returns 0 or errno (EINTR when a signal kicked the thread out).
   int run();

@@ -1,4 +1,4 @@
-#include "vmm/cli.h"
+#include "vmm/cli/cli.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "vmm/cli_validators.h"
+#include "vmm/cli/cli_validators.h"
 
 namespace vmm {
 namespace {

@@ -1,4 +1,4 @@
-#include "vmm/memslot_report.h"
+#include "vmm/report/memslot_report.h"
 
 #include <gtest/gtest.h>
 

@@ -1,11 +1,11 @@
-#include "vmm/run_report.h"
+#include "vmm/report/run_report.h"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "vmm/guest_probe_log.h"
+#include "vmm/report/guest_probe_log.h"
 
 namespace vmm {
 namespace {

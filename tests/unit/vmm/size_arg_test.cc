@@ -1,4 +1,4 @@
-#include "vmm/size_arg.h"
+#include "vmm/cli/size_arg.h"
 
 #include <gtest/gtest.h>
 

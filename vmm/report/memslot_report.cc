@@ -1,9 +1,9 @@
-#include "vmm/memslot_report.h"
+#include "vmm/report/memslot_report.h"
 
 #include <cinttypes>
 #include <cstdio>
 
-#include "vmm/size_arg.h"
+#include "vmm/cli/size_arg.h"
 
 namespace vmm {
 

@@ -1,11 +1,11 @@
-// VcpuLoop: runs one vCPU until the VM stops. It turns KVM exits into bus accesses and
-// turns exits it cannot handle (triple fault, failed entry, emulation error) into a stop
-// with a message that says what happened and where the guest was.
+// VcpuLoop: runs one vCPU until the VM stops: KVM_RUN, decode the exit (vmm/kvm/vcpu_exit),
+// carry it out (exit_dispatch), and turn an exit that ends the VM into a stop; a failure's
+// message also says where the guest was (its registers).
 #pragma once
 
 #include "devices/bus.h"
 #include "vmm/kvm/kvm_vcpu.h"
-#include "vmm/stop_signal.h"
+#include "vmm/run/stop_signal.h"
 
 namespace vmm {
 
@@ -23,8 +23,6 @@ class VcpuLoop {
   static int kick_signal();
 
  private:
-  void handle_io();
-  void handle_mmio();
   void fail(const std::string& what);
 
   KvmVcpu& vcpu_;

@@ -1,10 +1,10 @@
-#include "vmm/cli.h"
+#include "vmm/cli/cli.h"
 
 #include <CLI/CLI.hpp>
 
 #include "memory/layout.h"
-#include "vmm/cli_validators.h"
-#include "vmm/size_arg.h"
+#include "vmm/cli/cli_validators.h"
+#include "vmm/cli/size_arg.h"
 #include "vmm/version.h"
 
 namespace vmm {

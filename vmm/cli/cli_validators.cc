@@ -1,6 +1,6 @@
-#include "vmm/cli_validators.h"
+#include "vmm/cli/cli_validators.h"
 
-#include "vmm/size_arg.h"
+#include "vmm/cli/size_arg.h"
 
 namespace vmm {
 

@@ -1,4 +1,4 @@
-#include "vmm/run_report.h"
+#include "vmm/report/run_report.h"
 
 #include <cerrno>
 #include <fstream>
@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
-#include "vmm/memslot_trace.h"
+#include "vmm/report/memslot_trace.h"
 #include "vmm/version.h"
 
 namespace vmm {

@@ -1,9 +1,6 @@
-#include "vmm/machine.h"
+#include "vmm/assembly/machine.h"
 
-#include <pthread.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <asm/bootparam.h>
 
@@ -11,34 +8,29 @@
 #include <cstdio>
 #include <fstream>
 #include <system_error>
-#include <thread>
 
 #include "boot/bzimage.h"
 #include "boot/linux_loader.h"
 #include "boot/mptable.h"
 #include "devices/debug_exit.h"
-#include "devices/i8042.h"
 #include "devices/gpu/virtio_gpu.h"
+#include "devices/i8042.h"
 #include "devices/pci/pci_registers.h"
 #include "devices/pci/pci_root.h"
 #include "devices/serial_8250.h"
 #include "devices/virtio/virtio_pci.h"
 #include "memory/address_allocator.h"
 #include "memory/layout.h"
-#include "vmm/entry_state.h"
-#include "vmm/exit_status.h"
+#include "vmm/assembly/entry_state.h"
+#include "vmm/assembly/kvm_irq_line.h"
+#include "vmm/assembly/kvm_msi_sender.h"
+#include "vmm/assembly/platform_fdt.h"
 #include "vmm/kvm/guest_cpuid.h"
 #include "vmm/kvm/host_probe.h"
 #include "vmm/kvm/kvm_probe_target.h"
 #include "vmm/kvm/memtype_uapi.h"
-#include "vmm/kvm_irq_line.h"
-#include "vmm/kvm_msi_sender.h"
-#include "vmm/memslot_report.h"
-#include "vmm/platform_fdt.h"
-#include "vmm/run_report.h"
-#include "vmm/signal_watch.h"
-#include "vmm/stdin_pump.h"
-#include "vmm/vcpu_loop.h"
+#include "vmm/report/memslot_report.h"
+#include "vmm/run/exit_status.h"
 
 namespace vmm {
 
@@ -101,10 +93,7 @@ Machine::Machine(const Options& options)
   if (options_.report) {
     // Fail now, not after the guest ran, if the report cannot be written.
     write_run_report(*options_.report, {host_facts_, memtype_plan_, {}, {}, {}, 0, {}, false});
-    memslots_.subscribe([this](const MemslotEvent& event) {
-      std::lock_guard lock(events_mutex_);
-      memslot_events_.push_back(event);
-    });
+    event_log_ = std::make_unique<MemslotEventLog>(memslots_);
   }
   if (options_.memslot_trace) {
     trace_ = std::make_unique<MemslotTrace>(*options_.memslot_trace);
@@ -226,68 +215,15 @@ void Machine::create_vcpus() {
   }
 }
 
-void Machine::write_report(const StopReason& stop) {
-  RunReportInput input{host_facts_, memtype_plan_, {}, memslots_.slots(), guest_probes_.probes(),
-                       vcpus_.front().tsc_khz(), stop, options_.gpu};
-  {
-    std::lock_guard lock(events_mutex_);
-    input.events = memslot_events_;
-  }
-  try {
-    write_run_report(*options_.report, input);
-    spdlog::info("report written to {}", *options_.report);
-  } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-  }
-}
-
-int Machine::run() {
-  VcpuLoop::install_kick_signal_handler();
-  // Before any vCPU thread exists, so they all inherit SIGINT/SIGTERM blocked.
-  SignalWatch signals(stop_);
-  std::vector<std::thread> threads;
-  std::vector<pthread_t> handles;
-  std::mutex handles_mutex;
-  stop_.on_stop([&] {
-    // Make every vCPU leave KVM_RUN: immediate_exit covers a thread about to enter, the
-    // signal one already inside.
-    for (auto& vcpu : vcpus_) vcpu.run_data()->immediate_exit = 1;
-    std::lock_guard lock(handles_mutex);
-    for (auto handle : handles) pthread_kill(handle, VcpuLoop::kick_signal());
-  });
-  {
-    std::lock_guard lock(handles_mutex);
-    for (auto& vcpu : vcpus_) {
-      threads.emplace_back([this, &vcpu] { VcpuLoop(vcpu, io_bus_, mmio_bus_, stop_).run(); });
-      handles.push_back(threads.back().native_handle());
-    }
-  }
-  StopReason reason;
-  {
-    StdinPump input(STDIN_FILENO, [this](std::span<const std::uint8_t> bytes) {
-      serial_->enqueue_input(bytes);
-    });
-    reason = stop_.wait();
-  }
-  for (auto& thread : threads) thread.join();
-  stop_.on_stop({});
-  if (gpu_ && options_.gpu_screenshot) {
-    std::string error;
-    if (gpu_->write_scanout_png(*options_.gpu_screenshot, &error))
-      spdlog::info("scanout written to {}", *options_.gpu_screenshot);
-    else
-      spdlog::error("--gpu-screenshot {}: {}", *options_.gpu_screenshot, error);
-  }
-  if (options_.report) write_report(reason);
-  if (options_.print_memslots) {
-    std::fputs("memslots at exit:\n", stderr);
-    std::fputs(format_memslot_table(memslots_.slots()).c_str(), stderr);
-  }
-  if (reason.exit_status == kExitVmFailed)
-    spdlog::error("VM stopped: {}", reason.description);
-  else
-    spdlog::info("VM stopped: {}; exit status {}", reason.description, reason.exit_status);
-  return reason.exit_status;
+RunReportInput Machine::report_input(const StopReason& stop) const {
+  return {host_facts_,
+          memtype_plan_,
+          event_log_ ? event_log_->events() : std::vector<MemslotEvent>{},
+          memslots_.slots(),
+          guest_probes_.probes(),
+          vcpus_.front().tsc_khz(),
+          stop,
+          options_.gpu};
 }
 
 }  // namespace vmm

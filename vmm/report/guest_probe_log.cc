@@ -1,4 +1,4 @@
-#include "vmm/guest_probe_log.h"
+#include "vmm/report/guest_probe_log.h"
 
 #include <sstream>
 

@@ -1,4 +1,4 @@
-#include "vmm/stdin_pump.h"
+#include "vmm/run/stdin_pump.h"
 
 #include <poll.h>
 #include <sys/eventfd.h>

@@ -1,4 +1,4 @@
-#include "vmm/signal_watch.h"
+#include "vmm/run/signal_watch.h"
 
 #include <pthread.h>
 

@@ -1,4 +1,4 @@
-#include "vmm/stop_signal.h"
+#include "vmm/run/stop_signal.h"
 
 namespace vmm {
 

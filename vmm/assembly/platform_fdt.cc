@@ -1,4 +1,4 @@
-#include "vmm/platform_fdt.h"
+#include "vmm/assembly/platform_fdt.h"
 
 #include "devices/gpu/virtio_gpu_protocol.h"
 #include "vmm/version.h"

@@ -1,4 +1,4 @@
-#include "vmm/memslot_trace.h"
+#include "vmm/report/memslot_trace.h"
 
 #include <cerrno>
 #include <nlohmann/json.hpp>

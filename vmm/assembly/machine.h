@@ -1,6 +1,7 @@
 // Machine: assembles one VM from Options — KVM VM and irqchip, guest RAM registered as
-// memslots through the memslot table, the legacy devices on the port-I/O bus, the kernel
-// loaded through the Linux boot protocol, the boot vCPU — and runs it until it stops.
+// memslots through the memslot table, the legacy devices on the port-I/O bus, PCI and the
+// virtio-gpu, the kernel loaded through the Linux boot protocol, the vCPUs — and then only
+// hands out its parts. Running it is vmm/run/runner's job.
 //
 // Members are declared in the order they must be built; C++ destroys them in reverse, so
 // vCPUs go before devices, devices before memslots, and guest RAM is unmapped only after
@@ -8,7 +9,6 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -17,16 +17,19 @@
 #include "devices/bus.h"
 #include "memory/guest_memory.h"
 #include "memory/memslot_table.h"
-#include "vmm/kvm/host_facts.h"
+#include "vmm/cli/options.h"
 #include "vmm/kvm/host_environment.h"
+#include "vmm/kvm/host_facts.h"
 #include "vmm/kvm/kvm_memslot_backend.h"
-#include "vmm/kvm/memtype_policy.h"
 #include "vmm/kvm/kvm_system.h"
+#include "vmm/kvm/kvm_vcpu.h"
 #include "vmm/kvm/kvm_vm.h"
-#include "vmm/guest_probe_log.h"
-#include "vmm/memslot_trace.h"
-#include "vmm/options.h"
-#include "vmm/stop_signal.h"
+#include "vmm/kvm/memtype_policy.h"
+#include "vmm/report/guest_probe_log.h"
+#include "vmm/report/memslot_event_log.h"
+#include "vmm/report/memslot_trace.h"
+#include "vmm/report/run_report.h"
+#include "vmm/run/stop_signal.h"
 
 namespace vmm {
 
@@ -42,8 +45,16 @@ class Machine {
   Machine& operator=(const Machine&) = delete;
   ~Machine();
 
-  // Runs every vCPU until the guest or a failure stops the VM; returns vmm's exit status.
-  int run();
+  // What the runner needs.
+  std::vector<KvmVcpu>& vcpus() { return vcpus_; }
+  Bus& io_bus() { return io_bus_; }
+  Bus& mmio_bus() { return mmio_bus_; }
+  StopSignal& stop() { return stop_; }
+  Serial8250& serial() { return *serial_; }
+  VirtioGpu* gpu() { return gpu_; }  // nullptr without --gpu
+  const MemslotTable& memslots() const { return memslots_; }
+  // Everything --report holds, as of now, with `stop` as the reason the VM stopped.
+  RunReportInput report_input(const StopReason& stop) const;
 
  private:
   void add_ram_memslots();
@@ -51,7 +62,6 @@ class Machine {
   void add_pci_devices();
   void load_kernel();
   void create_vcpus();
-  void write_report(const StopReason& stop);
 
   Options options_;
   // Read and validated before /dev/kvm is touched, so a bad kernel or initrd is reported
@@ -67,9 +77,8 @@ class Machine {
   KvmMemslotBackend memslot_backend_;
   MemslotTable memslots_;
   std::unique_ptr<MemslotTrace> trace_;
-  GuestProbeLog guest_probes_;              // MEMTYPE-PROBE lines from the console
-  std::mutex events_mutex_;
-  std::vector<MemslotEvent> memslot_events_;  // kept for --report
+  std::unique_ptr<MemslotEventLog> event_log_;  // with --report
+  GuestProbeLog guest_probes_;                  // MEMTYPE-PROBE lines from the console
   X86EntryState boot_entry_;
   std::vector<std::uint8_t> dtb_;  // the device tree handed to the guest, if any
   StopSignal stop_;

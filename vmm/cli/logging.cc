@@ -1,4 +1,4 @@
-#include "vmm/logging.h"
+#include "vmm/cli/logging.h"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>

@@ -1,4 +1,4 @@
-#include "vmm/entry_state.h"
+#include "vmm/assembly/entry_state.h"
 
 namespace vmm {
 

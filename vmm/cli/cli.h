@@ -3,7 +3,7 @@
 
 #include <variant>
 
-#include "vmm/options.h"
+#include "vmm/cli/options.h"
 
 namespace vmm {
 

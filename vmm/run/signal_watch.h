@@ -8,7 +8,7 @@
 
 #include <thread>
 
-#include "vmm/stop_signal.h"
+#include "vmm/run/stop_signal.h"
 
 namespace vmm {
 

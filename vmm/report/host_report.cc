@@ -1,4 +1,4 @@
-#include "vmm/host_report.h"
+#include "vmm/report/host_report.h"
 
 #include <cstdio>
 #include <cstring>

@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "memory/memslot.h"
-#include "vmm/guest_probe_log.h"
+#include "vmm/report/guest_probe_log.h"
 #include "vmm/kvm/host_facts.h"
 #include "vmm/kvm/memtype_policy.h"
-#include "vmm/stop_signal.h"
+#include "vmm/run/stop_signal.h"
 
 namespace vmm {
 

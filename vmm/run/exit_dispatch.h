@@ -1,0 +1,29 @@
+// What a vCPU does about one exit: a port or MMIO access goes to its bus (an unclaimed
+// read answers 0xff bytes, as an empty bus would; an unclaimed write is dropped), anything
+// else ends the VM with a stop that says why. A plain function of the decoded exit, so
+// every exit kind is unit-tested without KVM.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "devices/bus.h"
+#include "vmm/kvm/vcpu_exit.h"
+
+namespace vmm {
+
+struct ExitStop {
+  int exit_status;
+  std::string what;  // "guest triple-faulted (KVM_EXIT_SHUTDOWN)"
+  bool failure;      // the VM failed (the vCPU's registers belong in the message)
+};
+
+struct ExitBuses {
+  Bus& io;
+  Bus& mmio;
+};
+
+// Carries `exit` out; nullopt means "run the vCPU again".
+std::optional<ExitStop> dispatch_exit(const VcpuExit& exit, ExitBuses buses, std::uint32_t vcpu_index);
+
+}  // namespace vmm

@@ -1,0 +1,74 @@
+#include "vmm/run/vcpu_loop.h"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "vmm/run/exit_dispatch.h"
+#include "vmm/run/exit_status.h"
+
+namespace vmm {
+
+namespace {
+
+void ignore_signal(int) {}
+
+// The vCPU state worth a bug report when the guest dies: where it was and in which mode.
+std::string describe_state(const KvmVcpu& vcpu) {
+  try {
+    const kvm_regs regs = vcpu.regs();
+    const kvm_sregs sregs = vcpu.sregs();
+    return fmt::format(
+        "rip={:#x} rsp={:#x} rflags={:#x} cs={:#x} cr0={:#x} cr3={:#x} cr4={:#x} efer={:#x}",
+        regs.rip, regs.rsp, regs.rflags, sregs.cs.selector, sregs.cr0, sregs.cr3, sregs.cr4,
+        sregs.efer);
+  } catch (const std::exception& e) {
+    return std::string("registers unavailable: ") + e.what();
+  }
+}
+
+}  // namespace
+
+int VcpuLoop::kick_signal() { return SIGRTMIN; }
+
+void VcpuLoop::install_kick_signal_handler() {
+  // A handler that does nothing, installed without SA_RESTART: its only job is to make a
+  // blocked KVM_RUN return EINTR so the thread sees the stop request.
+  struct sigaction action {};
+  action.sa_handler = ignore_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(kick_signal(), &action, nullptr);
+}
+
+void VcpuLoop::fail(const std::string& what) {
+  const std::string message =
+      fmt::format("vCPU {}: {} ({})", vcpu_.index(), what, describe_state(vcpu_));
+  spdlog::error("{}", message);
+  stop_.request(kExitVmFailed, message);
+}
+
+void VcpuLoop::run() {
+  while (!stop_.requested()) {
+    const int error = vcpu_.run();
+    if (error == EINTR || error == EAGAIN) {
+      vcpu_.run_data()->immediate_exit = 0;
+      continue;
+    }
+    if (error != 0) {
+      fail(std::string("KVM_RUN failed: ") + std::strerror(error));
+      return;
+    }
+    const VcpuExit exit = decode_exit(*vcpu_.run_data(), vcpu_.run_size());
+    if (auto stop = dispatch_exit(exit, {io_bus_, mmio_bus_}, vcpu_.index())) {
+      if (stop->failure)
+        fail(stop->what);
+      else
+        stop_.request(stop->exit_status, stop->what);
+      return;
+    }
+  }
+}
+
+}  // namespace vmm
