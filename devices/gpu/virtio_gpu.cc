@@ -157,7 +157,7 @@ std::uint32_t VirtioGpu::process_chain(std::uint16_t queue_index, const Descript
   const GpuRequest req(memory_, chain);
   CtrlHdr hdr{};
   Reply reply = req.read(hdr) ? dispatch(queue_index, hdr, req)
-                              : fail(resp::kErrUnspec, "request", "shorter than its header");
+                              : fail(resp::kErrUnspec, 0, "request shorter than its header");
   ++stats_.commands;
   ++stats_.responses[reply.type];
   if (resp::is_error(reply.type)) ++stats_.errors;
@@ -190,61 +190,15 @@ std::uint32_t VirtioGpu::process_chain(std::uint16_t queue_index, const Descript
 
 VirtioGpu::Reply VirtioGpu::dispatch(std::uint16_t queue_index, const CtrlHdr& hdr,
                                      const GpuRequest& req) {
-  const bool cursor = hdr.type == cmd::kUpdateCursor || hdr.type == cmd::kMoveCursor;
-  if (cursor != (queue_index == kCursorQueue))
-    return fail(resp::kErrUnspec, command_name(hdr.type),
-                "sent on the wrong queue (" + std::to_string(queue_index) + ")");
-  if (cursor) return cursor_command(hdr, req);
-
-  const bool blob = hdr.type == cmd::kResourceCreateBlob || hdr.type == cmd::kResourceMapBlob ||
-                    hdr.type == cmd::kResourceUnmapBlob;
-  const bool virgl = hdr.type == cmd::kCtxCreate || hdr.type == cmd::kCtxDestroy ||
-                     hdr.type == cmd::kCtxAttachResource ||
-                     hdr.type == cmd::kCtxDetachResource || hdr.type == cmd::kSubmit3d;
-  if ((blob && !negotiated(kFeatureResourceBlob)) || (virgl && !negotiated(kFeatureVirgl)))
-    return fail(resp::kErrUnspec, command_name(hdr.type), "its feature was not negotiated");
-
-  switch (hdr.type) {
-    case cmd::kGetDisplayInfo:
-      return get_display_info(req);
-    case cmd::kResourceCreate2d:
-      return resource_create_2d(req);
-    case cmd::kResourceUnref:
-      return resource_unref(req);
-    case cmd::kSetScanout:
-      return set_scanout(req);
-    case cmd::kResourceFlush:
-      return resource_flush(req);
-    case cmd::kTransferToHost2d:
-      return transfer_to_host_2d(req);
-    case cmd::kResourceAttachBacking:
-      return attach_backing(req);
-    case cmd::kResourceDetachBacking:
-      return detach_backing(req);
-    case cmd::kResourceCreateBlob:
-      return resource_create_blob(req);
-    case cmd::kResourceMapBlob:
-      return resource_map_blob(req);
-    case cmd::kResourceUnmapBlob:
-      return resource_unmap_blob(req);
-    case cmd::kCtxCreate:
-      return ctx_create(req);
-    case cmd::kCtxDestroy:
-      return ctx_destroy(hdr);
-    case cmd::kCtxAttachResource:
-      return ctx_attach_detach(req, true);
-    case cmd::kCtxDetachResource:
-      return ctx_attach_detach(req, false);
-    case cmd::kSubmit3d:
-      return submit_3d(req);
-    default:
-      return fail(resp::kErrUnspec, command_name(hdr.type), "not supported by this device");
-  }
+  auto decoded = decode_command(hdr, req, queue_index == kCursorQueue ? GpuQueue::Cursor : GpuQueue::Control,
+                                features_);
+  if (auto* error = std::get_if<DecodeError>(&decoded)) return fail(error->response, hdr.type, error->why);
+  return std::visit([&](const auto& command) { return handle(command, req); },
+                    std::get<GpuCommand>(decoded));
 }
 
-VirtioGpu::Reply VirtioGpu::fail(std::uint32_t type, std::string_view command,
-                                 const std::string& why) {
-  spdlog::debug("virtio-gpu: {}: {} -> {}", command, why, response_name(type));
+VirtioGpu::Reply VirtioGpu::fail(std::uint32_t type, std::uint32_t command, const std::string& why) {
+  spdlog::debug("virtio-gpu: {}: {} -> {}", command_name(command), why, response_name(type));
   return {type, {}};
 }
 
@@ -253,7 +207,7 @@ GpuResource* VirtioGpu::find_resource(std::uint32_t id) {
   return it == resources_.end() ? nullptr : &it->second;
 }
 
-GpuResource* VirtioGpu::named_resource(std::uint32_t id, std::string_view command, Reply& failure,
+GpuResource* VirtioGpu::named_resource(std::uint32_t id, std::uint32_t command, Reply& failure,
                                        std::optional<ResourceKind> kind) {
   GpuResource* res = find_resource(id);
   if (res == nullptr) {

@@ -47,6 +47,7 @@
 #include <string_view>
 #include <vector>
 
+#include "devices/gpu/gpu_command.h"
 #include "devices/gpu/gpu_resource.h"
 #include "devices/gpu/host_visible_region.h"
 #include "devices/gpu/virtio_gpu_config.h"
@@ -57,9 +58,6 @@
 
 namespace vmm {
 
-namespace gpu {
-class GpuRequest;
-}
 
 struct VirtioGpuStats {
   std::uint64_t commands = 0;         // requests answered, both queues
@@ -131,42 +129,48 @@ class VirtioGpu : public VirtioDevice {
 
   void process_queue(std::uint16_t queue_index, bool& notify);
   std::uint32_t process_chain(std::uint16_t queue_index, const DescriptorChain& chain);
+  // Decodes the request (gpu_command.h) and hands the typed command to its handler.
   Reply dispatch(std::uint16_t queue_index, const gpu::CtrlHdr& hdr, const gpu::GpuRequest& req);
-  Reply fail(std::uint32_t type, std::string_view command, const std::string& why);
+  // Logs why `command` failed and answers `type`.
+  Reply fail(std::uint32_t type, std::uint32_t command, const std::string& why);
   bool negotiated(unsigned feature) const { return (features_ >> feature) & 1; }
   void clear_state();  // unmaps and frees everything; mutex_ held
   gpu::GpuResource* find_resource(std::uint32_t id);
   // The resource a command names. nullptr, with `failure` set to the reply to send, when it
   // does not exist (ERR_INVALID_RESOURCE_ID) or, with `kind` given, is of another kind
   // (ERR_INVALID_PARAMETER).
-  gpu::GpuResource* named_resource(std::uint32_t id, std::string_view command, Reply& failure,
+  gpu::GpuResource* named_resource(std::uint32_t id, std::uint32_t command, Reply& failure,
                                    std::optional<gpu::ResourceKind> kind = std::nullopt);
   void forget_resource(std::uint32_t id);  // drops it from scanout and contexts, then frees
 
-  // 2D commands (virtio_gpu_2d.cc).
-  Reply get_display_info(const gpu::GpuRequest& req);
-  Reply resource_create_2d(const gpu::GpuRequest& req);
-  Reply resource_unref(const gpu::GpuRequest& req);
-  Reply set_scanout(const gpu::GpuRequest& req);
-  Reply resource_flush(const gpu::GpuRequest& req);
-  Reply transfer_to_host_2d(const gpu::GpuRequest& req);
-  Reply attach_backing(const gpu::GpuRequest& req);
-  Reply detach_backing(const gpu::GpuRequest& req);
-  Reply cursor_command(const gpu::CtrlHdr& hdr, const gpu::GpuRequest& req);
+  // One handler per command; the request is there for trailing entries only.
+  // 2D and cursor (virtio_gpu_2d.cc).
+  Reply handle(const gpu::GetDisplayInfoCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::ResourceCreate2dCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::ResourceUnrefCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::SetScanoutCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::ResourceFlushCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::TransferToHost2dCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::AttachBackingCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::DetachBackingCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::UpdateCursorCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::MoveCursorCmd& c, const gpu::GpuRequest& req);
   // Reads and validates `count` MemEntry at `offset`; nullopt with the Reply in *reply.
   std::optional<gpu::BackingStore> read_backing(const gpu::GpuRequest& req,
                                                 std::uint64_t offset, std::uint32_t count,
-                                                std::string_view command, Reply* reply);
-
-  // Blob and context commands (virtio_gpu_blob.cc, virtio_gpu_context.cc).
-  Reply resource_create_blob(const gpu::GpuRequest& req);
+                                                std::uint32_t command, Reply* reply);
+  // Blobs (virtio_gpu_blob.cc).
+  Reply handle(const gpu::CreateBlobCmd& c, const gpu::GpuRequest& req);
   Reply create_host_blob(const gpu::ResourceCreateBlob& cmd);
-  Reply resource_map_blob(const gpu::GpuRequest& req);
-  Reply resource_unmap_blob(const gpu::GpuRequest& req);
-  Reply ctx_create(const gpu::GpuRequest& req);
-  Reply ctx_destroy(const gpu::CtrlHdr& hdr);
-  Reply ctx_attach_detach(const gpu::GpuRequest& req, bool attach);
-  Reply submit_3d(const gpu::GpuRequest& req);
+  Reply handle(const gpu::MapBlobCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::UnmapBlobCmd& c, const gpu::GpuRequest& req);
+  // Contexts and 3D (virtio_gpu_context.cc).
+  Reply handle(const gpu::CtxCreateCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::CtxDestroyCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::CtxAttachCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::CtxDetachCmd& c, const gpu::GpuRequest& req);
+  Reply attach_detach(std::uint32_t command, const gpu::ResourceIdCmd& cmd, bool attach);
+  Reply handle(const gpu::Submit3dCmd& c, const gpu::GpuRequest& req);
 
   const GuestMemory& memory_;
   const VirtioGpuConfig config_;

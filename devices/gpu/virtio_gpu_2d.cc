@@ -29,21 +29,18 @@ std::string describe(const Rect& r) {
          "+" + std::to_string(r.y);
 }
 
-constexpr const char* kShort = "request too short";
-
 }  // namespace
 
-VirtioGpu::Reply VirtioGpu::get_display_info(const GpuRequest&) {
+VirtioGpu::Reply VirtioGpu::handle(const GetDisplayInfoCmd&, const GpuRequest&) {
   RespDisplayInfo info{};
   info.pmodes[0].r = {0, 0, config_.width, config_.height};
   info.pmodes[0].enabled = 1;
   return {resp::kOkDisplayInfo, body_of(info)};
 }
 
-VirtioGpu::Reply VirtioGpu::resource_create_2d(const GpuRequest& req) {
-  constexpr const char* kName = "RESOURCE_CREATE_2D";
-  ResourceCreate2d cmd;
-  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+VirtioGpu::Reply VirtioGpu::handle(const ResourceCreate2dCmd& c, const GpuRequest&) {
+  constexpr std::uint32_t kName = ResourceCreate2dCmd::kType;
+  const ResourceCreate2d& cmd = c.wire;
   const std::string id = "resource " + std::to_string(cmd.resource_id);
   if (cmd.resource_id == 0) return fail(resp::kErrInvalidResourceId, kName, "resource id 0");
   if (resources_.count(cmd.resource_id))
@@ -78,10 +75,9 @@ VirtioGpu::Reply VirtioGpu::resource_create_2d(const GpuRequest& req) {
   return {resp::kOkNodata, {}};
 }
 
-VirtioGpu::Reply VirtioGpu::resource_unref(const GpuRequest& req) {
-  constexpr const char* kName = "RESOURCE_UNREF";
-  ResourceIdCmd cmd;
-  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+VirtioGpu::Reply VirtioGpu::handle(const ResourceUnrefCmd& c, const GpuRequest&) {
+  constexpr std::uint32_t kName = ResourceUnrefCmd::kType;
+  const ResourceIdCmd& cmd = c.wire;
   Reply failure;
   GpuResource* res = named_resource(cmd.resource_id, kName, failure);
   if (res == nullptr) return failure;
@@ -99,10 +95,9 @@ VirtioGpu::Reply VirtioGpu::resource_unref(const GpuRequest& req) {
   return {type, {}};
 }
 
-VirtioGpu::Reply VirtioGpu::set_scanout(const GpuRequest& req) {
-  constexpr const char* kName = "SET_SCANOUT";
-  SetScanout cmd;
-  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+VirtioGpu::Reply VirtioGpu::handle(const SetScanoutCmd& c, const GpuRequest&) {
+  constexpr std::uint32_t kName = SetScanoutCmd::kType;
+  const SetScanout& cmd = c.wire;
   if (cmd.scanout_id != 0)
     return fail(resp::kErrInvalidScanoutId, kName,
                 "no scanout " + std::to_string(cmd.scanout_id));
@@ -120,10 +115,9 @@ VirtioGpu::Reply VirtioGpu::set_scanout(const GpuRequest& req) {
   return {resp::kOkNodata, {}};
 }
 
-VirtioGpu::Reply VirtioGpu::resource_flush(const GpuRequest& req) {
-  constexpr const char* kName = "RESOURCE_FLUSH";
-  ResourceFlush cmd;
-  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+VirtioGpu::Reply VirtioGpu::handle(const ResourceFlushCmd& c, const GpuRequest&) {
+  constexpr std::uint32_t kName = ResourceFlushCmd::kType;
+  const ResourceFlush& cmd = c.wire;
   Reply failure;
   GpuResource* res = named_resource(cmd.resource_id, kName, failure);
   if (res == nullptr) return failure;
@@ -134,10 +128,9 @@ VirtioGpu::Reply VirtioGpu::resource_flush(const GpuRequest& req) {
   return {resp::kOkNodata, {}};
 }
 
-VirtioGpu::Reply VirtioGpu::transfer_to_host_2d(const GpuRequest& req) {
-  constexpr const char* kName = "TRANSFER_TO_HOST_2D";
-  TransferToHost2d cmd;
-  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+VirtioGpu::Reply VirtioGpu::handle(const TransferToHost2dCmd& c, const GpuRequest&) {
+  constexpr std::uint32_t kName = TransferToHost2dCmd::kType;
+  const TransferToHost2d& cmd = c.wire;
   Reply failure;
   GpuResource* res = named_resource(cmd.resource_id, kName, failure, ResourceKind::Image2d);
   if (res == nullptr) return failure;
@@ -166,7 +159,7 @@ VirtioGpu::Reply VirtioGpu::transfer_to_host_2d(const GpuRequest& req) {
 
 std::optional<BackingStore> VirtioGpu::read_backing(const GpuRequest& req, std::uint64_t offset,
                                                     std::uint32_t count,
-                                                    std::string_view command, Reply* reply) {
+                                                    std::uint32_t command, Reply* reply) {
   if (count == 0) {
     *reply = fail(resp::kErrInvalidParameter, command, "no backing entries");
     return std::nullopt;
@@ -188,10 +181,9 @@ std::optional<BackingStore> VirtioGpu::read_backing(const GpuRequest& req, std::
   return store;
 }
 
-VirtioGpu::Reply VirtioGpu::attach_backing(const GpuRequest& req) {
-  constexpr const char* kName = "RESOURCE_ATTACH_BACKING";
-  ResourceAttachBacking cmd;
-  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+VirtioGpu::Reply VirtioGpu::handle(const AttachBackingCmd& c, const GpuRequest& req) {
+  constexpr std::uint32_t kName = AttachBackingCmd::kType;
+  const ResourceAttachBacking& cmd = c.wire;
   Reply failure;
   GpuResource* res = named_resource(cmd.resource_id, kName, failure, ResourceKind::Image2d);
   if (res == nullptr) return failure;
@@ -203,10 +195,9 @@ VirtioGpu::Reply VirtioGpu::attach_backing(const GpuRequest& req) {
   return reply;
 }
 
-VirtioGpu::Reply VirtioGpu::detach_backing(const GpuRequest& req) {
-  constexpr const char* kName = "RESOURCE_DETACH_BACKING";
-  ResourceIdCmd cmd;
-  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+VirtioGpu::Reply VirtioGpu::handle(const DetachBackingCmd& c, const GpuRequest&) {
+  constexpr std::uint32_t kName = DetachBackingCmd::kType;
+  const ResourceIdCmd& cmd = c.wire;
   Reply failure;
   GpuResource* res = named_resource(cmd.resource_id, kName, failure);
   if (res == nullptr) return failure;
@@ -215,20 +206,21 @@ VirtioGpu::Reply VirtioGpu::detach_backing(const GpuRequest& req) {
   return {resp::kOkNodata, {}};
 }
 
-VirtioGpu::Reply VirtioGpu::cursor_command(const CtrlHdr& hdr, const GpuRequest& req) {
-  const std::string name = hdr.type == cmd::kUpdateCursor ? "UPDATE_CURSOR" : "MOVE_CURSOR";
-  UpdateCursor cmd;
-  if (!req.read(cmd)) return fail(resp::kErrUnspec, name, kShort);
+VirtioGpu::Reply VirtioGpu::handle(const MoveCursorCmd& c, const GpuRequest&) {
+  if (c.wire.pos.scanout_id != 0)
+    return fail(resp::kErrInvalidScanoutId, MoveCursorCmd::kType,
+                "no scanout " + std::to_string(c.wire.pos.scanout_id));
+  cursor_.pos = c.wire.pos;
+  return {resp::kOkNodata, {}};
+}
+
+VirtioGpu::Reply VirtioGpu::handle(const UpdateCursorCmd& c, const GpuRequest&) {
+  constexpr std::uint32_t kName = UpdateCursorCmd::kType;
+  const UpdateCursor& cmd = c.wire;
   if (cmd.pos.scanout_id != 0)
-    return fail(resp::kErrInvalidScanoutId, name,
-                "no scanout " + std::to_string(cmd.pos.scanout_id));
-  if (hdr.type == cmd::kMoveCursor) {
-    cursor_.pos = cmd.pos;
-    return {resp::kOkNodata, {}};
-  }
+    return fail(resp::kErrInvalidScanoutId, kName, "no scanout " + std::to_string(cmd.pos.scanout_id));
   if (cmd.resource_id != 0 && find_resource(cmd.resource_id) == nullptr)
-    return fail(resp::kErrInvalidResourceId, name,
-                "no resource " + std::to_string(cmd.resource_id));
+    return fail(resp::kErrInvalidResourceId, kName, "no resource " + std::to_string(cmd.resource_id));
   cursor_ = cmd;
   return {resp::kOkNodata, {}};
 }

@@ -14,14 +14,12 @@ using namespace gpu;
 
 namespace {
 
-constexpr const char* kShort = "request too short";
-constexpr const char* kCreate = "RESOURCE_CREATE_BLOB";
+constexpr std::uint32_t kCreate = CreateBlobCmd::kType;
 
 }  // namespace
 
-VirtioGpu::Reply VirtioGpu::resource_create_blob(const GpuRequest& req) {
-  ResourceCreateBlob cmd;
-  if (!req.read(cmd)) return fail(resp::kErrUnspec, kCreate, kShort);
+VirtioGpu::Reply VirtioGpu::handle(const CreateBlobCmd& c, const GpuRequest& req) {
+  const ResourceCreateBlob& cmd = c.wire;
   const std::string id = "resource " + std::to_string(cmd.resource_id);
   if (cmd.resource_id == 0) return fail(resp::kErrInvalidResourceId, kCreate, "resource id 0");
   if (resources_.count(cmd.resource_id))
@@ -94,10 +92,9 @@ VirtioGpu::Reply VirtioGpu::create_host_blob(const ResourceCreateBlob& cmd) {
   return {resp::kOkNodata, {}};
 }
 
-VirtioGpu::Reply VirtioGpu::resource_map_blob(const GpuRequest& req) {
-  constexpr const char* kName = "RESOURCE_MAP_BLOB";
-  ResourceMapBlob cmd;
-  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+VirtioGpu::Reply VirtioGpu::handle(const MapBlobCmd& c, const GpuRequest&) {
+  constexpr std::uint32_t kName = MapBlobCmd::kType;
+  const ResourceMapBlob& cmd = c.wire;
   Reply failure;
   GpuResource* res = named_resource(cmd.resource_id, kName, failure, ResourceKind::HostBlob);
   if (res == nullptr) return failure;
@@ -117,10 +114,9 @@ VirtioGpu::Reply VirtioGpu::resource_map_blob(const GpuRequest& req) {
   return {resp::kOkMapInfo, {bytes + sizeof(CtrlHdr), bytes + sizeof(info)}};
 }
 
-VirtioGpu::Reply VirtioGpu::resource_unmap_blob(const GpuRequest& req) {
-  constexpr const char* kName = "RESOURCE_UNMAP_BLOB";
-  ResourceIdCmd cmd;
-  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+VirtioGpu::Reply VirtioGpu::handle(const UnmapBlobCmd& c, const GpuRequest&) {
+  constexpr std::uint32_t kName = UnmapBlobCmd::kType;
+  const ResourceIdCmd& cmd = c.wire;
   Reply failure;
   GpuResource* res = named_resource(cmd.resource_id, kName, failure);
   if (res == nullptr) return failure;

@@ -12,16 +12,9 @@ namespace vmm {
 
 using namespace gpu;
 
-namespace {
-
-constexpr const char* kShort = "request too short";
-
-}  // namespace
-
-VirtioGpu::Reply VirtioGpu::ctx_create(const GpuRequest& req) {
-  constexpr const char* kName = "CTX_CREATE";
-  CtxCreate cmd;
-  if (!req.read(cmd)) return fail(resp::kErrUnspec, kName, kShort);
+VirtioGpu::Reply VirtioGpu::handle(const CtxCreateCmd& c, const GpuRequest&) {
+  constexpr std::uint32_t kName = CtxCreateCmd::kType;
+  const CtxCreate& cmd = c.wire;
   const std::uint32_t ctx = cmd.hdr.ctx_id;
   if (ctx == 0) return fail(resp::kErrInvalidContextId, kName, "context id 0");
   if (contexts_.count(ctx))
@@ -43,17 +36,22 @@ VirtioGpu::Reply VirtioGpu::ctx_create(const GpuRequest& req) {
   return {resp::kOkNodata, {}};
 }
 
-VirtioGpu::Reply VirtioGpu::ctx_destroy(const CtrlHdr& hdr) {
-  if (contexts_.erase(hdr.ctx_id) == 0)
-    return fail(resp::kErrInvalidContextId, "CTX_DESTROY",
-                "no context " + std::to_string(hdr.ctx_id));
+VirtioGpu::Reply VirtioGpu::handle(const CtxDestroyCmd& c, const GpuRequest&) {
+  if (contexts_.erase(c.wire.ctx_id) == 0)
+    return fail(resp::kErrInvalidContextId, CtxDestroyCmd::kType,
+                "no context " + std::to_string(c.wire.ctx_id));
   return {resp::kOkNodata, {}};
 }
 
-VirtioGpu::Reply VirtioGpu::ctx_attach_detach(const GpuRequest& req, bool attach) {
-  const char* name = attach ? "CTX_ATTACH_RESOURCE" : "CTX_DETACH_RESOURCE";
-  ResourceIdCmd cmd;
-  if (!req.read(cmd)) return fail(resp::kErrUnspec, name, kShort);
+VirtioGpu::Reply VirtioGpu::handle(const CtxAttachCmd& c, const GpuRequest&) {
+  return attach_detach(CtxAttachCmd::kType, c.wire, true);
+}
+
+VirtioGpu::Reply VirtioGpu::handle(const CtxDetachCmd& c, const GpuRequest&) {
+  return attach_detach(CtxDetachCmd::kType, c.wire, false);
+}
+
+VirtioGpu::Reply VirtioGpu::attach_detach(std::uint32_t name, const ResourceIdCmd& cmd, bool attach) {
   auto ctx = contexts_.find(cmd.hdr.ctx_id);
   if (ctx == contexts_.end())
     return fail(resp::kErrInvalidContextId, name, "no context " + std::to_string(cmd.hdr.ctx_id));
@@ -69,11 +67,9 @@ VirtioGpu::Reply VirtioGpu::ctx_attach_detach(const GpuRequest& req, bool attach
   return {resp::kOkNodata, {}};
 }
 
-VirtioGpu::Reply VirtioGpu::submit_3d(const GpuRequest& req) {
-  CmdSubmit cmd;
-  if (!req.read(cmd)) return fail(resp::kErrUnspec, "SUBMIT_3D", kShort);
-  return fail(resp::kErrUnspec, "SUBMIT_3D",
-              std::to_string(cmd.size) + " bytes of 3D commands, but there is no 3D renderer");
+VirtioGpu::Reply VirtioGpu::handle(const Submit3dCmd& c, const GpuRequest&) {
+  return fail(resp::kErrUnspec, Submit3dCmd::kType,
+              std::to_string(c.wire.size) + " bytes of 3D commands, but there is no 3D renderer");
 }
 
 }  // namespace vmm

@@ -1,5 +1,5 @@
-// Names of virtio-gpu command and response types, for logs ("RESOURCE_MAP_BLOB",
-// "ERR_INVALID_PARAMETER"); "0x1234" for a type without one.
+// Names of virtio-gpu response types, for logs ("ERR_INVALID_PARAMETER"); "0x1234" for a
+// type without one. Command names live in the command table (gpu_command.h).
 #pragma once
 
 #include <cstdint>
@@ -7,7 +7,6 @@
 
 namespace vmm::gpu {
 
-std::string command_name(std::uint32_t type);
 std::string response_name(std::uint32_t type);
 
 }  // namespace vmm::gpu
