@@ -1,30 +1,14 @@
 #include "memory/mem_cache_type.h"
 
-#include <algorithm>
-#include <cctype>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
 namespace vmm {
 
-std::string_view to_string(MemCacheType type) {
-  switch (type) {
-    case MemCacheType::CacheCoherent:
-      return "CacheCoherent";
-    case MemCacheType::CacheNonCoherent:
-      return "CacheNonCoherent";
-  }
-  return "MemCacheType(?)";
-}
+std::string_view to_string(MemCacheType type) { return kMemCacheTypeNames.name(type, "MemCacheType(?)"); }
 
 std::optional<MemCacheType> parse_mem_cache_type(std::string_view name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (lower == "cachecoherent" || lower == "coherent") return MemCacheType::CacheCoherent;
-  if (lower == "cachenoncoherent" || lower == "noncoherent")
-    return MemCacheType::CacheNonCoherent;
-  return std::nullopt;
+  return kMemCacheTypeNames.parse(name);
 }
 
 std::ostream& operator<<(std::ostream& out, MemCacheType type) { return out << to_string(type); }
@@ -39,8 +23,8 @@ void from_json(const nlohmann::json& j, MemCacheType& type) {
   if (!parsed)
     throw nlohmann::json::other_error::create(
         501,
-        "unknown MemCacheType '" + j.get<std::string>() +
-            "' (expected CacheCoherent or CacheNonCoherent)",
+        "unknown MemCacheType '" + j.get<std::string>() + "' (expected " +
+            kMemCacheTypeNames.choices() + ")",
         &j);
   type = *parsed;
 }

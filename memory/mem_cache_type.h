@@ -28,15 +28,22 @@
 #include <string>
 #include <string_view>
 
+#include "base/enum_names.h"
+
 namespace vmm {
 
 enum class MemCacheType { CacheCoherent, CacheNonCoherent };
 
-// The canonical names, "CacheCoherent" and "CacheNonCoherent".
-std::string_view to_string(MemCacheType type);
+// The canonical names, "CacheCoherent" and "CacheNonCoherent"; parsing also accepts the
+// short forms "coherent" / "noncoherent", in any letter case.
+inline constexpr EnumNames<MemCacheType, 4> kMemCacheTypeNames({{
+    {MemCacheType::CacheCoherent, "CacheCoherent"},
+    {MemCacheType::CacheNonCoherent, "CacheNonCoherent"},
+    {MemCacheType::CacheCoherent, "coherent"},
+    {MemCacheType::CacheNonCoherent, "noncoherent"},
+}});
 
-// Accepts the canonical names and the short forms "coherent" / "noncoherent"
-// (any letter case). Returns nullopt for anything else.
+std::string_view to_string(MemCacheType type);
 std::optional<MemCacheType> parse_mem_cache_type(std::string_view name);
 
 std::ostream& operator<<(std::ostream& out, MemCacheType type);

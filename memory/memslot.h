@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "base/enum_names.h"
 #include "memory/mem_cache_type.h"
 
 namespace vmm {
@@ -49,6 +50,9 @@ struct Memslot {
 };
 
 enum class MemslotEventKind { Added, Removed, Moved };
+inline constexpr EnumNames<MemslotEventKind, 3> kMemslotEventKindNames({{
+    {MemslotEventKind::Added, "add"}, {MemslotEventKind::Removed, "remove"}, {MemslotEventKind::Moved, "move"},
+}});
 std::string_view to_string(MemslotEventKind kind);
 
 struct MemslotEvent {

@@ -17,17 +17,7 @@ MemslotResult success(std::uint32_t slot) { return {true, slot, {}}; }
 
 }  // namespace
 
-std::string_view to_string(MemslotEventKind kind) {
-  switch (kind) {
-    case MemslotEventKind::Added:
-      return "add";
-    case MemslotEventKind::Removed:
-      return "remove";
-    case MemslotEventKind::Moved:
-      return "move";
-  }
-  return "?";
-}
+std::string_view to_string(MemslotEventKind kind) { return kMemslotEventKindNames.name(kind); }
 
 std::string MemslotTable::check_range(std::uint64_t guest_addr, std::uint64_t size,
                                       std::optional<std::uint32_t> ignore_slot) const {

@@ -1,55 +1,23 @@
 #include "devices/gpu/virtio_gpu_config.h"
 
-#include <algorithm>
-#include <cctype>
-
 #include "devices/gpu/virtio_gpu_protocol.h"
 
 namespace vmm {
 
-namespace {
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
-}  // namespace
-
-std::string_view to_string(BlobCacheMode mode) {
-  switch (mode) {
-    case BlobCacheMode::Wc:
-      return "wc";
-    case BlobCacheMode::Cached:
-      return "cached";
-    case BlobCacheMode::Uncached:
-      return "uncached";
-  }
-  return "?";
-}
-
-std::string_view to_string(BlobMappingMode mode) {
-  switch (mode) {
-    case BlobMappingMode::PerBlob:
-      return "per-blob";
-    case BlobMappingMode::Fixed:
-      return "fixed";
-  }
-  return "?";
-}
+std::string_view to_string(BlobCacheMode mode) { return kBlobCacheModeNames.name(mode); }
+std::string_view to_string(BlobMappingMode mode) { return kBlobMappingModeNames.name(mode); }
+std::string_view to_string(MemslotCacheOverride mode) { return kMemslotCacheOverrideNames.name(mode); }
 
 std::optional<BlobCacheMode> parse_blob_cache_mode(std::string_view name) {
-  for (auto mode : {BlobCacheMode::Wc, BlobCacheMode::Cached, BlobCacheMode::Uncached})
-    if (equals_ignoring_case(name, to_string(mode))) return mode;
-  return std::nullopt;
+  return kBlobCacheModeNames.parse(name);
 }
 
 std::optional<BlobMappingMode> parse_blob_mapping_mode(std::string_view name) {
-  for (auto mode : {BlobMappingMode::PerBlob, BlobMappingMode::Fixed})
-    if (equals_ignoring_case(name, to_string(mode))) return mode;
-  return std::nullopt;
+  return kBlobMappingModeNames.parse(name);
+}
+
+std::optional<MemslotCacheOverride> parse_memslot_cache_override(std::string_view name) {
+  return kMemslotCacheOverrideNames.parse(name);
 }
 
 std::uint32_t map_info_for(BlobCacheMode mode) {
@@ -70,24 +38,6 @@ MemCacheType cache_type_for_map_info(std::uint32_t map_info) {
              : MemCacheType::CacheNonCoherent;
 }
 
-std::string_view to_string(MemslotCacheOverride mode) {
-  switch (mode) {
-    case MemslotCacheOverride::Auto:
-      return "auto";
-    case MemslotCacheOverride::Coherent:
-      return "coherent";
-    case MemslotCacheOverride::NonCoherent:
-      return "noncoherent";
-  }
-  return "auto";
-}
-
-std::optional<MemslotCacheOverride> parse_memslot_cache_override(std::string_view name) {
-  for (auto mode : {MemslotCacheOverride::Auto, MemslotCacheOverride::Coherent,
-                    MemslotCacheOverride::NonCoherent})
-    if (name == to_string(mode)) return mode;
-  return std::nullopt;
-}
 
 MemCacheType blob_memslot_cache_type(MemslotCacheOverride override, std::uint32_t map_info) {
   switch (override) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/enum_names.h"
 #include "memory/mem_cache_type.h"
 
 namespace vmm {
@@ -24,8 +25,22 @@ enum class BlobMappingMode { PerBlob, Fixed };
 // `coherent` with the default wc blobs is the classic "guest maps WC, KVM forces WB" case.
 enum class MemslotCacheOverride { Auto, Coherent, NonCoherent };
 
-// "wc", "cached", "uncached" / "per-blob", "fixed". Parsing is case-insensitive; nullopt for
-// anything else.
+inline constexpr EnumNames<BlobCacheMode, 3> kBlobCacheModeNames({{
+    {BlobCacheMode::Wc, "wc"}, {BlobCacheMode::Cached, "cached"}, {BlobCacheMode::Uncached, "uncached"},
+}});
+inline constexpr EnumNames<BlobMappingMode, 2> kBlobMappingModeNames({{
+    {BlobMappingMode::PerBlob, "per-blob"}, {BlobMappingMode::Fixed, "fixed"},
+}});
+// The forced types are MemCacheType's own names, short forms included.
+inline constexpr EnumNames<MemslotCacheOverride, 5> kMemslotCacheOverrideNames({{
+    {MemslotCacheOverride::Auto, "auto"},
+    {MemslotCacheOverride::Coherent, "CacheCoherent"},
+    {MemslotCacheOverride::NonCoherent, "CacheNonCoherent"},
+    {MemslotCacheOverride::Coherent, "coherent"},
+    {MemslotCacheOverride::NonCoherent, "noncoherent"},
+}});
+
+// Names from the tables above; parsing ignores case; nullopt for anything else.
 std::string_view to_string(BlobCacheMode mode);
 std::string_view to_string(BlobMappingMode mode);
 std::optional<BlobCacheMode> parse_blob_cache_mode(std::string_view name);

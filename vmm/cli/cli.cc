@@ -72,38 +72,24 @@ CliResult parse_command_line(int argc, const char* const* argv) {
             return {};
           },
           ""));
-  app.add_option_function<std::string>(
-         "--gpu-blob-cache",
-         [&options](const std::string& text) {
-           options.gpu_config.blob_cache = *parse_blob_cache_mode(text);
-         },
-         "map_info reported for host-memory blobs, i.e. how the guest maps them: wc (default, "
-         "what GPUs report for device memory), cached, or uncached. Only cached blobs become "
-         "CacheCoherent memslots")
-      ->check(CLI::IsMember({"wc", "cached", "uncached"}))
-      ->type_name("MODE")
+  add_enum_option(app, "--gpu-blob-cache", options.gpu_config.blob_cache, kBlobCacheModeNames, "mode",
+                  "map_info reported for host-memory blobs, i.e. how the guest maps them: " +
+                      kBlobCacheModeNames.choices() +
+                      " (wc is what GPUs report for device memory). Only cached blobs become "
+                      "CacheCoherent memslots")
       ->needs(gpu);
-  app.add_option_function<std::string>(
-         "--gpu-blob-mapping",
-         [&options](const std::string& text) {
-           options.gpu_config.mapping = *parse_blob_mapping_mode(text);
-         },
-         "per-blob (default: one memslot per mapped blob) or fixed (the whole host-visible "
-         "region is one CacheNonCoherent memslot at the first map, blobs are mmap'd into it, as "
-         "crosvm's fixed blob mapping does)")
-      ->check(CLI::IsMember({"per-blob", "fixed"}))
-      ->type_name("MODE")
+  add_enum_option(app, "--gpu-blob-mapping", options.gpu_config.mapping, kBlobMappingModeNames, "mode",
+                  "How blobs enter the host-visible region: " + kBlobMappingModeNames.choices() +
+                      ". per-blob: one memslot per mapped blob; fixed: the whole region is one "
+                      "CacheNonCoherent memslot at the first map and blobs are mmap'd into it, "
+                      "as crosvm's fixed blob mapping does")
       ->needs(gpu);
-  app.add_option_function<std::string>(
-         "--gpu-memslot-cache",
-         [&options](const std::string& text) {
-           options.gpu_config.memslot_cache = *parse_memslot_cache_override(text);
-         },
-         "MemCacheType requested for blob memslots: auto (default: from the blob's map_info), or "
-         "force coherent / noncoherent to reproduce memory-type bugs (coherent with wc blobs is "
-         "the classic 'guest maps WC, KVM forces WB')")
-      ->check(CLI::IsMember({"auto", "coherent", "noncoherent"}))
-      ->type_name("MODE")
+  add_enum_option(app, "--gpu-memslot-cache", options.gpu_config.memslot_cache,
+                  kMemslotCacheOverrideNames, "mode",
+                  "MemCacheType requested for blob memslots: " + kMemslotCacheOverrideNames.choices() +
+                      " (or the short forms coherent, noncoherent). auto follows each blob's "
+                      "map_info; forcing a type reproduces memory-type bugs (CacheCoherent with "
+                      "wc blobs is the classic 'guest maps WC, KVM forces WB')")
       ->needs(gpu);
   app.add_option("--gpu-screenshot", options.gpu_screenshot,
                  "Write the scanout as a PNG to FILE when the VM stops")
@@ -123,14 +109,12 @@ CliResult parse_command_line(int argc, const char* const* argv) {
                  "memslot (requested, applied, effective rule) and the tiny guest's memtype "
                  "probe results")
       ->type_name("FILE.json");
-  app.add_option_function<std::string>(
-         "--noncoherent-dma",
-         [&options](const std::string& text) { options.noncoherent_dma = *parse_noncoherent_dma_mode(text); },
-         "How CacheNonCoherent memslots (GPU blobs) are honoured: auto (per-slot flag where KVM "
-         "accepts it, else the VM-wide IGNORE_GUEST_PAT quirk on Intel, else AMD's NPT), slot-flag, "
-         "vm-quirk, or off. A forced mode this host cannot do is a start-up error (default auto)")
-      ->check(CLI::IsMember({"auto", "slot-flag", "vm-quirk", "off"}))
-      ->type_name("MODE");
+  add_enum_option(app, "--noncoherent-dma", options.noncoherent_dma, kNonCoherentDmaModeNames, "mode",
+                  "How CacheNonCoherent memslots (GPU blobs) are honoured: " +
+                      kNonCoherentDmaModeNames.choices() +
+                      ". auto: the per-slot flag where KVM accepts it, else the VM-wide "
+                      "IGNORE_GUEST_PAT quirk on Intel, else AMD's NPT. A forced mode this host "
+                      "cannot do is a start-up error");
   app.add_flag("--require-noncoherent", options.require_noncoherent,
                "Refuse to start when CacheNonCoherent cannot be honoured on this host");
   auto* probe = app.add_flag("--probe-host", options.probe_host,

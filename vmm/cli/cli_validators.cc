@@ -25,20 +25,4 @@ CLI::Option* add_size_option(CLI::App& app, const std::string& name, std::uint64
   return option;
 }
 
-CLI::Option* add_mem_cache_type_option(CLI::App& app, const std::string& name,
-                                       MemCacheType& target, const std::string& help) {
-  auto* option = app.add_option_function<std::string>(
-      name,
-      [&target](const std::string& text) { target = *parse_mem_cache_type(text); },
-      help + " (default " + std::string(to_string(target)) + ")");
-  option->type_name("CACHE_TYPE");
-  option->check(CLI::Validator(
-      [](std::string& text) -> std::string {
-        if (parse_mem_cache_type(text)) return {};
-        return "unknown MemCacheType '" + text + "' (expected CacheCoherent or CacheNonCoherent)";
-      },
-      ""));
-  return option;
-}
-
 }  // namespace vmm

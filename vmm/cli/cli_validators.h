@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "base/enum_names.h"
 #include "memory/mem_cache_type.h"
 
 namespace vmm {
@@ -16,8 +17,30 @@ CLI::Option* add_size_option(CLI::App& app, const std::string& name, std::uint64
                              const std::string& help, std::uint64_t minimum = 0,
                              std::uint64_t alignment = 1);
 
-// --NAME TYPE into `target`; accepts the MemCacheType names (see parse_mem_cache_type).
-CLI::Option* add_mem_cache_type_option(CLI::App& app, const std::string& name,
-                                       MemCacheType& target, const std::string& help);
+// --NAME VALUE into `target`, an enum named by `names` (base/enum_names.h): any name or
+// alias, in any letter case; anything else is "unknown <what> 'x' (expected a, b or c)".
+// `names` must outlive the app (the tables are constexpr globals).
+template <typename E, std::size_t N>
+CLI::Option* add_enum_option(CLI::App& app, const std::string& name, E& target,
+                             const EnumNames<E, N>& names, const std::string& what,
+                             const std::string& help) {
+  auto* option = app.add_option_function<std::string>(
+      name, [&target, &names](const std::string& text) { target = *names.parse(text); },
+      help + " (default " + std::string(names.name(target)) + ")");
+  option->type_name(what == "MemCacheType" ? "CACHE_TYPE" : "MODE");
+  option->check(CLI::Validator(
+      [&names, what](std::string& text) -> std::string {
+        if (names.parse(text)) return {};
+        return "unknown " + what + " '" + text + "' (expected " + names.choices() + ")";
+      },
+      ""));
+  return option;
+}
+
+// --NAME TYPE into `target`; accepts the MemCacheType names (see kMemCacheTypeNames).
+inline CLI::Option* add_mem_cache_type_option(CLI::App& app, const std::string& name,
+                                              MemCacheType& target, const std::string& help) {
+  return add_enum_option(app, name, target, kMemCacheTypeNames, "MemCacheType", help);
+}
 
 }  // namespace vmm

@@ -40,15 +40,7 @@ std::vector<std::string> obstacles(const HostEnvironment& env) {
 
 }  // namespace
 
-std::string_view to_string(DevKvm state) {
-  switch (state) {
-    case DevKvm::Usable: return "usable";
-    case DevKvm::Absent: return "absent";
-    case DevKvm::NotCharacterDevice: return "not a character device";
-    case DevKvm::CannotOpen: return "cannot be opened";
-  }
-  return "?";
-}
+std::string_view to_string(DevKvm state) { return kDevKvmNames.name(state); }
 
 bool HostEnvironment::has_module(const std::string& name) const {
   return std::find(kvm_modules.begin(), kvm_modules.end(), name) != kvm_modules.end();

@@ -10,12 +10,19 @@
 #include <string>
 #include <vector>
 
+#include "base/enum_names.h"
 #include "vmm/kvm/host_cpu.h"
 #include "vmm/kvm/host_facts.h"
 
 namespace vmm {
 
 enum class DevKvm { Usable, Absent, NotCharacterDevice, CannotOpen };
+inline constexpr EnumNames<DevKvm, 4> kDevKvmNames({{
+    {DevKvm::Usable, "usable"},
+    {DevKvm::Absent, "absent"},
+    {DevKvm::NotCharacterDevice, "not a character device"},
+    {DevKvm::CannotOpen, "cannot be opened"},
+}});
 std::string_view to_string(DevKvm state);
 
 struct HostEnvironment {

@@ -7,10 +7,19 @@
 #include <string>
 #include <string_view>
 
+#include "base/enum_names.h"
+
 namespace vmm {
 
 enum class CpuVendor { Intel, Amd, Other };
 enum class KvmFlavour { HardwareVmx, HardwareSvm, Pvm, Unknown };
+inline constexpr EnumNames<CpuVendor, 3> kCpuVendorNames({{
+    {CpuVendor::Intel, "intel"}, {CpuVendor::Amd, "amd"}, {CpuVendor::Other, "other"},
+}});
+inline constexpr EnumNames<KvmFlavour, 4> kKvmFlavourNames({{
+    {KvmFlavour::HardwareVmx, "vmx"}, {KvmFlavour::HardwareSvm, "svm"}, {KvmFlavour::Pvm, "pvm"},
+    {KvmFlavour::Unknown, "unknown"},
+}});
 
 std::string_view to_string(CpuVendor vendor);
 std::string_view to_string(KvmFlavour flavour);

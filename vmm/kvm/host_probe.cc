@@ -7,24 +7,8 @@
 
 namespace vmm {
 
-std::string_view to_string(CpuVendor vendor) {
-  switch (vendor) {
-    case CpuVendor::Intel: return "intel";
-    case CpuVendor::Amd: return "amd";
-    case CpuVendor::Other: return "other";
-  }
-  return "?";
-}
-
-std::string_view to_string(KvmFlavour flavour) {
-  switch (flavour) {
-    case KvmFlavour::HardwareVmx: return "vmx";
-    case KvmFlavour::HardwareSvm: return "svm";
-    case KvmFlavour::Pvm: return "pvm";
-    case KvmFlavour::Unknown: return "unknown";
-  }
-  return "?";
-}
+std::string_view to_string(CpuVendor vendor) { return kCpuVendorNames.name(vendor); }
+std::string_view to_string(KvmFlavour flavour) { return kKvmFlavourNames.name(flavour); }
 
 bool HostFacts::ignore_guest_pat_quirk_listed() const {
   return (disableable_quirks & kvm_memtype::kQuirkIgnoreGuestPat) != 0;

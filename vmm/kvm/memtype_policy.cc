@@ -62,32 +62,14 @@ MemtypePlan plan_auto(const HostFacts& f) {
 
 }  // namespace
 
-std::string_view to_string(NonCoherentDmaMode mode) {
-  switch (mode) {
-    case NonCoherentDmaMode::Auto: return "auto";
-    case NonCoherentDmaMode::SlotFlag: return "slot-flag";
-    case NonCoherentDmaMode::VmQuirk: return "vm-quirk";
-    case NonCoherentDmaMode::Off: return "off";
-  }
-  return "?";
-}
+std::string_view to_string(NonCoherentDmaMode mode) { return kNonCoherentDmaModeNames.name(mode); }
 
 std::optional<NonCoherentDmaMode> parse_noncoherent_dma_mode(std::string_view text) {
-  for (auto mode : {NonCoherentDmaMode::Auto, NonCoherentDmaMode::SlotFlag,
-                    NonCoherentDmaMode::VmQuirk, NonCoherentDmaMode::Off})
-    if (text == to_string(mode)) return mode;
-  return std::nullopt;
+  return kNonCoherentDmaModeNames.parse(text);
 }
 
 std::string_view to_string(NonCoherentMechanism mechanism) {
-  switch (mechanism) {
-    case NonCoherentMechanism::SlotFlag: return "slot-flag";
-    case NonCoherentMechanism::VmQuirkDisabled: return "vm-quirk-disabled";
-    case NonCoherentMechanism::ArchitectureHonoursPat: return "architecture";
-    case NonCoherentMechanism::Unknown: return "unknown";
-    case NonCoherentMechanism::None: return "none";
-  }
-  return "?";
+  return kNonCoherentMechanismNames.name(mechanism);
 }
 
 MemtypePlan plan_memtype(const HostFacts& f, NonCoherentDmaMode mode, bool require_noncoherent) {

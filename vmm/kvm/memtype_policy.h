@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/enum_names.h"
 #include "memory/mem_cache_type.h"
 #include "memory/memslot.h"
 #include "vmm/kvm/host_facts.h"
@@ -17,6 +18,12 @@
 namespace vmm {
 
 enum class NonCoherentDmaMode { Auto, SlotFlag, VmQuirk, Off };
+inline constexpr EnumNames<NonCoherentDmaMode, 4> kNonCoherentDmaModeNames({{
+    {NonCoherentDmaMode::Auto, "auto"},
+    {NonCoherentDmaMode::SlotFlag, "slot-flag"},
+    {NonCoherentDmaMode::VmQuirk, "vm-quirk"},
+    {NonCoherentDmaMode::Off, "off"},
+}});
 std::string_view to_string(NonCoherentDmaMode mode);
 std::optional<NonCoherentDmaMode> parse_noncoherent_dma_mode(std::string_view text);
 
@@ -28,6 +35,13 @@ enum class NonCoherentMechanism {
   Unknown,           // PVM / unrecognised KVM: shadow paging, unknown until measured
   None,              // cannot be honoured here, or --noncoherent-dma off
 };
+inline constexpr EnumNames<NonCoherentMechanism, 5> kNonCoherentMechanismNames({{
+    {NonCoherentMechanism::SlotFlag, "slot-flag"},
+    {NonCoherentMechanism::VmQuirkDisabled, "vm-quirk-disabled"},
+    {NonCoherentMechanism::ArchitectureHonoursPat, "architecture"},
+    {NonCoherentMechanism::Unknown, "unknown"},
+    {NonCoherentMechanism::None, "none"},
+}});
 std::string_view to_string(NonCoherentMechanism mechanism);
 
 class MemtypePolicyError : public std::runtime_error {

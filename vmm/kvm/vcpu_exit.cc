@@ -11,21 +11,7 @@ static_assert(VcpuExit::kSystemEventReset == KVM_SYSTEM_EVENT_RESET);
 static_assert(VcpuExit::kSystemEventCrash == KVM_SYSTEM_EVENT_CRASH);
 static_assert(VcpuExit::kInternalErrorEmulation == KVM_INTERNAL_ERROR_EMULATION);
 
-std::string_view to_string(VcpuExit::Kind kind) {
-  switch (kind) {
-    case VcpuExit::Kind::IoIn: return "io-in";
-    case VcpuExit::Kind::IoOut: return "io-out";
-    case VcpuExit::Kind::MmioRead: return "mmio-read";
-    case VcpuExit::Kind::MmioWrite: return "mmio-write";
-    case VcpuExit::Kind::Hlt: return "hlt";
-    case VcpuExit::Kind::Shutdown: return "shutdown";
-    case VcpuExit::Kind::FailEntry: return "fail-entry";
-    case VcpuExit::Kind::InternalError: return "internal-error";
-    case VcpuExit::Kind::SystemEvent: return "system-event";
-    case VcpuExit::Kind::Unknown: return "unknown";
-  }
-  return "?";
-}
+std::string_view to_string(VcpuExit::Kind kind) { return kVcpuExitKindNames.name(kind); }
 
 VcpuExit decode_exit(kvm_run& run, std::size_t run_size) {
   VcpuExit e;

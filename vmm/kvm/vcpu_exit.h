@@ -10,6 +10,8 @@
 #include <span>
 #include <string_view>
 
+#include "base/enum_names.h"
+
 struct kvm_run;
 
 namespace vmm {
@@ -41,6 +43,18 @@ struct VcpuExit {
   std::uint32_t internal_count = 0;
 };
 
+inline constexpr EnumNames<VcpuExit::Kind, 10> kVcpuExitKindNames({{
+    {VcpuExit::Kind::IoIn, "io-in"},
+    {VcpuExit::Kind::IoOut, "io-out"},
+    {VcpuExit::Kind::MmioRead, "mmio-read"},
+    {VcpuExit::Kind::MmioWrite, "mmio-write"},
+    {VcpuExit::Kind::Hlt, "hlt"},
+    {VcpuExit::Kind::Shutdown, "shutdown"},
+    {VcpuExit::Kind::FailEntry, "fail-entry"},
+    {VcpuExit::Kind::InternalError, "internal-error"},
+    {VcpuExit::Kind::SystemEvent, "system-event"},
+    {VcpuExit::Kind::Unknown, "unknown"},
+}});
 std::string_view to_string(VcpuExit::Kind kind);
 
 // Decodes `run`, whose mapping is `run_size` bytes: an I/O exit whose data would lie

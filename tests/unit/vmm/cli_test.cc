@@ -109,6 +109,44 @@ TEST(CliValidators, MemCacheTypeRoundTripsThroughConfigFile) {
   }
 }
 
+// Every enum option round-trips through a --config file: each value, written with the name
+// vmm prints for it (to_string: the trace, the report, --help), reads back as that value;
+// MemCacheType's short forms are accepted too.
+template <typename E, std::size_t N, typename Field>
+void expect_round_trip(const char* key, const EnumNames<E, N>& names, Field field) {
+  for (const std::string& spelling : names.spellings()) {
+    const E value = *names.parse(spelling);
+    TempFile config("kernel = \"bz\"\ngpu = true\n" + std::string(key) + " = \"" +
+                    std::string(to_string(value)) + "\"\n");
+    auto parsed = parse({"--config", config.path()});
+    ASSERT_TRUE(std::holds_alternative<Options>(parsed)) << key << " = " << to_string(value);
+    EXPECT_EQ(field(std::get<Options>(parsed)), value) << key << " = " << to_string(value);
+    TempFile alias("kernel = \"bz\"\ngpu = true\n" + std::string(key) + " = \"" + spelling + "\"\n");
+    auto by_alias = parse({"--config", alias.path()});
+    ASSERT_TRUE(std::holds_alternative<Options>(by_alias)) << key << " = " << spelling;
+    EXPECT_EQ(field(std::get<Options>(by_alias)), value) << key << " = " << spelling;
+  }
+}
+
+TEST(Cli, EnumOptionsRoundTripThroughAConfigFile) {
+  expect_round_trip("gpu-memslot-cache", kMemslotCacheOverrideNames,
+                    [](const Options& o) { return o.gpu_config.memslot_cache; });
+  expect_round_trip("gpu-blob-cache", kBlobCacheModeNames,
+                    [](const Options& o) { return o.gpu_config.blob_cache; });
+  expect_round_trip("gpu-blob-mapping", kBlobMappingModeNames,
+                    [](const Options& o) { return o.gpu_config.mapping; });
+  expect_round_trip("noncoherent-dma", kNonCoherentDmaModeNames,
+                    [](const Options& o) { return o.noncoherent_dma; });
+}
+
+TEST(Cli, MemslotCacheTakesMemCacheTypeNames) {
+  auto forced = std::get<Options>(parse({"--kernel", "bz", "--gpu", "--gpu-memslot-cache", "CacheNonCoherent"}));
+  EXPECT_EQ(forced.gpu_config.memslot_cache, MemslotCacheOverride::NonCoherent);
+  auto lower = std::get<Options>(parse({"--kernel", "bz", "--gpu", "--gpu-memslot-cache", "cachecoherent"}));
+  EXPECT_EQ(lower.gpu_config.memslot_cache, MemslotCacheOverride::Coherent);
+  EXPECT_EQ(std::get<int>(parse({"--kernel", "bz", "--gpu", "--gpu-memslot-cache", "WriteBack"})), 2);
+}
+
 TEST(CliValidators, UnknownMemCacheTypeIsAClearError) {
   CLI::App app;
   MemCacheType parsed = MemCacheType::CacheCoherent;
