@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "memory/memslot.h"
 
@@ -18,6 +19,10 @@ class MemoryMapper {
   virtual MemslotResult unmap(std::uint32_t slot) = 0;
   // Moves a live slot (its BAR was moved by the guest); size and backing stay.
   virtual MemslotResult move(std::uint32_t slot, std::uint64_t new_guest_addr) = 0;
+  // Records a request the device refused because `slot`, which would have served it, cannot
+  // honour it as asked — so the refusal shows in the trace and the report, not only in the
+  // guest's error answer.
+  virtual void refused(const MemslotRequest& request, std::uint32_t slot, const std::string& why) = 0;
 };
 
 }  // namespace vmm

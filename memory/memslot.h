@@ -49,9 +49,13 @@ struct Memslot {
   std::uint64_t guest_end() const { return request.guest_addr + request.size; }
 };
 
-enum class MemslotEventKind { Added, Removed, Moved };
-inline constexpr EnumNames<MemslotEventKind, 3> kMemslotEventKindNames({{
+// Refused: a request a device turned down because no slot could honour it as asked (a
+// blob whose MemCacheType differs from the fixed region's slot); `slot` then describes the
+// request, with the number of the slot that would have served it.
+enum class MemslotEventKind { Added, Removed, Moved, Refused };
+inline constexpr EnumNames<MemslotEventKind, 4> kMemslotEventKindNames({{
     {MemslotEventKind::Added, "add"}, {MemslotEventKind::Removed, "remove"}, {MemslotEventKind::Moved, "move"},
+    {MemslotEventKind::Refused, "refuse"},
 }});
 std::string_view to_string(MemslotEventKind kind);
 
@@ -59,6 +63,7 @@ struct MemslotEvent {
   MemslotEventKind kind;
   Memslot slot;                         // the slot after the change (before, for Removed)
   std::optional<std::uint64_t> old_guest_addr;  // set for Moved
+  std::string reason;                           // set for Refused
 };
 
 // The answer to a memslot change: the slot number, or one line saying why not.

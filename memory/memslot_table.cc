@@ -49,7 +49,7 @@ std::optional<std::uint32_t> MemslotTable::lowest_free_slot() const {
 }
 
 MemslotResult MemslotTable::map(const MemslotRequest& request) {
-  MemslotEvent event{MemslotEventKind::Added, {}, std::nullopt};
+  MemslotEvent event{MemslotEventKind::Added, {}, std::nullopt, {}};
   {
     std::lock_guard lock(mutex_);
     if (request.host_addr == nullptr)
@@ -74,7 +74,7 @@ MemslotResult MemslotTable::map(const MemslotRequest& request) {
 }
 
 MemslotResult MemslotTable::unmap(std::uint32_t number) {
-  MemslotEvent event{MemslotEventKind::Removed, {}, std::nullopt};
+  MemslotEvent event{MemslotEventKind::Removed, {}, std::nullopt, {}};
   {
     std::lock_guard lock(mutex_);
     auto it = slots_.find(number);
@@ -90,7 +90,7 @@ MemslotResult MemslotTable::unmap(std::uint32_t number) {
 }
 
 MemslotResult MemslotTable::move(std::uint32_t number, std::uint64_t new_guest_addr) {
-  MemslotEvent event{MemslotEventKind::Moved, {}, std::nullopt};
+  MemslotEvent event{MemslotEventKind::Moved, {}, std::nullopt, {}};
   {
     std::lock_guard lock(mutex_);
     auto it = slots_.find(number);
@@ -111,6 +111,12 @@ MemslotResult MemslotTable::move(std::uint32_t number, std::uint64_t new_guest_a
   }
   notify(event);
   return success(number);
+}
+
+void MemslotTable::refused(const MemslotRequest& request, std::uint32_t slot, const std::string& why) {
+  MemslotEvent event{MemslotEventKind::Refused, {slot, request, {}}, std::nullopt, why};
+  if (auto serving = find(slot)) event.slot.applied = serving->applied;
+  notify(event);
 }
 
 std::optional<Memslot> MemslotTable::find(std::uint32_t number) const {

@@ -32,6 +32,7 @@ class MemslotTable : public MemoryMapper {
   MemslotResult map(const MemslotRequest& request) override;
   MemslotResult unmap(std::uint32_t slot) override;
   MemslotResult move(std::uint32_t slot, std::uint64_t new_guest_addr) override;
+  void refused(const MemslotRequest& request, std::uint32_t slot, const std::string& why) override;
 
   std::optional<Memslot> find(std::uint32_t slot) const;
   // All live slots, ordered by guest address.

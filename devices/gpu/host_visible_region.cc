@@ -63,7 +63,7 @@ HostVisibleRegion::Result HostVisibleRegion::map(std::uint32_t resource_id, std:
   if (auto checked = check_range(offset, blob.size()); !checked.ok()) return checked;
   if (!base_) return host_failure("the host-visible region has no guest address yet");
   return mode_ == BlobMappingMode::PerBlob ? map_per_blob(resource_id, offset, blob, cache_type)
-                                           : map_fixed(resource_id, offset, blob);
+                                           : map_fixed(resource_id, offset, blob, cache_type);
 }
 
 HostVisibleRegion::Result HostVisibleRegion::map_per_blob(std::uint32_t resource_id,
@@ -106,8 +106,24 @@ HostVisibleRegion::Result HostVisibleRegion::ensure_region_slot() {
 
 HostVisibleRegion::Result HostVisibleRegion::map_fixed(std::uint32_t resource_id,
                                                        std::uint64_t offset,
-                                                       const MemfdMapping& blob) {
+                                                       const MemfdMapping& blob,
+                                                       MemCacheType cache_type) {
   if (auto ready = ensure_region_slot(); !ready.ok()) return ready;
+  if (cache_type != region_cache_type_) {
+    // One slot cannot give one blob another memory type: refuse, as crosvm does, and say so
+    // where the user looks (trace, report), not only in the guest's error answer.
+    const std::string why = "gpu-blob " + std::to_string(resource_id) + " asks for " +
+                            std::string(to_string(cache_type)) + ", but the fixed region's slot is " +
+                            std::string(to_string(region_cache_type_));
+    MemslotRequest request;
+    request.guest_addr = *base_ + offset;
+    request.size = blob.size();
+    request.host_addr = blob.data();
+    request.owner = "gpu-blob " + std::to_string(resource_id);
+    request.cache_type = cache_type;
+    mapper_.refused(request, *region_slot_, why);
+    return bad_request(why);
+  }
   if (int error = reservation_.replace_with_file(offset, blob.size(), blob.fd()); error != 0) {
     // A failed MAP_FIXED may have left a hole; put zeros back so the slot stays backed.
     reservation_.replace_with_zeros(offset, blob.size());

@@ -77,7 +77,8 @@ class HostVisibleRegion {
   Result check_range(std::uint64_t offset, std::uint64_t size) const;
   Result map_per_blob(std::uint32_t resource_id, std::uint64_t offset, const MemfdMapping& blob,
                       MemCacheType cache_type);
-  Result map_fixed(std::uint32_t resource_id, std::uint64_t offset, const MemfdMapping& blob);
+  Result map_fixed(std::uint32_t resource_id, std::uint64_t offset, const MemfdMapping& blob,
+                   MemCacheType cache_type);
   Result ensure_region_slot();
 
   MemoryMapper& mapper_;

@@ -167,6 +167,40 @@ TEST_F(VirtioGpuBoot, FixedBlobMappingServesTheSameGuest) {
   EXPECT_EQ(region_slots, 1u) << "the region is mapped once, at the first RESOURCE_MAP_BLOB";
 }
 
+// In fixed mode one slot serves the whole region, so a blob asking for another MemCacheType
+// (cached map_info: CacheCoherent, in a CacheNonCoherent region) is refused rather than
+// silently given the region's type: the guest gets ERR_INVALID_PARAMETER, and the trace and
+// the report both carry a `refuse` event saying why.
+TEST_F(VirtioGpuBoot, FixedMappingRefusesABlobOfAnotherMemCacheType) {
+  TempFile trace_file("memslot-trace", {});
+  TempFile report_file("report.json", {});
+  std::vector<std::string> args = gpu_args(
+      trace_file.path(), {"vmmtest.gpu=1", "vmmtest.gpu_hostmem=" + std::to_string(kHostmem)});
+  args.insert(args.end(), {"--gpu-blob-mapping", "fixed", "--gpu-blob-cache", "cached",
+                           "--report", report_file.path()});
+  const Boot b = boot(args);
+  ASSERT_TRUE(b.run.exited) << b.run.describe();
+  EXPECT_EQ(b.run.exit_code, kGuestCheckFailed) << b.run.describe();
+  EXPECT_TRUE(b.report.passed("gpu.blob_create")) << b.run.describe();
+  EXPECT_TRUE(b.report.failed("gpu.blob_map0")) << b.run.describe();
+  EXPECT_NE(b.report.detail("gpu.blob_map0").find("0x1205"), std::string::npos)
+      << "ERR_INVALID_PARAMETER: " << b.report.detail("gpu.blob_map0");
+
+  const std::string want = "asks for CacheCoherent, but the fixed region's slot is CacheNonCoherent";
+  const std::string trace = [&] {
+    const auto bytes = read_file(trace_file.path());
+    return std::string(bytes.begin(), bytes.end());
+  }();
+  EXPECT_NE(trace.find("\"event\":\"refuse\""), std::string::npos) << trace;
+  EXPECT_NE(trace.find(want), std::string::npos) << trace;
+  const MemslotTraceFile parsed = read_memslot_trace(trace_file.path());
+  EXPECT_TRUE(parsed.errors.empty()) << parsed.errors.front();
+  const auto report_bytes = read_file(report_file.path());
+  const std::string report(report_bytes.begin(), report_bytes.end());
+  EXPECT_NE(report.find("\"refuse\""), std::string::npos) << "the report's events";
+  EXPECT_NE(report.find(want), std::string::npos);
+}
+
 // The host-visible region's length is what --gpu-hostmem says: a mismatch is caught (so the
 // check above is not vacuous), and the checks that need the device set up say "not run".
 TEST_F(VirtioGpuBoot, HostmemMismatchIsCaught) {

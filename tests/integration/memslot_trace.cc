@@ -52,8 +52,10 @@ std::string parse_event(const nlohmann::json& j, TraceEvent& e) {
                           num("size", e.size), str("owner", e.owner),
                           str("requested", e.requested), str("applied", e.applied)})
     if (!why.empty()) return why;
-  if (e.event != "add" && e.event != "remove" && e.event != "move")
+  if (e.event != "add" && e.event != "remove" && e.event != "move" && e.event != "refuse")
     return "unknown event \"" + e.event + "\"";
+  if (e.event == "refuse" && !(j.contains("reason") && j["reason"].is_string()))
+    return "a refuse event without a \"reason\"";
   e.slot = static_cast<std::uint32_t>(slot);
   if (j.contains("fnv1a")) {
     auto v = trace_number(j["fnv1a"]);
@@ -112,6 +114,7 @@ std::vector<SlotLifetime> slot_lifetimes(const MemslotTraceFile& trace,
     if (errors) errors->push_back(e.describe() + ": " + why);
   };
   for (const TraceEvent& e : trace.events) {
+    if (e.event == "refuse") continue;  // a request turned down: no slot came or went
     auto it = open.find(e.slot);
     if (e.event == "add") {
       if (it != open.end()) error(e, "add of a slot that is live");

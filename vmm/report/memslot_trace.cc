@@ -34,6 +34,7 @@ nlohmann::json memslot_event_json(const MemslotEvent& event) {
       {"read_only", slot.request.read_only},
   };
   if (event.old_guest_addr) j["old_guest_addr"] = hex(*event.old_guest_addr);
+  if (event.kind == MemslotEventKind::Refused) j["reason"] = event.reason;
   if (event.kind == MemslotEventKind::Removed && !is_ram(slot) &&
       slot.request.size <= kMaxChecksummedSlot && slot.request.host_addr != nullptr)
     j["fnv1a"] = hex(fnv1a32({static_cast<const std::uint8_t*>(slot.request.host_addr),

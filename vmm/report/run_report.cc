@@ -14,7 +14,7 @@ namespace vmm {
 namespace {
 
 nlohmann::json slot_json(const Memslot& slot) {
-  MemslotEvent as_event{MemslotEventKind::Added, slot, std::nullopt};
+  MemslotEvent as_event{MemslotEventKind::Added, slot, std::nullopt, {}};
   nlohmann::json j = memslot_event_json(as_event);
   j.erase("event");
   return j;

@@ -14,7 +14,7 @@ namespace vmm::test {
 class FakeMemoryMapper : public MemoryMapper {
  public:
   struct Call {
-    enum Kind { Map, Unmap, Move } kind;
+    enum Kind { Map, Unmap, Move, Refused } kind;
     std::uint32_t slot = 0;
     MemslotRequest request;       // Map: what was asked
     std::uint64_t new_guest_addr = 0;  // Move
@@ -42,6 +42,11 @@ class FakeMemoryMapper : public MemoryMapper {
     return {true, slot, {}};
   }
 
+  void refused(const MemslotRequest& request, std::uint32_t slot, const std::string& why) override {
+    calls.push_back({Call::Refused, slot, request, 0});
+    refusals.push_back(why);
+  }
+
   std::vector<Call> calls_of(Call::Kind kind) const {
     std::vector<Call> out;
     for (const auto& call : calls)
@@ -50,6 +55,7 @@ class FakeMemoryMapper : public MemoryMapper {
   }
 
   std::vector<Call> calls;
+  std::vector<std::string> refusals;
   std::map<std::uint32_t, MemslotRequest> live;
   std::string refuse_next_map;  // non-empty: the next map fails with this message
   std::string refuse_next_unmap;

@@ -139,3 +139,41 @@ TEST_F(GpuFixedTest, UnrefOfAMappedBlobClearsItsRange) {
 
 }  // namespace
 }  // namespace vmm::test
+
+namespace vmm::test {
+namespace {
+
+// A blob whose MemCacheType differs from the fixed region's slot cannot get its own type
+// there: it is refused (ERR_INVALID_PARAMETER), as crosvm refuses it, and the refusal
+// reaches the mapper, so the trace and the report show it.
+class GpuFixedCachedTest : public GpuTest {
+ protected:
+  void SetUp() override {
+    auto config = default_config();
+    config.mapping = BlobMappingMode::Fixed;
+    config.blob_cache = BlobCacheMode::Cached;  // blobs ask for CacheCoherent
+    make_gpu(config);
+    ASSERT_EQ(ctx_create(1), resp::kOkNodata);
+  }
+};
+
+TEST_F(GpuFixedCachedTest, BlobOfAnotherMemCacheTypeIsRefusedAndRecorded) {
+  ASSERT_EQ(create_host_blob(1, kBlobSize), resp::kOkNodata);
+  EXPECT_EQ(map_blob(1, 0).type(), resp::kErrInvalidParameter);
+  EXPECT_FALSE(gpu->blob_mapped(1));
+  const auto maps = mapper.calls_of(Call::Map);
+  ASSERT_EQ(maps.size(), 1u);
+  EXPECT_EQ(maps[0].request.cache_type, MemCacheType::CacheNonCoherent) << "the region's slot";
+  const auto refused = mapper.calls_of(Call::Refused);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].slot, maps[0].slot) << "names the slot that would have served it";
+  EXPECT_EQ(refused[0].request.owner, "gpu-blob 1");
+  EXPECT_EQ(refused[0].request.cache_type, MemCacheType::CacheCoherent);
+  EXPECT_EQ(refused[0].request.guest_addr, kBarBase);
+  ASSERT_EQ(mapper.refusals.size(), 1u);
+  EXPECT_EQ(mapper.refusals[0],
+            "gpu-blob 1 asks for CacheCoherent, but the fixed region's slot is CacheNonCoherent");
+}
+
+}  // namespace
+}  // namespace vmm::test

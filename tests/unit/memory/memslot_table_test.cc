@@ -140,3 +140,35 @@ TEST_F(MemslotTableTest, RequestedCacheTypeIsKept) {
 
 }  // namespace
 }  // namespace vmm
+
+namespace vmm {
+namespace {
+
+// A device's refusal is an event of its own: the request, the slot that would have served
+// it (with that slot's applied flags and rule) and why; no slot changes.
+TEST(MemslotTableRefusal, RefusedRequestIsAnEventAndChangesNothing) {
+  testing::FakeMemslotBackend backend{4};
+  MemslotTable table{backend};
+  std::vector<MemslotEvent> events;
+  table.subscribe([&](const MemslotEvent& e) { events.push_back(e); });
+  MemslotRequest region = ram(0x100000000ull, 0x1000000, "gpu-hostmem");
+  region.cache_type = MemCacheType::CacheNonCoherent;
+  const auto slot = table.map(region);
+  ASSERT_TRUE(slot);
+  MemslotRequest blob = ram(0x100010000ull, 0x10000, "gpu-blob 7");
+  blob.cache_type = MemCacheType::CacheCoherent;
+  table.refused(blob, slot.slot, "gpu-blob 7 asks for CacheCoherent");
+  ASSERT_EQ(events.size(), 2u);
+  const MemslotEvent& e = events[1];
+  EXPECT_EQ(e.kind, MemslotEventKind::Refused);
+  EXPECT_EQ(to_string(e.kind), "refuse");
+  EXPECT_EQ(e.slot.slot, slot.slot);
+  EXPECT_EQ(e.slot.request.owner, "gpu-blob 7");
+  EXPECT_EQ(e.slot.request.cache_type, MemCacheType::CacheCoherent);
+  EXPECT_EQ(e.slot.applied.rule, table.find(slot.slot)->applied.rule) << "the serving slot's rule";
+  EXPECT_EQ(e.reason, "gpu-blob 7 asks for CacheCoherent");
+  EXPECT_EQ(table.slots().size(), 1u);
+}
+
+}  // namespace
+}  // namespace vmm

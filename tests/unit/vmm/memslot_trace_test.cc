@@ -13,7 +13,7 @@ namespace vmm {
 namespace {
 
 MemslotEvent event(MemslotEventKind kind, std::string owner, void* host, std::uint64_t size) {
-  MemslotEvent e{kind, {}, std::nullopt};
+  MemslotEvent e{kind, {}, std::nullopt, {}};
   e.slot.slot = 3;
   e.slot.request.guest_addr = 0x800000000ull;
   e.slot.request.size = size;
