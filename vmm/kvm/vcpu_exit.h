@@ -39,7 +39,7 @@ struct VcpuExit {
   std::uint32_t count = 0;         // I/O: elements (`rep ins/outs` packs several)
   std::span<std::uint8_t> data;    // I/O and MMIO bytes, inside kvm_run
   std::uint64_t code = 0;          // see Kind
-  std::array<std::uint64_t, 16> internal{};
+  std::array<std::uint64_t, 16> internal;  // the first internal_count are set (not zeroed: hot path)
   std::uint32_t internal_count = 0;
 };
 
