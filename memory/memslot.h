@@ -47,6 +47,8 @@ struct Memslot {
   AppliedFlags applied;
 
   std::uint64_t guest_end() const { return request.guest_addr + request.size; }
+  // Guest RAM slots are named "ram-*" by the machine; every other slot is a device mapping.
+  bool is_guest_ram() const { return request.owner.rfind("ram-", 0) == 0; }
 };
 
 // Refused: a request a device turned down because no slot could honour it as asked (a
@@ -59,11 +61,21 @@ inline constexpr EnumNames<MemslotEventKind, 4> kMemslotEventKindNames({{
 }});
 std::string_view to_string(MemslotEventKind kind);
 
+// slot.request.host_addr is valid only while the table's listeners run: a device may
+// unmap that memory as soon as MemoryMapper::unmap() returns. A listener that keeps an
+// event must not keep the pointer (MemslotEventLog drops it); what the memory held at
+// removal is in `removal_checksum`, taken while it was certainly mapped.
+struct RemovalChecksum {
+  std::optional<std::uint32_t> fnv1a;  // FNV-1a-32 of the slot's host memory at removal
+  std::string skipped;                 // why there is none, when the table was asked for one
+};
+
 struct MemslotEvent {
-  MemslotEventKind kind;
-  Memslot slot;                         // the slot after the change (before, for Removed)
-  std::optional<std::uint64_t> old_guest_addr;  // set for Moved
-  std::string reason;                           // set for Refused
+  MemslotEventKind kind = MemslotEventKind::Added;
+  Memslot slot{};                                 // after the change (before, for Removed)
+  std::optional<std::uint64_t> old_guest_addr{};  // set for Moved
+  std::string reason{};                           // set for Refused
+  RemovalChecksum removal_checksum{};             // Removed device slots, when enabled
 };
 
 // The answer to a memslot change: the slot number, or one line saying why not.

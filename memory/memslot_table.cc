@@ -4,6 +4,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "base/fnv1a.h"
 #include "base/format.h"
 #include "base/page.h"
 
@@ -14,6 +15,13 @@ namespace {
 
 MemslotResult failure(std::string message) { return {false, 0, std::move(message)}; }
 MemslotResult success(std::uint32_t slot) { return {true, slot, {}}; }
+
+RemovalChecksum checksum_of(const Memslot& slot) {
+  if (slot.request.host_addr == nullptr) return {std::nullopt, "no host mapping"};
+  if (slot.request.size > MemslotTable::kMaxRemovalChecksumBytes)
+    return {std::nullopt, "slot larger than " + human_size(MemslotTable::kMaxRemovalChecksumBytes)};
+  return {fnv1a32({static_cast<const std::uint8_t*>(slot.request.host_addr), slot.request.size}), {}};
+}
 
 }  // namespace
 
@@ -49,7 +57,7 @@ std::optional<std::uint32_t> MemslotTable::lowest_free_slot() const {
 }
 
 MemslotResult MemslotTable::map(const MemslotRequest& request) {
-  MemslotEvent event{MemslotEventKind::Added, {}, std::nullopt, {}};
+  MemslotEvent event{.kind = MemslotEventKind::Added};
   {
     std::lock_guard lock(mutex_);
     if (request.host_addr == nullptr)
@@ -74,7 +82,7 @@ MemslotResult MemslotTable::map(const MemslotRequest& request) {
 }
 
 MemslotResult MemslotTable::unmap(std::uint32_t number) {
-  MemslotEvent event{MemslotEventKind::Removed, {}, std::nullopt, {}};
+  MemslotEvent event{.kind = MemslotEventKind::Removed};
   {
     std::lock_guard lock(mutex_);
     auto it = slots_.find(number);
@@ -85,12 +93,14 @@ MemslotResult MemslotTable::unmap(std::uint32_t number) {
     event.slot = it->second;
     slots_.erase(it);
   }
+  // Outside the lock, but before returning: the caller frees the memory only after this.
+  if (checksum_removals_ && !event.slot.is_guest_ram()) event.removal_checksum = checksum_of(event.slot);
   notify(event);
   return success(number);
 }
 
 MemslotResult MemslotTable::move(std::uint32_t number, std::uint64_t new_guest_addr) {
-  MemslotEvent event{MemslotEventKind::Moved, {}, std::nullopt, {}};
+  MemslotEvent event{.kind = MemslotEventKind::Moved};
   {
     std::lock_guard lock(mutex_);
     auto it = slots_.find(number);
@@ -114,7 +124,7 @@ MemslotResult MemslotTable::move(std::uint32_t number, std::uint64_t new_guest_a
 }
 
 void MemslotTable::refused(const MemslotRequest& request, std::uint32_t slot, const std::string& why) {
-  MemslotEvent event{MemslotEventKind::Refused, {slot, request, {}}, std::nullopt, why};
+  MemslotEvent event{.kind = MemslotEventKind::Refused, .slot = {slot, request, {}}, .reason = why};
   if (auto serving = find(slot)) event.slot.applied = serving->applied;
   notify(event);
 }

@@ -1,6 +1,7 @@
 // vmm's story, top to bottom: read what the user asked for; describe the host if that is
 // all they asked; otherwise assemble the VM and run it until it stops. Any set-up failure
 // becomes one line on stderr and exit status 1.
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <variant>
@@ -13,6 +14,9 @@
 #include "vmm/run/runner.h"
 
 int main(int argc, char** argv) {
+  // A closed stdout (`vmm ... | head`) must not kill vmm between two instructions: writes
+  // then fail with EPIPE, and the console stops the VM in order (machine.cc).
+  std::signal(SIGPIPE, SIG_IGN);
   auto parsed = vmm::parse_command_line(argc, argv);
   if (const int* status = std::get_if<int>(&parsed)) return *status;  // --help, or a usage error
   const auto& options = std::get<vmm::Options>(parsed);

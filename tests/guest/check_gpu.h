@@ -20,6 +20,9 @@
 #define GPU_TEST_RES_UNKNOWN 0x7777 /* never created */
 #define GPU_TEST_CTX_MOVE 2          /* gpu.bar_move's own context and blob: it works */
 #define GPU_TEST_RES_BLOB_MOVE 4     /* whether or not gpu.msix reset the device */
+#define GPU_TEST_CTX_FREE 3          /* gpu.free_mapped's context and its two blobs */
+#define GPU_TEST_RES_BLOB_UNREF 5
+#define GPU_TEST_RES_BLOB_RESET 6
 #define GPU_TEST_BLOB_SIZE ((uint64_t)0x10000) /* 64 KiB: 8192 stores, ~0.3 s emulated to hash */
 
 struct gpu_test {

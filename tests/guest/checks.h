@@ -54,6 +54,8 @@ extern const unsigned gpu_checks_count;
  * vmmtest.gpu=1): check_gpu_msix.c, check_gpu_bar_move.c. */
 void check_gpu_msix(const struct guest_ctx *g, struct check_result *r);
 void check_gpu_bar_move(const struct guest_ctx *g, struct check_result *r);
+/* Only with vmmtest.free_mapped=1, after gpu.bar_move: check_gpu_free_mapped.c. */
+void check_gpu_free_mapped(const struct guest_ctx *g, struct check_result *r);
 
 /* Only with vmmtest.fdt=1, after the gpu.* checks (fdt.gpu_window compares with gpu.caps)
  * and before gpu.bar_move moves a BAR: fdt.blob first, then the rest (check_fdt.c). */

@@ -89,6 +89,7 @@ void test_params_parse(const char *cmdline, size_t len, struct test_params *p) {
   parse_num_param(cmdline, len, "vmmtest.gpu_hostmem=", &p->gpu_hostmem);
   parse_num_param(cmdline, len, "vmmtest.msix=", &p->msix);
   parse_num_param(cmdline, len, "vmmtest.bar_move=", &p->bar_move);
+  parse_num_param(cmdline, len, "vmmtest.free_mapped=", &p->free_mapped);
   parse_num_param(cmdline, len, "vmmtest.memtype=", &p->memtype);
   parse_num_param(cmdline, len, "vmmtest.tsc_khz=", &p->tsc_khz);
   parse_num_param(cmdline, len, "vmmtest.fdt=", &p->fdt);

@@ -14,6 +14,8 @@
  *   vmmtest.gpu_hostmem=<num>  expected length of the gpu's host-visible region (gpu.caps)
  *   vmmtest.msix=<num>         non-zero: run gpu.msix after the gpu.* checks
  *   vmmtest.bar_move=<num>     non-zero: run gpu.bar_move after them (and after gpu.msix)
+ *   vmmtest.free_mapped=<num> non-zero: run gpu.free_mapped last of the gpu checks (frees
+ *                              blobs that were mapped: RESOURCE_UNREF, then a device reset)
  *   vmmtest.memtype=<num>      non-zero: run memtype.pat and memtype.probe after all of those
  *                              (check_memtype.c; the probe needs vmmtest.gpu=1 and vmm --gpu)
  *   vmmtest.tsc_khz=<num>      the TSC frequency in kHz: memtype.probe then also prints MB/s
@@ -58,6 +60,7 @@ struct test_params {
   struct param_u64 gpu_hostmem;
   struct param_u64 msix;
   struct param_u64 bar_move;
+  struct param_u64 free_mapped;
   struct param_u64 memtype;
   struct param_u64 tsc_khz;
   struct param_u64 fdt;

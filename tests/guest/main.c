@@ -89,6 +89,8 @@ void tiny_main(uint64_t zero_page) {
   if (g.params.serial_in) report_run("serial.input", check_serial_input, &g);
   run_if_asked(&g.params.msix, "vmmtest.msix", "gpu.msix", check_gpu_msix, &g);
   run_if_asked(&g.params.bar_move, "vmmtest.bar_move", "gpu.bar_move", check_gpu_bar_move, &g);
+  run_if_asked(&g.params.free_mapped, "vmmtest.free_mapped", "gpu.free_mapped",
+               check_gpu_free_mapped, &g);
   if (g.params.memtype.present && !g.params.memtype.valid)
     report_failure("vmmtest.memtype", "not a number");
   else if (g.params.memtype.present && g.params.memtype.value != 0)

@@ -113,6 +113,12 @@ uint32_t gpu_map_blob(struct virtio_gpu *g, uint32_t id, uint64_t offset, uint32
   return type;
 }
 
+uint32_t gpu_resource_unref(struct virtio_gpu *g, uint32_t id) {
+  struct virtio_gpu_resource_unref req = {.hdr = hdr(VIRTIO_GPU_CMD_RESOURCE_UNREF, 0),
+                                          .resource_id = id};
+  return simple(g, &req, sizeof req);
+}
+
 uint32_t gpu_unmap_blob(struct virtio_gpu *g, uint32_t id) {
   struct virtio_gpu_resource_unmap_blob req = {.hdr = hdr(VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB, 0),
                                                .resource_id = id};

@@ -45,6 +45,7 @@ uint32_t gpu_ctx_attach_resource(struct virtio_gpu *g, uint32_t ctx, uint32_t id
 /* *map_info receives the OK_MAP_INFO answer's map_info (0 otherwise). */
 uint32_t gpu_map_blob(struct virtio_gpu *g, uint32_t id, uint64_t offset, uint32_t *map_info);
 uint32_t gpu_unmap_blob(struct virtio_gpu *g, uint32_t id);
+uint32_t gpu_resource_unref(struct virtio_gpu *g, uint32_t id);
 
 /* "OK_NODATA", "ERR_INVALID_PARAMETER", ... ("?" for others): for FAIL details. */
 const char *gpu_response_name(uint32_t type);

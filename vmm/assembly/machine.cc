@@ -37,10 +37,11 @@ namespace vmm {
 namespace {
 
 // Guest console bytes go straight to stdout, unbuffered by us, so a guest that dies right
-// after printing still leaves its last line on the terminal.
-void write_console(std::span<const std::uint8_t> bytes) {
-  std::fwrite(bytes.data(), 1, bytes.size(), stdout);
-  std::fflush(stdout);
+// after printing still leaves its last line on the terminal. False when stdout is gone
+// (EPIPE: its reader exited, SIGPIPE being ignored) or otherwise failing.
+bool write_console(std::span<const std::uint8_t> bytes) {
+  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), stdout) == bytes.size();
+  return std::fflush(stdout) == 0 && written;
 }
 
 KvmSystem open_kvm(const HostEnvironment& env) {
@@ -92,9 +93,10 @@ Machine::Machine(const Options& options)
                              std::to_string(max_vcpus));
   if (options_.report) {
     // Fail now, not after the guest ran, if the report cannot be written.
-    write_run_report(*options_.report, {host_facts_, memtype_plan_, {}, {}, {}, 0, {}, false});
+    write_run_report(*options_.report, {.host = host_facts_, .plan = memtype_plan_});
     event_log_ = std::make_unique<MemslotEventLog>(memslots_);
   }
+  if (options_.report || options_.memslot_trace) memslots_.checksum_removals();
   if (options_.memslot_trace) {
     trace_ = std::make_unique<MemslotTrace>(*options_.memslot_trace);
     trace_->attach(memslots_);
@@ -130,8 +132,11 @@ void Machine::add_ram_memslots() {
 void Machine::add_legacy_devices() {
   serial_ = std::make_shared<Serial8250>(std::make_shared<KvmIrqLine>(vm_, kCom1Irq),
                                          [this](std::span<const std::uint8_t> bytes) {
-                                           write_console(bytes);
-                                           guest_probes_.feed(bytes);
+                                           if (!write_console(bytes))
+                                             stop_.request(kExitStdoutClosed,
+                                                           "the guest console's stdout is closed "
+                                                           "or failing; stopping the VM");
+                                           if (options_.report) guest_probes_.feed(bytes);
                                          });
   io_bus_.add(kCom1Base, kSerial8250Size, serial_, "com1");
   io_bus_.add(kI8042Base, kI8042Size, std::make_shared<I8042>([this] {
@@ -219,8 +224,10 @@ RunReportInput Machine::report_input(const StopReason& stop) const {
   return {host_facts_,
           memtype_plan_,
           event_log_ ? event_log_->events() : std::vector<MemslotEvent>{},
+          event_log_ ? event_log_->dropped() : 0,
           memslots_.slots(),
           guest_probes_.probes(),
+          guest_probes_.dropped(),
           vcpus_.front().tsc_khz(),
           stop,
           options_.gpu};

@@ -6,8 +6,6 @@ namespace vmm {
 
 namespace {
 constexpr std::string_view kPrefix = "MEMTYPE-PROBE ";
-// A guest that never sends a newline must not grow the buffer without bound.
-constexpr std::size_t kMaxLine = 4096;
 }  // namespace
 
 GuestProbeLog::Fields GuestProbeLog::parse_line(const std::string& line) {
@@ -28,12 +26,22 @@ void GuestProbeLog::feed(std::span<const std::uint8_t> bytes) {
   for (std::uint8_t byte : bytes) {
     if (byte == '\n') {
       if (!partial_.empty() && partial_.back() == '\r') partial_.pop_back();
-      if (auto fields = parse_line(partial_); !fields.empty()) probes_.push_back(std::move(fields));
+      if (auto fields = parse_line(partial_); fields.empty()) {
+      } else if (probes_.size() < kMaxProbes) {
+        probes_.push_back(std::move(fields));
+      } else {
+        ++dropped_;
+      }
       partial_.clear();
     } else if (partial_.size() < kMaxLine) {
       partial_.push_back(static_cast<char>(byte));
     }
   }
+}
+
+std::uint64_t GuestProbeLog::dropped() const {
+  std::lock_guard lock(mutex_);
+  return dropped_;
 }
 
 std::vector<GuestProbeLog::Fields> GuestProbeLog::probes() const {

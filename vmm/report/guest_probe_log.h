@@ -2,6 +2,9 @@
 // serial console stream (the console itself is passed through untouched), so --report can
 // put what the guest measured next to what the host was told. Bytes arrive from a vCPU
 // thread in arbitrary pieces; lines are reassembled here.
+//
+// Bounded: a line is cut at kMaxLine bytes, the first kMaxProbes probe lines are kept and
+// later ones only counted; the machine feeds the log only when --report asked for it.
 #pragma once
 
 #include <cstdint>
@@ -17,8 +20,12 @@ class GuestProbeLog {
  public:
   using Fields = std::map<std::string, std::string>;
 
+  static constexpr std::size_t kMaxLine = 4096;
+  static constexpr std::size_t kMaxProbes = 1024;  // the tiny guest prints fewer than 20
+
   void feed(std::span<const std::uint8_t> bytes);
-  std::vector<Fields> probes() const;  // one per MEMTYPE-PROBE line, in order
+  std::vector<Fields> probes() const;  // one per kept MEMTYPE-PROBE line, in order
+  std::uint64_t dropped() const;       // probe lines beyond kMaxProbes
 
   // Parses one line; empty when it is not a MEMTYPE-PROBE line.
   static Fields parse_line(const std::string& line);
@@ -27,6 +34,7 @@ class GuestProbeLog {
   mutable std::mutex mutex_;
   std::string partial_;
   std::vector<Fields> probes_;
+  std::uint64_t dropped_ = 0;
 };
 
 }  // namespace vmm

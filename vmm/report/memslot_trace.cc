@@ -4,20 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
-#include "base/fnv1a.h"
 #include "base/format.h"
 
 namespace vmm {
-
-namespace {
-
-bool is_ram(const Memslot& slot) { return slot.request.owner.rfind("ram-", 0) == 0; }
-
-// Hashing a removed RAM slot would read (and fault in) the whole guest RAM at exit; the
-// checksum is only meant for device mappings, which are small.
-constexpr std::uint64_t kMaxChecksummedSlot = 1ull << 30;
-
-}  // namespace
 
 nlohmann::json memslot_event_json(const MemslotEvent& event) {
   const Memslot& slot = event.slot;
@@ -35,10 +24,9 @@ nlohmann::json memslot_event_json(const MemslotEvent& event) {
   };
   if (event.old_guest_addr) j["old_guest_addr"] = hex(*event.old_guest_addr);
   if (event.kind == MemslotEventKind::Refused) j["reason"] = event.reason;
-  if (event.kind == MemslotEventKind::Removed && !is_ram(slot) &&
-      slot.request.size <= kMaxChecksummedSlot && slot.request.host_addr != nullptr)
-    j["fnv1a"] = hex(fnv1a32({static_cast<const std::uint8_t*>(slot.request.host_addr),
-                              slot.request.size}));
+  // Never hashed here: by the time an event is printed its memory may be gone.
+  if (event.removal_checksum.fnv1a) j["fnv1a"] = hex(*event.removal_checksum.fnv1a);
+  if (!event.removal_checksum.skipped.empty()) j["fnv1a_skipped"] = event.removal_checksum.skipped;
   return j;
 }
 
@@ -52,9 +40,20 @@ void MemslotTrace::attach(MemslotTable& table) {
   table.subscribe([this](const MemslotEvent& event) { write(event); });
 }
 
+MemslotTrace::~MemslotTrace() {
+  if (dropped_ == 0) return;
+  const nlohmann::json last = {{"event", "dropped"}, {"count", dropped_}, {"limit", kMaxLines}};
+  std::fputs((last.dump() + "\n").c_str(), file_.get());
+}
+
 void MemslotTrace::write(const MemslotEvent& event) {
-  const std::string line = memslot_event_json(event).dump() + "\n";
   std::lock_guard lock(mutex_);
+  if (lines_ == kMaxLines) {
+    ++dropped_;
+    return;
+  }
+  ++lines_;
+  const std::string line = memslot_event_json(event).dump() + "\n";
   std::fputs(line.c_str(), file_.get());
   std::fflush(file_.get());  // a crash must not lose the events that led to it
 }

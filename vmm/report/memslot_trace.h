@@ -3,6 +3,10 @@
 // the VMM do. For a removed slot that is not RAM, the line also carries an FNV-1a-32
 // checksum of the slot's host memory at removal: the proof that what the guest wrote
 // through a mapping reached the memory behind it.
+//
+// A guest that maps and unmaps in a loop would grow the file without end: after kMaxLines
+// events the rest are only counted, and the last line says how many were dropped
+// ({"event":"dropped","count":N,"limit":kMaxLines}).
 #pragma once
 
 #include <cstdio>
@@ -23,6 +27,8 @@ class MemslotTrace {
  public:
   // Opens (truncates) `path`; throws std::system_error with the path on failure.
   explicit MemslotTrace(const std::string& path);
+  ~MemslotTrace();
+  static constexpr std::uint64_t kMaxLines = 65536;  // ~20 MiB of trace
   // Subscribes to `table`: every later event becomes a line.
   void attach(MemslotTable& table);
   void write(const MemslotEvent& event);
@@ -33,6 +39,8 @@ class MemslotTrace {
   };
   std::mutex mutex_;
   std::unique_ptr<std::FILE, FileCloser> file_;
+  std::uint64_t lines_ = 0;
+  std::uint64_t dropped_ = 0;
 };
 
 }  // namespace vmm

@@ -14,7 +14,7 @@ namespace vmm {
 namespace {
 
 nlohmann::json slot_json(const Memslot& slot) {
-  MemslotEvent as_event{MemslotEventKind::Added, slot, std::nullopt, {}};
+  MemslotEvent as_event{.kind = MemslotEventKind::Added, .slot = slot};
   nlohmann::json j = memslot_event_json(as_event);
   j.erase("event");
   return j;
@@ -134,6 +134,12 @@ nlohmann::json run_report_json(const RunReportInput& in) {
   if (in.probe_expected && in.probes.empty())
     missing.push_back("guest probe results (run the tiny guest with vmmtest.memtype=1)");
   if (in.events.empty()) missing.push_back("memslot events");
+  if (in.events_dropped != 0)
+    missing.push_back(std::to_string(in.events_dropped) + " memslot events after the first " +
+                      std::to_string(in.events.size()) + " (only counted)");
+  if (in.probes_dropped != 0)
+    missing.push_back(std::to_string(in.probes_dropped) + " guest probe lines after the first " +
+                      std::to_string(in.probes.size()) + " (only counted)");
 
   return {
       {"vmm_version", kVersion},
@@ -143,8 +149,8 @@ nlohmann::json run_report_json(const RunReportInput& in) {
         {"mechanism", std::string(to_string(in.plan.mechanism))},
         {"honoured", in.plan.honoured},
         {"explanation", in.plan.explanation}}},
-      {"memslots", {{"events", events}, {"at_exit", slots}}},
-      {"guest_probe", {{"tsc_khz", in.tsc_khz}, {"mappings", probes}}},
+      {"memslots", {{"events", events}, {"events_dropped", in.events_dropped}, {"at_exit", slots}}},
+      {"guest_probe", {{"tsc_khz", in.tsc_khz}, {"mappings", probes}, {"dropped", in.probes_dropped}}},
       {"stop", {{"exit_status", in.stop.exit_status}, {"reason", in.stop.description}}},
       {"complete", missing.empty()},
       {"missing", missing},

@@ -20,13 +20,15 @@
 namespace vmm {
 
 struct RunReportInput {
-  HostFacts host;
-  MemtypePlan plan;
-  std::vector<MemslotEvent> events;
-  std::vector<Memslot> slots_at_exit;
-  std::vector<GuestProbeLog::Fields> probes;
+  HostFacts host{};
+  MemtypePlan plan{};
+  std::vector<MemslotEvent> events{};
+  std::uint64_t events_dropped = 0;  // beyond MemslotEventLog::kMaxEvents
+  std::vector<Memslot> slots_at_exit{};
+  std::vector<GuestProbeLog::Fields> probes{};
+  std::uint64_t probes_dropped = 0;  // beyond GuestProbeLog::kMaxProbes
   std::uint32_t tsc_khz = 0;  // 0 when KVM did not say
-  StopReason stop;
+  StopReason stop{};
   bool probe_expected = false;  // the guest ran with a GPU, so a probe could have run
 };
 

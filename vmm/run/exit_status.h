@@ -7,5 +7,8 @@ namespace vmm {
 inline constexpr int kExitSetupError = 1;
 inline constexpr int kExitUsageError = 2;
 inline constexpr int kExitVmFailed = 3;
+// stdout (the guest console) was closed: 128 + SIGPIPE, what a shell shows for a process a
+// closed pipe killed, but vmm stopped in order and wrote its outputs.
+inline constexpr int kExitStdoutClosed = 141;
 
 }  // namespace vmm

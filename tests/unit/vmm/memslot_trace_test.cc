@@ -13,7 +13,7 @@ namespace vmm {
 namespace {
 
 MemslotEvent event(MemslotEventKind kind, std::string owner, void* host, std::uint64_t size) {
-  MemslotEvent e{kind, {}, std::nullopt, {}};
+  MemslotEvent e{.kind = kind};
   e.slot.slot = 3;
   e.slot.request.guest_addr = 0x800000000ull;
   e.slot.request.size = size;
@@ -46,15 +46,37 @@ TEST(MemslotTrace, EventJsonCarriesRequestedAndApplied) {
   EXPECT_FALSE(j.contains("fnv1a")) << "checksums only at removal";
 }
 
-TEST(MemslotTrace, RemovalOfDeviceSlotCarriesChecksumOfItsMemory) {
-  std::vector<std::uint8_t> blob(4096, 0);
-  blob[100] = 0x5a;
-  auto j = memslot_event_json(event(MemslotEventKind::Removed, "gpu-blob 7", blob.data(), blob.size()));
-  char expected[16];
-  std::snprintf(expected, sizeof expected, "0x%x", fnv1a32(blob));
-  EXPECT_EQ(j["fnv1a"], expected);
-  auto ram = memslot_event_json(event(MemslotEventKind::Removed, "ram-low", blob.data(), blob.size()));
-  EXPECT_FALSE(ram.contains("fnv1a")) << "RAM is never hashed";
+TEST(MemslotTrace, RemovalPrintsTheChecksumTakenByTheTableNeverReadsMemory) {
+  // The event's host pointer is deliberately bogus: printing must not dereference it.
+  auto removed = event(MemslotEventKind::Removed, "gpu-blob 7", reinterpret_cast<void*>(0x10), 4096);
+  removed.removal_checksum.fnv1a = 0x1234abcd;
+  EXPECT_EQ(memslot_event_json(removed)["fnv1a"], "0x1234abcd");
+  auto skipped = event(MemslotEventKind::Removed, "gpu-blob 8", reinterpret_cast<void*>(0x10), 1ull << 30);
+  skipped.removal_checksum.skipped = "slot larger than 16 MiB";
+  auto j = memslot_event_json(skipped);
+  EXPECT_FALSE(j.contains("fnv1a"));
+  EXPECT_EQ(j["fnv1a_skipped"], "slot larger than 16 MiB");
+}
+
+TEST(MemslotTrace, StopsAtItsLineLimitAndSaysHowManyItDropped) {
+  auto path = std::filesystem::temp_directory_path() / ("vmm-trace-cap-" + std::to_string(::getpid()));
+  {
+    MemslotTrace trace(path.string());
+    for (std::uint64_t i = 0; i < MemslotTrace::kMaxLines + 5; ++i)
+      trace.write(event(MemslotEventKind::Added, "gpu-blob 1", nullptr, 4096));
+  }
+  std::ifstream in(path);
+  std::string line, last;
+  std::uint64_t count = 0;
+  while (std::getline(in, line)) {
+    ++count;
+    last = line;
+  }
+  std::filesystem::remove(path);
+  EXPECT_EQ(count, MemslotTrace::kMaxLines + 1);
+  auto j = nlohmann::json::parse(last);
+  EXPECT_EQ(j["event"], "dropped");
+  EXPECT_EQ(j["count"], 5);
 }
 
 TEST(MemslotTrace, WritesOneJsonLinePerEvent) {

@@ -37,6 +37,15 @@ TEST(GuestProbeLog, HostileLinesAreBoundedAndHarmless) {
   EXPECT_EQ(probes[0].at("key"), "");
 }
 
+TEST(GuestProbeLog, KeepsAtMostItsLimitAndCountsTheRest) {
+  GuestProbeLog log;
+  std::string many;
+  for (std::size_t i = 0; i < GuestProbeLog::kMaxProbes + 7; ++i) many += "MEMTYPE-PROBE n=1\n";
+  log.feed(bytes(many));
+  EXPECT_EQ(log.probes().size(), GuestProbeLog::kMaxProbes);
+  EXPECT_EQ(log.dropped(), 7u);
+}
+
 RunReportInput sample() {
   RunReportInput in;
   in.host.vendor_id = "AuthenticAMD";
@@ -46,7 +55,7 @@ RunReportInput sample() {
   ram.slot = 0;
   ram.request = {0, 0x10000000, nullptr, std::nullopt, false, "ram-low", MemCacheType::CacheCoherent};
   ram.applied = {0, "none", "unknown (PVM)", GuestPat::Unknown};
-  in.events.push_back({MemslotEventKind::Added, ram, std::nullopt, {}});
+  in.events.push_back({.kind = MemslotEventKind::Added, .slot = ram});
   in.slots_at_exit.push_back(ram);
   in.tsc_khz = 2000000;
   in.stop = {0, "guest wrote 0"};
@@ -90,7 +99,7 @@ RunReportInput blob_probe(const char* rule, GuestPat prediction, const char* wc_
   blob.request = {0x100e00000, 0x200000, nullptr, std::nullopt, false, "gpu-blob 9",
                   MemCacheType::CacheNonCoherent};
   blob.applied = {0, "none", rule, prediction};
-  in.events.push_back({MemslotEventKind::Added, blob, std::nullopt, {}});
+  in.events.push_back({.kind = MemslotEventKind::Added, .slot = blob});
   in.probes = {{{"mapping", "ram-wb"}, {"pat", "WB"}, {"gpa", "0xfe00000"}, {"class", "WB-like"}},
                {{"mapping", "blob-wc"}, {"pat", "WC"}, {"gpa", "0x100e00000"}, {"class", wc_class}},
                {{"mapping", "blob-uc"}, {"pat", "UC"}, {"gpa", "0x100e00000"}, {"class", uc_class}}};
