@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/guest_log.h"
+
 namespace vmm {
 
 DebugExit::DebugExit(std::function<void(int status)> on_exit) : on_exit_(std::move(on_exit)) {}
@@ -15,12 +17,12 @@ void DebugExit::read(std::uint64_t, std::span<std::uint8_t> data) {
 
 void DebugExit::write(std::uint64_t offset, std::span<const std::uint8_t> data) {
   if (offset != 0 || data.empty()) {
-    spdlog::debug("debug-exit: ignored {}-byte write at offset {}", data.size(), offset);
+    VMM_GUEST_LOG(spdlog::level::debug, "debug-exit: ignored {}-byte write at offset {}", data.size(), offset);
     return;
   }
   // Little-endian: data[0] is the low byte whatever the width.
   const int status = data[0];
-  spdlog::debug("debug-exit: guest requested exit status {}", status);
+  VMM_GUEST_LOG(spdlog::level::debug, "debug-exit: guest requested exit status {}", status);
   if (on_exit_) on_exit_(status);
 }
 

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/guest_log.h"
 #include "devices/serial_8250_registers.h"
 
 namespace vmm {
@@ -22,7 +23,7 @@ Serial8250::Serial8250(std::shared_ptr<IrqLine> irq, OutputSink output,
 
 void Serial8250::read(std::uint64_t offset, std::span<std::uint8_t> data) {
   if (data.size() != 1 || offset >= kRegisterCount) {
-    spdlog::debug("serial 8250: ignored {}-byte read at offset {}", data.size(), offset);
+    VMM_GUEST_LOG(spdlog::level::debug, "serial 8250: ignored {}-byte read at offset {}", data.size(), offset);
     std::fill(data.begin(), data.end(), 0xff);
     return;
   }
@@ -32,7 +33,7 @@ void Serial8250::read(std::uint64_t offset, std::span<std::uint8_t> data) {
 
 void Serial8250::write(std::uint64_t offset, std::span<const std::uint8_t> data) {
   if (data.size() != 1 || offset >= kRegisterCount) {
-    spdlog::debug("serial 8250: ignored {}-byte write at offset {}", data.size(), offset);
+    VMM_GUEST_LOG(spdlog::level::debug, "serial 8250: ignored {}-byte write at offset {}", data.size(), offset);
     return;
   }
   std::lock_guard lock(mutex_);
@@ -137,7 +138,7 @@ void Serial8250::write_register(std::uint64_t offset, std::uint8_t value) {
     case kLsr:
     case kMsr:
       // Read-only status (writes are a factory-test feature on real parts).
-      spdlog::debug("serial 8250: ignored write {:#x} to status register {}", value, offset);
+      VMM_GUEST_LOG(spdlog::level::debug, "serial 8250: ignored write {:#x} to status register {}", value, offset);
       break;
     case kScr:
       scr_ = value;

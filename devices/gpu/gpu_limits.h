@@ -12,6 +12,9 @@ inline constexpr std::uint32_t kMaxDimension = 16384;      // 2D width or height
 inline constexpr std::uint64_t kMaxImageBytes = 256ull << 20;       // one 2D host image
 inline constexpr std::uint64_t kMaxTotalImageBytes = 1ull << 30;    // all 2D host images
 inline constexpr std::uint32_t kMaxBackingEntries = 65536;  // per ATTACH_BACKING/CREATE_BLOB
+// All live backings together (2D resources and guest blobs): 262144 entries cover 1 GiB of
+// scattered 4 KiB guest pages and hold 24 bytes of host memory each, 6 MiB in all.
+inline constexpr std::uint32_t kMaxTotalBackingEntries = 262144;
 inline constexpr std::uint32_t kMaxHostBlobs = 256;         // live HOST3D blobs (each a memfd)
 inline constexpr std::uint64_t kHostBlobBytesPerRegion = 4;  // all HOST3D blobs together may
                                                              // hold 4x the region's size

@@ -5,13 +5,13 @@
 #include <cstring>
 #include <system_error>
 
+#include "base/guest_log.h"
 #include "base/format.h"
 #include "base/page.h"
 
 namespace vmm::gpu {
 
 namespace {
-
 
 HostVisibleRegion::Result bad_request(std::string error) {
   return {HostVisibleRegion::Status::BadRequest, std::move(error)};
@@ -34,7 +34,7 @@ void HostVisibleRegion::set_base(std::uint64_t guest_addr) {
   base_ = guest_addr;
   auto move = [&](std::uint32_t slot, std::uint64_t to, const std::string& what) {
     if (auto result = mapper_.move(slot, to); !result)
-      spdlog::warn("virtio-gpu: cannot move {} to {}: {}", what, hex(to), result.error);
+      VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: cannot move {} to {}: {}", what, hex(to), result.error);
   };
   if (region_slot_) move(*region_slot_, guest_addr, "the host-visible region");
   for (const auto& [id, mapping] : by_resource_)
@@ -160,14 +160,14 @@ std::vector<std::uint32_t> HostVisibleRegion::unmap_all() {
   while (!by_resource_.empty()) {
     const std::uint32_t id = by_resource_.begin()->first;
     if (auto result = unmap(id); !result.ok()) {
-      spdlog::warn("virtio-gpu: unmapping gpu-blob {}: {}", id, result.error);
+      VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: unmapping gpu-blob {}: {}", id, result.error);
       if (result.still_mapped) stuck.push_back(id);
     }
   }
   if (region_slot_) {
     if (MemslotResult result = mapper_.unmap(*region_slot_); !result) {
       // The hypervisor still maps the reservation: keep it alive rather than free it.
-      spdlog::warn("virtio-gpu: cannot remove the host-visible region's memslot: {}",
+      VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: cannot remove the host-visible region's memslot: {}",
                    result.error);
       return stuck;
     }

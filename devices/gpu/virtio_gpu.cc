@@ -6,6 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "base/guest_log.h"
 #include "base/fnv1a.h"
 #include "devices/gpu/gpu_request.h"
 #include "devices/gpu/virtio_gpu_names.h"
@@ -64,7 +65,7 @@ void VirtioGpu::write_config(std::uint64_t offset, std::span<const std::uint8_t>
     if (at >= offset && at >= kClear && at < kClear + 4)  // events_clear is write-1-to-clear
       events_read_ &= ~(std::uint32_t{data[i]} << (8 * (at - kClear)));
     else
-      spdlog::debug("virtio-gpu: ignored write to read-only config byte {}", at);
+      VMM_GUEST_LOG(spdlog::level::debug, "virtio-gpu: ignored write to read-only config byte {}", at);
   }
 }
 
@@ -75,7 +76,7 @@ std::vector<SharedMemoryRegionInfo> VirtioGpu::shared_memory_regions() const {
 void VirtioGpu::set_shared_memory_base(std::uint8_t id, std::uint64_t guest_addr) {
   std::lock_guard lock(mutex_);
   if (id != kShmIdHostVisible) {
-    spdlog::warn("virtio-gpu: base for unknown shared memory region {} ignored", id);
+    VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: base for unknown shared memory region {} ignored", id);
     return;
   }
   region_.set_base(guest_addr);
@@ -88,7 +89,7 @@ void VirtioGpu::activate(std::uint64_t negotiated_features, std::vector<Virtqueu
   queues_ = std::move(queues);
   broken_.assign(queues_.size(), false);
   interrupt_ = &interrupt;
-  spdlog::debug("virtio-gpu: activated, virgl {} resource_blob {}", negotiated(kFeatureVirgl),
+  VMM_GUEST_LOG(spdlog::level::debug, "virtio-gpu: activated, virgl {} resource_blob {}", negotiated(kFeatureVirgl),
                 negotiated(kFeatureResourceBlob));
 }
 
@@ -126,7 +127,7 @@ void VirtioGpu::notify_display_change() {
 void VirtioGpu::process_queue(std::uint16_t queue_index, bool& notify) {
   if (queue_index >= queues_.size() || queues_[queue_index] == nullptr ||
       broken_[queue_index]) {
-    spdlog::debug("virtio-gpu: notify for queue {} that is not running", queue_index);
+    VMM_GUEST_LOG(spdlog::level::debug, "virtio-gpu: notify for queue {} that is not running", queue_index);
     return;
   }
   Virtqueue& queue = *queues_[queue_index];
@@ -135,14 +136,14 @@ void VirtioGpu::process_queue(std::uint16_t queue_index, bool& notify) {
     Virtqueue::PopResult popped = queue.pop();
     if (popped.status == Virtqueue::PopResult::Status::Empty) break;
     if (popped.status == Virtqueue::PopResult::Status::BrokenQueue) {
-      spdlog::warn("virtio-gpu: queue {} is broken, ignoring it until reset: {}", queue_index,
+      VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: queue {} is broken, ignoring it until reset: {}", queue_index,
                    popped.error);
       broken_[queue_index] = true;
       break;
     }
     std::uint32_t written = 0;
     if (popped.status == Virtqueue::PopResult::Status::BadChain) {
-      spdlog::debug("virtio-gpu: queue {}: bad chain: {}", queue_index, popped.error);
+      VMM_GUEST_LOG(spdlog::level::debug, "virtio-gpu: queue {}: bad chain: {}", queue_index, popped.error);
       ++stats_.bad_chains;
     } else {
       written = process_chain(queue_index, popped.chain);
@@ -182,7 +183,7 @@ std::uint32_t VirtioGpu::process_chain(std::uint16_t queue_index, const Descript
   const std::size_t written = write_to_chain(memory_, chain, 0, bytes);
   if (written < bytes.size()) {
     ++stats_.short_responses;
-    spdlog::warn("virtio-gpu: {} response cut to {} of {} bytes: the writable buffer is short",
+    VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: {} response cut to {} of {} bytes: the writable buffer is short",
                  response_name(reply.type), written, bytes.size());
   }
   return static_cast<std::uint32_t>(written);
@@ -198,7 +199,7 @@ VirtioGpu::Reply VirtioGpu::dispatch(std::uint16_t queue_index, const CtrlHdr& h
 }
 
 VirtioGpu::Reply VirtioGpu::fail(std::uint32_t type, std::uint32_t command, const std::string& why) {
-  spdlog::debug("virtio-gpu: {}: {} -> {}", command_name(command), why, response_name(type));
+  VMM_GUEST_LOG(spdlog::level::debug, "virtio-gpu: {}: {} -> {}", command_name(command), why, response_name(type));
   return {type, {}};
 }
 

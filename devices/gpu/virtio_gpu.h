@@ -159,6 +159,7 @@ class VirtioGpu : public VirtioDevice {
   std::optional<gpu::BackingStore> read_backing(const gpu::GpuRequest& req,
                                                 std::uint64_t offset, std::uint32_t count,
                                                 std::uint32_t command, Reply* reply);
+  std::uint64_t backing_entries_in_use() const;  // over all resources; mutex_ held
   // Blobs (virtio_gpu_blob.cc).
   Reply handle(const gpu::CreateBlobCmd& c, const gpu::GpuRequest& req);
   Reply create_host_blob(const gpu::ResourceCreateBlob& cmd);

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <system_error>
 
+#include "base/guest_log.h"
 #include "devices/gpu/gpu_limits.h"
 #include "devices/gpu/gpu_request.h"
 #include "devices/gpu/virtio_gpu.h"
@@ -85,7 +86,7 @@ VirtioGpu::Reply VirtioGpu::handle(const ResourceUnrefCmd& c, const GpuRequest&)
   if (region_.is_mapped(cmd.resource_id)) {
     auto unmapped = region_.unmap(cmd.resource_id);
     if (!unmapped.ok()) {
-      spdlog::warn("virtio-gpu: unmapping gpu-blob {} at unref: {}", cmd.resource_id,
+      VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: unmapping gpu-blob {} at unref: {}", cmd.resource_id,
                    unmapped.error);
       res->host_pinned = unmapped.still_mapped;
       type = resp::kErrUnspec;
@@ -157,6 +158,15 @@ VirtioGpu::Reply VirtioGpu::handle(const TransferToHost2dCmd& c, const GpuReques
   return {resp::kOkNodata, {}};
 }
 
+// Summed when asked rather than kept in a counter: at most kMaxResources steps, once per
+// ATTACH_BACKING/CREATE_BLOB, and it cannot drift from what the resources really hold.
+std::uint64_t VirtioGpu::backing_entries_in_use() const {
+  std::uint64_t total = 0;
+  for (const auto& [id, res] : resources_)
+    if (res.backing) total += res.backing->entry_count();
+  return total;
+}
+
 std::optional<BackingStore> VirtioGpu::read_backing(const GpuRequest& req, std::uint64_t offset,
                                                     std::uint32_t count,
                                                     std::uint32_t command, Reply* reply) {
@@ -167,6 +177,14 @@ std::optional<BackingStore> VirtioGpu::read_backing(const GpuRequest& req, std::
   if (count > limits::kMaxBackingEntries) {
     *reply = fail(resp::kErrOutOfMemory, command,
                   std::to_string(count) + " backing entries is more than this device allows");
+    return std::nullopt;
+  }
+  if (const std::uint64_t in_use = backing_entries_in_use();
+      in_use + count > limits::kMaxTotalBackingEntries) {
+    *reply = fail(resp::kErrOutOfMemory, command,
+                  std::to_string(count) + " more backing entries would exceed the device's " +
+                      std::to_string(limits::kMaxTotalBackingEntries) + " (" +
+                      std::to_string(in_use) + " in use)");
     return std::nullopt;
   }
   std::vector<MemEntry> entries(count);

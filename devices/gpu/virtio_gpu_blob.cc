@@ -3,6 +3,7 @@
 
 #include <system_error>
 
+#include "base/guest_log.h"
 #include "base/page.h"
 #include "devices/gpu/gpu_limits.h"
 #include "devices/gpu/gpu_request.h"
@@ -76,7 +77,7 @@ VirtioGpu::Reply VirtioGpu::create_host_blob(const ResourceCreateBlob& cmd) {
   try {
     res.host = MemfdMapping::create("gpu-blob-" + std::to_string(cmd.resource_id), cmd.size);
   } catch (const std::system_error& e) {
-    spdlog::warn("virtio-gpu: {}", e.what());
+    VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: {}", e.what());
     return fail(resp::kErrOutOfMemory, kCreate, e.what());
   }
   res.id = cmd.resource_id;
@@ -105,7 +106,7 @@ VirtioGpu::Reply VirtioGpu::handle(const MapBlobCmd& c, const GpuRequest&) {
   if (mapped.status == HostVisibleRegion::Status::BadRequest)
     return fail(resp::kErrInvalidParameter, kName, mapped.error);
   if (mapped.status == HostVisibleRegion::Status::HostFailure) {
-    spdlog::warn("virtio-gpu: cannot map gpu-blob {}: {}", cmd.resource_id, mapped.error);
+    VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: cannot map gpu-blob {}: {}", cmd.resource_id, mapped.error);
     return fail(resp::kErrUnspec, kName, mapped.error);
   }
   RespMapInfo info{};
@@ -124,7 +125,7 @@ VirtioGpu::Reply VirtioGpu::handle(const UnmapBlobCmd& c, const GpuRequest&) {
   if (unmapped.status == HostVisibleRegion::Status::BadRequest)
     return fail(resp::kErrInvalidParameter, kName, unmapped.error);
   if (unmapped.status == HostVisibleRegion::Status::HostFailure) {
-    spdlog::warn("virtio-gpu: cannot unmap gpu-blob {}: {}", cmd.resource_id, unmapped.error);
+    VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: cannot unmap gpu-blob {}: {}", cmd.resource_id, unmapped.error);
     if (unmapped.still_mapped) res->host_pinned = true;
     return fail(resp::kErrUnspec, kName, unmapped.error);
   }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/guest_log.h"
 #include "devices/gpu/gpu_limits.h"
 #include "devices/gpu/gpu_request.h"
 #include "devices/gpu/virtio_gpu.h"
@@ -32,7 +33,7 @@ VirtioGpu::Reply VirtioGpu::handle(const CtxCreateCmd& c, const GpuRequest&) {
   contexts_[ctx];
   std::string name(cmd.debug_name, cmd.nlen);
   std::replace_if(name.begin(), name.end(), [](char c) { return c < 0x20 || c > 0x7e; }, '?');
-  spdlog::debug("virtio-gpu: context {} created ('{}')", ctx, name);
+  VMM_GUEST_LOG(spdlog::level::debug, "virtio-gpu: context {} created ('{}')", ctx, name);
   return {resp::kOkNodata, {}};
 }
 

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/guest_log.h"
 #include "devices/pci/pci_bar_bus_device.h"
 #include "devices/pci/pci_registers.h"
 
@@ -172,11 +173,11 @@ void PciRoot::update_bars_locked(Slot& slot) {
       state.refused = address;
       // A device-mapped BAR cannot be taken away from its device: keep the old placement.
       if (!trapped && old && map_bar_locked(slot, bar, *old))
-        spdlog::warn("pci: {} stays at {:#x} until the guest moves it again", bar_owner(slot, bar), *old);
+        VMM_GUEST_LOG(spdlog::level::warn, "pci: {} stays at {:#x} until the guest moves it again", bar_owner(slot, bar), *old);
       else if (!trapped && old)
-        spdlog::warn("pci: {} lost its place at {:#x}", bar_owner(slot, bar), *old);
+        VMM_GUEST_LOG(spdlog::level::warn, "pci: {} lost its place at {:#x}", bar_owner(slot, bar), *old);
       else
-        spdlog::warn("pci: {} is unmapped until the guest moves it again", bar_owner(slot, bar));
+        VMM_GUEST_LOG(spdlog::level::warn, "pci: {} is unmapped until the guest moves it again", bar_owner(slot, bar));
       continue;
     }
     state.refused.reset();
@@ -194,12 +195,12 @@ bool PciRoot::map_bar_locked(Slot& slot, int bar, std::uint64_t address) {
                              : mmio64_.contains(address, info->size) ? &mmio64_
                                                                      : nullptr;
   if (!window) {
-    spdlog::warn("pci: guest placed {} at {:#x} (size {:#x}), outside the PCI MMIO windows; "
+    VMM_GUEST_LOG(spdlog::level::warn, "pci: guest placed {} at {:#x} (size {:#x}), outside the PCI MMIO windows; "
                  "refused", owner, address, info->size);
     return false;
   }
   if (!window->reserve(address, info->size, owner)) {
-    spdlog::warn("pci: guest placed {} at {:#x} (size {:#x}) over another BAR; refused",
+    VMM_GUEST_LOG(spdlog::level::warn, "pci: guest placed {} at {:#x} (size {:#x}) over another BAR; refused",
                  owner, address, info->size);
     return false;
   }
@@ -210,7 +211,7 @@ bool PciRoot::map_bar_locked(Slot& slot, int bar, std::uint64_t address) {
       mmio_bus_.add(address, info->size, state.adapter, owner);
     } catch (const std::invalid_argument& error) {
       window->free(address);
-      spdlog::warn("pci: guest placed {} where the MMIO bus refuses it: {}; refused",
+      VMM_GUEST_LOG(spdlog::level::warn, "pci: guest placed {} where the MMIO bus refuses it: {}; refused",
                    owner, error.what());
       return false;
     }
@@ -265,7 +266,7 @@ void PciRoot::write(std::uint64_t offset, std::span<const std::uint8_t> data) {
     if (offset == 0 && data.size() == 4)
       config_address_ = little_endian(data) & kConfigAddressMask;
     else
-      spdlog::debug("pci: ignored {}-byte write to port {:#x}", data.size(),
+      VMM_GUEST_LOG(spdlog::level::debug, "pci: ignored {}-byte write to port {:#x}", data.size(),
                     kConfigAddressPort + offset);
     return;
   }

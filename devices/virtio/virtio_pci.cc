@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/guest_log.h"
 #include "devices/pci/pci_registers.h"
 #include "devices/virtio/virtio_pci_registers.h"
 
@@ -162,7 +163,7 @@ std::optional<VirtioPciDevice::PciCfgWindow> VirtioPciDevice::pci_cfg_window() c
   // register BAR can be reached this way; the shared memory BARs have no registers.
   if (bar != kRegisterBar || (length != 1 && length != 2 && length != 4) ||
       offset % length != 0 || offset + std::uint64_t{length} > kRegisterBarSize) {
-    spdlog::debug("virtio-pci: ignored PCI_CFG access to BAR {} offset {:#x} length {}", bar,
+    VMM_GUEST_LOG(spdlog::level::debug, "virtio-pci: ignored PCI_CFG access to BAR {} offset {:#x} length {}", bar,
                   offset, length);
     return std::nullopt;
   }
@@ -201,7 +202,7 @@ void VirtioPciDevice::bar_read(int bar, std::uint64_t offset, std::span<std::uin
   const std::uint64_t page = offset & ~(kPageSize - 1);
   const std::uint64_t within = offset - page;
   if (bar != kRegisterBar || within + data.size() > kPageSize) {
-    spdlog::debug("virtio-pci: ignored {}-byte read at BAR {} offset {:#x}", data.size(), bar,
+    VMM_GUEST_LOG(spdlog::level::debug, "virtio-pci: ignored {}-byte read at BAR {} offset {:#x}", data.size(), bar,
                   offset);
     return;
   }
@@ -240,7 +241,7 @@ void VirtioPciDevice::bar_write(int bar, std::uint64_t offset, std::span<const s
   const std::uint64_t page = offset & ~(kPageSize - 1);
   const std::uint64_t within = offset - page;
   if (bar != kRegisterBar || within + data.size() > kPageSize) {
-    spdlog::debug("virtio-pci: ignored {}-byte write at BAR {} offset {:#x}", data.size(), bar,
+    VMM_GUEST_LOG(spdlog::level::debug, "virtio-pci: ignored {}-byte write at BAR {} offset {:#x}", data.size(), bar,
                   offset);
     return;
   }
@@ -264,7 +265,7 @@ void VirtioPciDevice::bar_write(int bar, std::uint64_t offset, std::span<const s
       msix_.table_write(within, data);
       break;
     default:  // ISR and PBA are read-only
-      spdlog::debug("virtio-pci: ignored write at BAR 0 offset {:#x}", offset);
+      VMM_GUEST_LOG(spdlog::level::debug, "virtio-pci: ignored write at BAR 0 offset {:#x}", offset);
       break;
   }
 }

@@ -1,11 +1,13 @@
 // VirtioPciDevice: the common configuration structure (§4.1.4.3) and the device status
 // state machine (§2.1, §3.1).
 #include <algorithm>
+
 #include <bit>
 #include <cstring>
 
 #include <spdlog/spdlog.h>
 
+#include "base/guest_log.h"
 #include "devices/virtio/virtio_pci.h"
 #include "devices/virtio/virtio_pci_registers.h"
 
@@ -107,7 +109,7 @@ void VirtioPciDevice::common_write_locked(std::uint64_t offset, std::span<const 
   } else if (offset >= kQueueSize && offset < kCommonCfgSize && queue_select_ < num_queues_) {
     queue_write_locked(queues_[queue_select_], offset, size, value);
   } else {
-    spdlog::debug("virtio-pci: ignored {}-byte common config write at {:#x}", size, offset);
+    VMM_GUEST_LOG(spdlog::level::debug, "virtio-pci: ignored {}-byte common config write at {:#x}", size, offset);
   }
 }
 
@@ -121,7 +123,7 @@ void VirtioPciDevice::queue_write_locked(QueueRegisters& queue, std::uint64_t of
     return;
   }
   if (frozen) {
-    spdlog::debug("virtio-pci: ignored write at {:#x} to live queue {}", offset, queue_select_);
+    VMM_GUEST_LOG(spdlog::level::debug, "virtio-pci: ignored write at {:#x} to live queue {}", offset, queue_select_);
     return;
   }
   if (offset == kQueueSize && size == 2) {
@@ -129,7 +131,7 @@ void VirtioPciDevice::queue_write_locked(QueueRegisters& queue, std::uint64_t of
     if (std::has_single_bit(requested) && requested <= queue.max_size)
       queue.size = requested;
     else
-      spdlog::debug("virtio-pci: ignored queue {} size {} (max {})", queue_select_, requested,
+      VMM_GUEST_LOG(spdlog::level::debug, "virtio-pci: ignored queue {} size {} (max {})", queue_select_, requested,
                     queue.max_size);
   } else if (offset == kQueueEnable && size == 2) {
     // Only enabling is defined; a queue is disabled by resetting the device.
@@ -137,7 +139,7 @@ void VirtioPciDevice::queue_write_locked(QueueRegisters& queue, std::uint64_t of
   } else if (!write_address(queue.desc, kQueueDesc, offset, size, value) &&
              !write_address(queue.driver, kQueueDriver, offset, size, value) &&
              !write_address(queue.device, kQueueDevice, offset, size, value)) {
-    spdlog::debug("virtio-pci: ignored {}-byte queue register write at {:#x}", size, offset);
+    VMM_GUEST_LOG(spdlog::level::debug, "virtio-pci: ignored {}-byte queue register write at {:#x}", size, offset);
   }
 }
 
@@ -159,12 +161,12 @@ void VirtioPciDevice::write_status_locked(std::uint8_t value) {
   std::uint8_t next = static_cast<std::uint8_t>(status_ | requested);
 
   if ((added & kStatusFeaturesOk) && !features_acceptable_locked()) {
-    spdlog::debug("virtio-pci: refused FEATURES_OK for driver features {:#x} (offered {:#x})",
+    VMM_GUEST_LOG(spdlog::level::debug, "virtio-pci: refused FEATURES_OK for driver features {:#x} (offered {:#x})",
                   driver_features_, offered_features_);
     next &= static_cast<std::uint8_t>(~kStatusFeaturesOk);
   }
   if ((added & kStatusDriverOk) && !(next & kStatusFeaturesOk)) {
-    spdlog::debug("virtio-pci: refused DRIVER_OK without FEATURES_OK");
+    VMM_GUEST_LOG(spdlog::level::debug, "virtio-pci: refused DRIVER_OK without FEATURES_OK");
     next &= static_cast<std::uint8_t>(~kStatusDriverOk);
   }
   status_ = next;
@@ -179,7 +181,7 @@ void VirtioPciDevice::activate_locked() {
     if (!queue.enabled) continue;
     VirtqueueConfig config{queue.size, queue.desc, queue.driver, queue.device, event_idx};
     if (const auto error = Virtqueue::validate(memory_, config)) {
-      spdlog::warn("virtio-pci: queue {} is unusable ({}); device needs reset", i, *error);
+      VMM_GUEST_LOG(spdlog::level::warn, "virtio-pci: queue {} is unusable ({}); device needs reset", i, *error);
       status_ |= kStatusNeedsReset;
       interrupt_.signal_config_change();
       return;
@@ -219,7 +221,7 @@ void VirtioPciDevice::reset_locked() {
 void VirtioPciDevice::notify_locked(std::uint64_t offset) {
   const std::uint64_t queue = offset / kNotifyOffMultiplier;
   if (queue >= num_queues_ || !activated_ || !live_queues_[queue]) {
-    spdlog::debug("virtio-pci: ignored notify for queue {}", queue);
+    VMM_GUEST_LOG(spdlog::level::debug, "virtio-pci: ignored notify for queue {}", queue);
     return;
   }
   device_->notify_queue(static_cast<std::uint16_t>(queue));

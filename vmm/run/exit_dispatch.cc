@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "base/guest_log.h"
 #include "vmm/run/exit_status.h"
 
 namespace vmm {
@@ -26,10 +27,10 @@ void port_access(const VcpuExit& e, Bus& io, std::uint32_t vcpu) {
     std::span<std::uint8_t> element = e.data.subspan(std::size_t{i} * e.size, e.size);
     if (e.kind == VcpuExit::Kind::IoOut) {
       if (!io.write(e.address, element))
-        spdlog::debug("vCPU {}: write to unclaimed port {:#x}", vcpu, e.address);
+        VMM_GUEST_LOG(spdlog::level::debug, "vCPU {}: write to unclaimed port {:#x}", vcpu, e.address);
     } else if (!io.read(e.address, element)) {
       std::memset(element.data(), 0xff, element.size());  // floating ISA bus
-      spdlog::debug("vCPU {}: read from unclaimed port {:#x}", vcpu, e.address);
+      VMM_GUEST_LOG(spdlog::level::debug, "vCPU {}: read from unclaimed port {:#x}", vcpu, e.address);
     }
   }
 }
@@ -37,10 +38,10 @@ void port_access(const VcpuExit& e, Bus& io, std::uint32_t vcpu) {
 void mmio_access(const VcpuExit& e, Bus& mmio, std::uint32_t vcpu) {
   if (e.kind == VcpuExit::Kind::MmioWrite) {
     if (!mmio.write(e.address, e.data))
-      spdlog::debug("vCPU {}: write to unclaimed MMIO {:#x}", vcpu, e.address);
+      VMM_GUEST_LOG(spdlog::level::debug, "vCPU {}: write to unclaimed MMIO {:#x}", vcpu, e.address);
   } else if (!mmio.read(e.address, e.data)) {
     std::memset(e.data.data(), 0xff, e.data.size());
-    spdlog::debug("vCPU {}: read from unclaimed MMIO {:#x}", vcpu, e.address);
+    VMM_GUEST_LOG(spdlog::level::debug, "vCPU {}: read from unclaimed MMIO {:#x}", vcpu, e.address);
   }
 }
 

@@ -142,6 +142,20 @@ TEST_F(Gpu2dTest, AttachBackingRefusesBadEntryCounts) {
   EXPECT_EQ(attach_backing(1, {{kPartA, 48, 0}}), resp::kErrInvalidParameter);  // twice
 }
 
+// 24 bytes of host memory per entry: without an overall cap, 4096 resources x 65536 entries
+// would be ~6 GiB. The cap covers all resources together and frees with DETACH.
+TEST_F(Gpu2dTest, BackingEntriesOfAllResourcesTogetherAreCapped) {
+  constexpr std::uint32_t kPerAttach = 8192;
+  const std::vector<gpu::MemEntry> entries(kPerAttach, gpu::MemEntry{kPartA, 4, 0});
+  const std::uint32_t fit = limits::kMaxTotalBackingEntries / kPerAttach;
+  for (std::uint32_t id = 1; id <= fit + 1; ++id) ASSERT_EQ(create_2d(id, 1, 1), resp::kOkNodata);
+  for (std::uint32_t id = 1; id <= fit; ++id) ASSERT_EQ(attach_backing(id, entries), resp::kOkNodata) << id;
+  EXPECT_EQ(attach_backing(fit + 1, entries), resp::kErrOutOfMemory);
+  EXPECT_EQ(attach_backing(fit + 1, {{kPartA, 4, 0}}), resp::kErrOutOfMemory) << "not even one more";
+  ASSERT_EQ(resource_cmd(gpu::cmd::kResourceDetachBacking, 1), resp::kOkNodata);
+  EXPECT_EQ(attach_backing(fit + 1, entries), resp::kOkNodata) << "detaching gave the entries back";
+}
+
 TEST_F(Gpu2dTest, TransferOutsideTheResourceOrBackingIsRefused) {
   make_backed_resource();
   fill_backing(pattern(1));
