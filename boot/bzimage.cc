@@ -111,7 +111,8 @@ BzImage parse_bzimage(std::vector<std::uint8_t> file, const std::string& name) {
 }
 
 BzImage read_bzimage(const std::string& path) {
-  return parse_bzimage(read_whole_file(path, "kernel"), path);
+  return parse_bzimage(read_whole_file(path, "kernel", kMaxKernelFileBytes, "vmm loads as a kernel"),
+                       path);
 }
 
 }  // namespace vmm

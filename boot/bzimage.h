@@ -69,6 +69,10 @@ struct BzImage {
 // every BootError ("kernel 'name' is not a bzImage (no HdrS magic at 0x202)").
 BzImage parse_bzimage(std::vector<std::uint8_t> file, const std::string& name);
 
+// The largest kernel file vmm reads: distribution bzImages are 5-15 MiB, debug builds with
+// everything built in stay well below this; a bigger file is not a kernel.
+inline constexpr std::uint64_t kMaxKernelFileBytes = 256ull << 20;
+
 // read_whole_file(path, "kernel") then parse_bzimage: what `vmm --kernel path` does.
 BzImage read_bzimage(const std::string& path);
 

@@ -7,8 +7,7 @@
 
 namespace vmm {
 
-void write_cmdline(const GuestMemory& memory, std::uint64_t addr, std::uint64_t capacity,
-                   std::string_view cmdline, std::uint32_t kernel_max) {
+void check_cmdline(std::string_view cmdline, std::uint64_t capacity, std::uint32_t kernel_max) {
   const std::string length = std::to_string(cmdline.size());
   if (cmdline.size() > kernel_max)
     throw BootError("command line is " + length + " bytes, kernel accepts at most " +
@@ -18,6 +17,11 @@ void write_cmdline(const GuestMemory& memory, std::uint64_t addr, std::uint64_t 
                     std::to_string(capacity - 1));
   if (const auto nul = cmdline.find('\0'); nul != std::string_view::npos)
     throw BootError("command line contains a NUL byte at offset " + std::to_string(nul));
+}
+
+void write_cmdline(const GuestMemory& memory, std::uint64_t addr, std::uint64_t capacity,
+                   std::string_view cmdline, std::uint32_t kernel_max) {
+  check_cmdline(cmdline, capacity, kernel_max);
 
   auto dst = memory.span(addr, cmdline.size() + 1);
   if (!dst)

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/format.h"
 #include "base/unique_fd.h"
 #include "boot/boot_error.h"
 
@@ -20,9 +21,14 @@ std::string quoted(std::string_view label, const std::string& path) {
 
 }  // namespace
 
-std::vector<std::uint8_t> read_whole_file(const std::string& path, std::string_view label) {
+std::vector<std::uint8_t> read_whole_file(const std::string& path, std::string_view label,
+                                          std::uint64_t max_bytes, std::string_view limit) {
   const std::string what = quoted(label, path);
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  const auto too_big = [&](std::uint64_t size) {
+    return BootError(what + " is " + human_size(size) + ", more than " + std::string(limit) + " (" +
+                     human_size(max_bytes) + ")");
+  };
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (fd.get() < 0) throw BootError("cannot open " + what + ": " + std::strerror(errno));
 
   struct stat st {};
@@ -30,6 +36,7 @@ std::vector<std::uint8_t> read_whole_file(const std::string& path, std::string_v
     throw BootError("cannot read " + what + ": " + std::strerror(errno));
   if (S_ISDIR(st.st_mode)) throw BootError("cannot read " + what + ": it is a directory");
   if (!S_ISREG(st.st_mode)) throw BootError("cannot read " + what + ": not a regular file");
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes) throw too_big(st.st_size);
 
   // st_size is only a hint: read to end of file so a file that changes size underneath
   // still yields exactly what was read.
@@ -49,6 +56,7 @@ std::vector<std::uint8_t> read_whole_file(const std::string& path, std::string_v
     }
     data.resize(old_size + static_cast<std::size_t>(n));
     if (n == 0) break;
+    if (data.size() > max_bytes) throw too_big(data.size());  // it grew while being read
   }
   if (data.empty()) throw BootError(what + " is empty");
   return data;

@@ -41,8 +41,8 @@ KernelPlacement load_kernel(const GuestMemory& memory, const BzImage& image,
 
 }  // namespace
 
-InitrdImage read_initrd(const std::string& path) {
-  return {path, read_whole_file(path, "initrd")};
+InitrdImage read_initrd(const std::string& path, std::uint64_t ram_bytes) {
+  return {path, read_whole_file(path, "initrd", ram_bytes, "the guest's RAM")};
 }
 
 LinuxBoot load_linux(const GuestMemory& memory, const BzImage& image,

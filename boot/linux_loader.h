@@ -22,8 +22,9 @@ struct InitrdImage {
   std::vector<std::uint8_t> bytes;
 };
 
-// read_whole_file(path, "initrd"), named for messages.
-InitrdImage read_initrd(const std::string& path);
+// read_whole_file(path, "initrd"), named for messages; an initrd larger than the guest's
+// RAM (`ram_bytes`) cannot be loaded, so it is refused before it is read.
+InitrdImage read_initrd(const std::string& path, std::uint64_t ram_bytes);
 
 // Where everything went, for the VMM to log and for tests to check.
 struct BootSummary {

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <variant>
 
 #include "vmm/assembly/machine.h"
@@ -11,6 +12,7 @@
 #include "vmm/cli/logging.h"
 #include "vmm/report/host_report.h"
 #include "vmm/run/exit_status.h"
+#include "vmm/run/output_files.h"
 #include "vmm/run/runner.h"
 
 int main(int argc, char** argv) {
@@ -23,8 +25,21 @@ int main(int argc, char** argv) {
   try {
     vmm::configure_logging(options.log_level);
     if (options.probe_host) return vmm::run_probe_host(options.json);
-    vmm::Machine machine(options);
-    return vmm::Runner(machine, options).run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vmm: error: %s\n", e.what());
+    return vmm::kExitSetupError;
+  }
+  const vmm::OutputFiles outputs(options);
+  std::optional<vmm::Machine> machine;
+  try {
+    machine.emplace(options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vmm: error: %s\n", e.what());
+    outputs.remove_created();
+    return vmm::kExitSetupError;
+  }
+  try {
+    return vmm::Runner(*machine, options).run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "vmm: error: %s\n", e.what());
     return vmm::kExitSetupError;

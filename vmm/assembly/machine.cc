@@ -9,7 +9,9 @@
 #include <fstream>
 #include <system_error>
 
+#include "boot/boot_layout.h"
 #include "boot/bzimage.h"
+#include "boot/cmdline.h"
 #include "boot/linux_loader.h"
 #include "boot/mptable.h"
 #include "devices/debug_exit.h"
@@ -68,6 +70,14 @@ void write_file(const std::string& path, const std::vector<std::uint8_t>& bytes,
     throw std::system_error(errno, std::generic_category(), "cannot write " + what + " '" + path + "'");
 }
 
+// The kernel, with the command line checked against its limit: both are the user's input
+// and are refused before /dev/kvm is opened.
+BzImage read_kernel(const Options& options) {
+  BzImage image = read_bzimage(options.kernel);
+  check_cmdline(options.cmdline, boot_layout::kCmdlineCapacity, image.cmdline_max);
+  return image;
+}
+
 HostFacts probe_vm(KvmVm& vm, const HostEnvironment& env) {
   KvmVmProbeTarget target(vm);
   return probe_host(target, env.cpu, kvm_flavour(env));
@@ -77,8 +87,8 @@ HostFacts probe_vm(KvmVm& vm, const HostEnvironment& env) {
 
 Machine::Machine(const Options& options)
     : options_(options),
-      kernel_(read_bzimage(options.kernel)),
-      initrd_(options.initrd ? std::optional(read_initrd(*options.initrd)) : std::nullopt),
+      kernel_(read_kernel(options)),
+      initrd_(options.initrd ? std::optional(read_initrd(*options.initrd, options.mem_bytes)) : std::nullopt),
       host_env_(read_host_environment(read_host_cpu())),
       kvm_(open_kvm(host_env_)),
       memory_(GuestMemory::create(options.mem_bytes)),

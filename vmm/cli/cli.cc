@@ -1,6 +1,7 @@
 #include "vmm/cli/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "memory/layout.h"
 #include "vmm/cli/cli_validators.h"
@@ -28,7 +29,9 @@ CliResult parse_command_line(int argc, const char* const* argv) {
   app.set_config("--config", "",
                  "Read options from a TOML file (same names as the long options, e.g. "
                  "mem = \"512M\"); options on the command line override the file");
-  app.get_config_ptr()->type_name("FILE.toml");
+  app.get_config_ptr()->type_name("FILE.toml")->check(input_file_validator());
+  // A misspelt key must not be silently ignored: the user would run with a default.
+  app.allow_config_extras(CLI::config_extras_mode::error);
 
   auto* kernel = app.add_option("--kernel", options.kernel,
                                 "Linux bzImage to boot (boot protocol 2.12+, 64-bit entry); "
@@ -56,7 +59,8 @@ CliResult parse_command_line(int argc, const char* const* argv) {
   app.add_option("--memslot-trace", options.memslot_trace,
                  "Write one JSON object per memslot event (add, remove, move) to FILE; removed "
                  "device slots carry an FNV-1a checksum of their memory")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->check(output_file_validator());
 
   auto* gpu = app.add_flag("--gpu", options.gpu,
                            "Add a virtio-gpu PCI device whose host-visible region (a 64-bit "
@@ -94,6 +98,7 @@ CliResult parse_command_line(int argc, const char* const* argv) {
   app.add_option("--gpu-screenshot", options.gpu_screenshot,
                  "Write the scanout as a PNG to FILE when the VM stops")
       ->type_name("FILE")
+      ->check(output_file_validator())
       ->needs(gpu);
   auto* no_dtb = app.add_flag_callback(
       "--no-dtb", [&options] { options.dtb = false; },
@@ -103,12 +108,14 @@ CliResult parse_command_line(int argc, const char* const* argv) {
                  "Write the exact device tree blob given to the guest to FILE (decompile with "
                  "dtc -I dtb -O dts)")
       ->type_name("FILE")
+      ->check(output_file_validator())
       ->excludes(no_dtb);
   app.add_option("--report", options.report,
                  "Write a JSON report when the VM stops: host facts, memtype policy, every "
                  "memslot (requested, applied, effective rule) and the tiny guest's memtype "
                  "probe results")
-      ->type_name("FILE.json");
+      ->type_name("FILE.json")
+      ->check(output_file_validator());
   add_enum_option(app, "--noncoherent-dma", options.noncoherent_dma, kNonCoherentDmaModeNames, "mode",
                   "How CacheNonCoherent memslots (GPU blobs) are honoured: " +
                       kNonCoherentDmaModeNames.choices() +
@@ -129,8 +136,19 @@ CliResult parse_command_line(int argc, const char* const* argv) {
       throw CLI::RequiredError("--kernel");
   } catch (const CLI::Success& e) {
     return app.exit(e);  // --help, --version: printed on stdout, exit 0
+  } catch (const CLI::ConfigError& e) {
+    // CLI11 says "INI was not able to parse KEY" for a key no option has, or a line that is
+    // not TOML; name the file and what to look for instead.
+    std::string what = e.what();
+    const std::string prefix = "INI was not able to parse ";
+    if (what.rfind(prefix, 0) == 0)
+      what = "unknown key or malformed line '" + what.substr(prefix.size()) + "'";
+    std::fprintf(stderr, "vmm: --config: %s (keys are the long option names; see vmm --help)\n",
+                 what.c_str());
+    return 2;
   } catch (const CLI::ParseError& e) {
-    app.exit(e);  // prints CLI11's message on stderr
+    // One line, like every other refusal of the user's input (CLI11 would add a second).
+    std::fprintf(stderr, "vmm: %s (see vmm --help)\n", e.what());
     return 2;
   }
   return options;

@@ -37,6 +37,15 @@ CLI::Option* add_enum_option(CLI::App& app, const std::string& name, E& target,
   return option;
 }
 
+// A file vmm will write (--report, --memslot-trace, --dump-dtb, --gpu-screenshot): refused
+// at parse time, before any set-up, when it names a directory or its directory does not
+// exist or is not writable, so a typo costs no boot and leaves nothing behind.
+CLI::Validator output_file_validator();
+
+// A file vmm reads at parse time (--config): a regular, readable file. A FIFO or device
+// would block or never end.
+CLI::Validator input_file_validator();
+
 // --NAME TYPE into `target`; accepts the MemCacheType names (see kMemCacheTypeNames).
 inline CLI::Option* add_mem_cache_type_option(CLI::App& app, const std::string& name,
                                               MemCacheType& target, const std::string& help) {

@@ -15,6 +15,8 @@
 namespace vmm {
 namespace {
 
+constexpr std::uint64_t kMax = 16 << 20;
+
 namespace fs = std::filesystem;
 
 class FileReaderTest : public ::testing::Test {
@@ -40,7 +42,7 @@ TEST_F(FileReaderTest, ReadsWholeFile) {
   std::string contents(3 << 20, 'a');  // more than one read chunk
   contents.back() = 'z';
   const auto path = write_file("k", contents);
-  const auto bytes = read_whole_file(path, "kernel");
+  const auto bytes = read_whole_file(path, "kernel", kMax, "the limit");
   ASSERT_EQ(bytes.size(), contents.size());
   EXPECT_EQ(bytes.front(), 'a');
   EXPECT_EQ(bytes.back(), 'z');
@@ -48,28 +50,44 @@ TEST_F(FileReaderTest, ReadsWholeFile) {
 
 TEST_F(FileReaderTest, MissingFile) {
   const std::string path = (dir_ / "nope").string();
-  EXPECT_BOOT_ERROR(read_whole_file(path, "kernel"),
+  EXPECT_BOOT_ERROR(read_whole_file(path, "kernel", kMax, "the limit"),
                     "cannot open kernel '" + path + "': No such file or directory");
 }
 
 TEST_F(FileReaderTest, Directory) {
-  EXPECT_BOOT_ERROR(read_whole_file(dir_.string(), "initrd"),
+  EXPECT_BOOT_ERROR(read_whole_file(dir_.string(), "initrd", kMax, "the limit"),
                     "cannot read initrd '" + dir_.string() + "': it is a directory");
+}
+
+TEST_F(FileReaderTest, FifoIsRefusedWithoutBlocking) {
+  const auto path = (dir_ / "fifo").string();
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  // No writer: a blocking open would wait forever.
+  EXPECT_BOOT_ERROR(read_whole_file(path, "kernel", kMax, "the limit"),
+                    "cannot read kernel '" + path + "': not a regular file");
+}
+
+TEST_F(FileReaderTest, FileLargerThanTheLimitIsRefusedBeforeReading) {
+  const auto path = (dir_ / "sparse").string();
+  { std::ofstream touch(path); }
+  ASSERT_EQ(::truncate(path.c_str(), 4ull << 30), 0);  // 4 GiB of holes: reading would take long
+  EXPECT_BOOT_ERROR(read_whole_file(path, "initrd", kMax, "the guest's RAM"),
+                    "initrd '" + path + "' is 4 GiB, more than the guest's RAM (16 MiB)");
 }
 
 TEST_F(FileReaderTest, EmptyFile) {
   const auto path = write_file("empty", "");
-  EXPECT_BOOT_ERROR(read_whole_file(path, "initrd"), "initrd '" + path + "' is empty");
+  EXPECT_BOOT_ERROR(read_whole_file(path, "initrd", kMax, "the limit"), "initrd '" + path + "' is empty");
 }
 
 TEST_F(FileReaderTest, NotRegularFile) {
-  EXPECT_BOOT_ERROR(read_whole_file("/dev/null", "kernel"),
+  EXPECT_BOOT_ERROR(read_whole_file("/dev/null", "kernel", kMax, "the limit"),
                     "cannot read kernel '/dev/null': not a regular file");
 }
 
 TEST_F(FileReaderTest, ReadErrorIsReported) {
   // Offset 0 of /proc/self/mem is an unmapped address: open succeeds, read fails with EIO.
-  EXPECT_BOOT_ERROR(read_whole_file("/proc/self/mem", "kernel"),
+  EXPECT_BOOT_ERROR(read_whole_file("/proc/self/mem", "kernel", kMax, "the limit"),
                     "cannot read kernel '/proc/self/mem': Input/output error");
 }
 
@@ -77,7 +95,7 @@ TEST_F(FileReaderTest, Unreadable) {
   if (::geteuid() == 0) GTEST_SKIP() << "root reads files regardless of their mode";
   const auto path = write_file("secret", "x");
   ASSERT_EQ(::chmod(path.c_str(), 0), 0);
-  EXPECT_BOOT_ERROR(read_whole_file(path, "kernel"),
+  EXPECT_BOOT_ERROR(read_whole_file(path, "kernel", kMax, "the limit"),
                     "cannot open kernel '" + path + "': Permission denied");
 }
 
@@ -93,10 +111,10 @@ TEST_F(FileReaderTest, ReadBzImageNamesTheFile) {
 
 TEST_F(FileReaderTest, ReadInitrdNamesTheFile) {
   const auto path = write_file("initrd.img", "070701");
-  const InitrdImage initrd = read_initrd(path);
+  const InitrdImage initrd = read_initrd(path, 1 << 20);
   EXPECT_EQ(initrd.name, path);
   EXPECT_EQ(std::string(initrd.bytes.begin(), initrd.bytes.end()), "070701");
-  EXPECT_BOOT_ERROR(read_initrd(dir_.string()), "cannot read initrd '");
+  EXPECT_BOOT_ERROR(read_initrd(dir_.string(), 1 << 20), "cannot read initrd '");
 }
 
 }  // namespace
