@@ -13,7 +13,10 @@ std::uint64_t place_initrd(std::uint64_t size, const InitrdLimits& limits,
   const std::uint64_t page = boot_layout::kPageSize;
   const std::uint64_t addr_limit = std::uint64_t{limits.initrd_addr_max} + 1;
   const std::uint64_t top = std::min(addr_limit, limits.ram_end);
-  const std::uint64_t floor = (limits.floor + page - 1) & ~(page - 1);
+  // A floor above the top leaves no room; at or below it (top <= 2^32) rounding it up to a
+  // page cannot wrap, as it would for a floor in the last page below 2^64.
+  const std::uint64_t floor =
+      limits.floor > top ? limits.floor : (limits.floor + page - 1) & ~(page - 1);
   if (size <= top && floor <= top - size) {
     const std::uint64_t addr = (top - size) & ~(page - 1);
     if (addr >= floor) return addr;

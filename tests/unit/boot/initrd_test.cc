@@ -50,5 +50,18 @@ TEST(Initrd, DoesNotFitBelowAddrMax) {
       "leaving 1 MiB");
 }
 
+TEST(Initrd, FloorNearTheTopOfTheAddressSpaceLeavesNoRoom) {
+  // Found by tests/fuzz/bzimage_fuzz: rounding this floor up to a page wrapped to 0, and
+  // the initrd went below the kernel's end (corpus/bzimage/place-initrd-floor-wraps).
+  EXPECT_BOOT_ERROR(
+      place_initrd(0xff, {.floor = ~0ull, .initrd_addr_max = 0xffffffff, .ram_end = 0xffffff},
+                   "i"),
+      "does not fit");
+  EXPECT_BOOT_ERROR(
+      place_initrd(4096, {.floor = ~0ull - 4094, .initrd_addr_max = 0x7fffffff, .ram_end = 64 * kMiB},
+                   "i"),
+      "leaving 0 bytes");
+}
+
 }  // namespace
 }  // namespace vmm
