@@ -1,0 +1,76 @@
+// How virtio_gpu_fuzz turns input bytes into one virtio-gpu request (decode_request), and
+// the inverse used to write its seed corpus (RequestEncoder): shared so the two never
+// disagree. The format is described next to decode_request() in gpu_fuzz_encoding.cc.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "devices/gpu/virtio_gpu_protocol.h"
+#include "tests/fuzz/fuzz_support.h"
+
+namespace vmm::fuzz::gpu_encoding {
+
+// Guest-physical layout the fuzzer and its seeds agree on.
+inline constexpr std::uint64_t kBackingBase = 0x100000;  // RAM for resources' backing pages
+inline constexpr std::uint64_t kBackingSize = 0x100000;
+inline constexpr std::uint64_t kBarBase = 0x800000000ull;  // the host-visible region's BAR
+
+struct Request {
+  std::vector<std::uint8_t> bytes;                  // the whole readable stream
+  std::vector<std::vector<std::uint8_t>> readable;  // the same, split into buffers
+  std::vector<std::uint32_t> writable;              // writable buffer lengths
+  std::uint16_t queue = gpu::kControlQueue;
+  bool indirect = false;
+
+  gpu::CtrlHdr header() const {
+    gpu::CtrlHdr hdr{};
+    std::memcpy(&hdr, bytes.data(), std::min(sizeof hdr, bytes.size()));
+    return hdr;
+  }
+};
+
+Request decode_request(ByteReader& in);
+
+// The length of the response a command of `type` is answered with when it succeeds.
+std::uint32_t expected_response_length(std::uint32_t type);
+
+// Writes input bytes that decode_request() turns into exactly the command given: every
+// value in its raw form, the request whole, in one readable buffer, with a writable buffer
+// of the expected size, on the command's own queue.
+class RequestEncoder {
+ public:
+  explicit RequestEncoder(std::vector<std::uint8_t>& out) : out_(out) {}
+
+  struct Entry {
+    std::uint64_t addr;
+    std::uint32_t length;
+  };
+  // `fields`: the struct's bytes after the header (padding included), exactly as the wire
+  // struct holds them; `entries`: trailing MemEntry for ATTACH_BACKING / CREATE_BLOB.
+  void command(std::uint32_t type, const std::vector<std::uint8_t>& fields,
+               std::uint32_t flags = 0, std::uint64_t fence_id = 0, std::uint32_t ctx_id = 0,
+               const std::vector<Entry>& entries = {});
+
+  // `wire` is the command's struct, or a bare CtrlHdr for a command that is only a header.
+  template <typename Wire>
+  void command(const Wire& wire, const std::vector<Entry>& entries = {}) {
+    std::vector<std::uint8_t> all;
+    append(all, wire);
+    std::vector<std::uint8_t> fields(all.begin() + sizeof(gpu::CtrlHdr), all.end());
+    gpu::CtrlHdr hdr{};
+    std::memcpy(&hdr, all.data(), sizeof hdr);
+    command(hdr.type, fields, hdr.flags, hdr.fence_id, hdr.ctx_id, entries);
+  }
+
+ private:
+  void u8(std::uint8_t v) { out_.push_back(v); }
+  void raw(std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  }
+  std::vector<std::uint8_t>& out_;
+};
+
+}  // namespace vmm::fuzz::gpu_encoding
