@@ -94,6 +94,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"blob_mapping", {"--kernel", "@K@", "--gpu", "--gpu-blob-mapping", "x"}, 2, "--gpu-blob-mapping"},
         BadInput{"memslot_cache", {"--kernel", "@K@", "--gpu", "--gpu-memslot-cache", "WB"}, 2, "--gpu-memslot-cache"},
         BadInput{"noncoherent", {"--kernel", "@K@", "--noncoherent-dma", "maybe"}, 2, "--noncoherent-dma"},
+        BadInput{"seccomp_mode", {"--kernel", "@K@", "--seccomp", "sometimes"}, 2, "--seccomp"},
         BadInput{"unknown_option", {"--kernel", "@K@", "--turbo"}, 2, "--turbo"},
         BadInput{"no_kernel", {}, 2, "--kernel is required"},
         BadInput{"json_without_probe", {"--kernel", "@K@", "--json"}, 2, "--json"},

@@ -18,7 +18,8 @@ constexpr const char* kDescription =
     "and what KVM was told.\n"
     "Guest serial console (COM1, 0x3f8) goes to stdout and reads stdin; vmm's logs go to\n"
     "stderr. Exit status: the guest's debug-exit byte (port 0x501), 0 after a guest reset\n"
-    "(i8042), 1 set-up error, 2 usage error, 3 the VM failed.";
+    "(i8042), 1 set-up error, 2 usage error, 3 the VM failed, 159 a thread made a system\n"
+    "call outside its seccomp allow-list (--seccomp).";
 
 }  // namespace
 
@@ -124,6 +125,12 @@ CliResult parse_command_line(int argc, const char* const* argv) {
                       "cannot do is a start-up error");
   app.add_flag("--require-noncoherent", options.require_noncoherent,
                "Refuse to start when CacheNonCoherent cannot be honoured on this host");
+  add_enum_option(app, "--seccomp", options.seccomp, kSeccompModeNames, "mode",
+                  "Confine vmm's threads to the system calls they need once the machine is "
+                  "assembled: " + kSeccompModeNames.choices() +
+                      ". enforce: a call off the list stops vmm with one line naming the thread "
+                      "and the call, exit status 159; log: such calls run and the kernel logs "
+                      "them (dmesg, audit type=1326 syscall=NR); off: no confinement (a warning)");
   auto* probe = app.add_flag("--probe-host", options.probe_host,
                              "Print this host's memory-type facts and what each --noncoherent-dma "
                              "mode would do, then exit (no guest)");

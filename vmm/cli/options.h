@@ -7,6 +7,7 @@
 
 #include "devices/gpu/virtio_gpu_config.h"
 #include "vmm/kvm/memtype_policy.h"
+#include "vmm/run/seccomp_mode.h"
 
 namespace vmm {
 
@@ -27,6 +28,7 @@ struct Options {
   bool dtb = true;                      // hand the guest a device tree (SETUP_DTB)
   std::optional<std::string> dump_dtb;  // write the exact DTB given to the guest
   std::optional<std::string> report;  // --report FILE.json, written when the VM stops
+  SeccompMode seccomp = SeccompMode::Enforce;  // the threads' system-call allow-lists
   bool probe_host = false;  // --probe-host: report and exit, no guest
   bool json = false;
 };

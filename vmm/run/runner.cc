@@ -9,23 +9,52 @@
 #include <thread>
 #include <vector>
 
+#include "base/rate_limiter.h"
 #include "devices/gpu/virtio_gpu.h"
 #include "devices/serial_8250.h"
 #include "vmm/report/memslot_report.h"
 #include "vmm/report/run_report.h"
 #include "vmm/run/exit_status.h"
+#include "vmm/run/seccomp_filter.h"
 #include "vmm/run/signal_watch.h"
 #include "vmm/run/stdin_pump.h"
 #include "vmm/run/vcpu_loop.h"
 
 namespace vmm {
 
-StopReason Runner::run_vcpus() {
+namespace {
+
+// What the threads' allow-lists depend on (seccomp_allowlists.h).
+AllowListFacts allow_list_facts(const Options& options) {
+  AllowListFacts facts;
+  facts.pid = getpid();
+  facts.kick_signal = VcpuLoop::kick_signal();
+  facts.stdin_fd = STDIN_FILENO;
+  facts.main_opens_files = options.report.has_value() || options.gpu_screenshot.has_value();
+  facts.main_removes_files = options.gpu_screenshot.has_value();
+  return facts;
+}
+
+}  // namespace
+
+StopReason Runner::run_vcpus(const SeccompFilters& seccomp) {
   StopSignal& stop = machine_.stop();
   std::vector<KvmVcpu>& vcpus = machine_.vcpus();
   VcpuLoop::install_kick_signal_handler();
+  // Every thread confines itself first thing (a filter covers only its own thread and the
+  // ones it creates later); one that cannot stops the VM before the guest runs.
+  auto confine = [&seccomp, &stop](ThreadRole role, const std::string& label) {
+    if (auto error = seccomp.confine_this_thread(role, label); !error.empty()) {
+      spdlog::error("seccomp: cannot confine the {} thread: {}", label, error);
+      stop.request(kExitSetupError, "seccomp: cannot confine the " + label + " thread");
+    }
+  };
+  // Held until main has confined itself too: no guest instruction runs in an unconfined
+  // process.
+  std::mutex start_mutex;
+  std::unique_lock start_gate(start_mutex);
   // Before any vCPU thread exists, so they all inherit SIGINT/SIGTERM blocked.
-  SignalWatch signals(stop);
+  SignalWatch signals(stop, [&] { confine(ThreadRole::SignalWatch, "signal watcher"); });
   std::vector<std::thread> threads;
   std::vector<pthread_t> handles;
   std::mutex handles_mutex;
@@ -39,7 +68,9 @@ StopReason Runner::run_vcpus() {
   {
     std::lock_guard lock(handles_mutex);
     for (auto& vcpu : vcpus) {
-      threads.emplace_back([this, &vcpu, &stop] {
+      threads.emplace_back([this, &vcpu, &stop, &confine, &start_mutex] {
+        confine(ThreadRole::Vcpu, "vCPU " + std::to_string(vcpu.index()));
+        { std::lock_guard wait_for_main(start_mutex); }
         VcpuLoop(vcpu, machine_.io_bus(), machine_.mmio_bus(), stop).run();
       });
       handles.push_back(threads.back().native_handle());
@@ -47,9 +78,12 @@ StopReason Runner::run_vcpus() {
   }
   StopReason reason;
   {
-    StdinPump input(STDIN_FILENO, [this](std::span<const std::uint8_t> bytes) {
-      machine_.serial().enqueue_input(bytes);
-    });
+    StdinPump input(
+        STDIN_FILENO,
+        [this](std::span<const std::uint8_t> bytes) { machine_.serial().enqueue_input(bytes); },
+        [&] { confine(ThreadRole::StdinPump, "stdin pump"); });
+    confine(ThreadRole::Main, "main");
+    start_gate.unlock();
     reason = stop.wait();
   }
   for (auto& thread : threads) thread.join();
@@ -80,8 +114,17 @@ void Runner::write_outputs(const StopReason& reason) {
 }
 
 int Runner::run() {
-  const StopReason reason = run_vcpus();
+  const SeccompFilters seccomp(options_.seccomp, allow_list_facts(options_));
+  if (options_.seccomp == SeccompMode::Off)
+    spdlog::warn("--seccomp off: vmm's threads run without system-call allow-lists");
+  else if (options_.seccomp == SeccompMode::Log)
+    spdlog::info("--seccomp log: system calls off the allow-lists are carried out and logged "
+                 "by the kernel (dmesg: audit type=1326 ... syscall=NR)");
+  const StopReason reason = run_vcpus(seccomp);
   write_outputs(reason);
+  if (const std::uint64_t suppressed = RateLimiter::total_suppressed(); suppressed != 0)
+    spdlog::warn("{} guest-triggered log lines were suppressed by rate limiting (at most {} per "
+                 "call site every 5 s)", suppressed, RateLimiter::kDefaultBurst);
   if (reason.exit_status == kExitVmFailed)
     spdlog::error("VM stopped: {}", reason.description);
   else

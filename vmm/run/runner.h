@@ -1,11 +1,13 @@
 // Runner: runs an assembled Machine until it stops, and owns everything that running
-// involves: one thread per vCPU, SIGINT/SIGTERM, the guest console's input from stdin, and
-// the stop sequence (kick every vCPU out of KVM, join them, then write what the user asked
-// for at exit: the scanout PNG, the --report, the memslot table).
+// involves: one thread per vCPU, SIGINT/SIGTERM, the guest console's input from stdin, each
+// thread's seccomp confinement (--seccomp), and the stop sequence (kick every vCPU out of
+// KVM, join them, then write what the user asked for at exit: the scanout PNG, the
+// --report, the memslot table).
 #pragma once
 
 #include "vmm/assembly/machine.h"
 #include "vmm/cli/options.h"
+#include "vmm/run/seccomp_filter.h"
 #include "vmm/run/stop_signal.h"
 
 namespace vmm {
@@ -18,7 +20,7 @@ class Runner {
   int run();
 
  private:
-  StopReason run_vcpus();
+  StopReason run_vcpus(const SeccompFilters& seccomp);
   void write_outputs(const StopReason& reason);
 
   Machine& machine_;

@@ -9,12 +9,13 @@
 
 namespace vmm {
 
-SignalWatch::SignalWatch(StopSignal& stop) : stop_(stop) {
+SignalWatch::SignalWatch(StopSignal& stop, std::function<void()> on_start) : stop_(stop) {
   sigemptyset(&watched_);
   sigaddset(&watched_, SIGINT);
   sigaddset(&watched_, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &watched_, &previous_);
-  thread_ = std::thread([this] {
+  thread_ = std::thread([this, on_start = std::move(on_start)] {
+    if (on_start) on_start();
     // Polling every 100 ms keeps this simple: the watcher needs no wake-up of its own when
     // the guest ends the VM.
     const timespec tick{0, 100 * 1000 * 1000};

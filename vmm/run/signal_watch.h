@@ -6,6 +6,7 @@
 
 #include <signal.h>
 
+#include <functional>
 #include <thread>
 
 #include "vmm/run/stop_signal.h"
@@ -14,7 +15,8 @@ namespace vmm {
 
 class SignalWatch {
  public:
-  explicit SignalWatch(StopSignal& stop);
+  // `on_start` runs first on the watcher thread (the runner confines it there).
+  explicit SignalWatch(StopSignal& stop, std::function<void()> on_start = {});
   SignalWatch(const SignalWatch&) = delete;
   SignalWatch& operator=(const SignalWatch&) = delete;
   ~SignalWatch();  // joins the watcher and restores the previous signal mask

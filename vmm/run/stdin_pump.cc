@@ -9,10 +9,13 @@
 
 namespace vmm {
 
-StdinPump::StdinPump(int input_fd, Sink sink)
+StdinPump::StdinPump(int input_fd, Sink sink, std::function<void()> on_start)
     : input_fd_(input_fd), sink_(std::move(sink)), wake_(eventfd(0, EFD_CLOEXEC)) {
   if (!wake_.valid()) throw std::system_error(errno, std::generic_category(), "eventfd");
-  thread_ = std::thread([this] { pump(); });
+  thread_ = std::thread([this, on_start = std::move(on_start)] {
+    if (on_start) on_start();
+    pump();
+  });
 }
 
 StdinPump::~StdinPump() {

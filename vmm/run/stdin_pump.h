@@ -15,7 +15,8 @@ class StdinPump {
  public:
   using Sink = std::function<void(std::span<const std::uint8_t>)>;
 
-  StdinPump(int input_fd, Sink sink);
+  // `on_start` runs first on the pump's thread (the runner confines it there).
+  StdinPump(int input_fd, Sink sink, std::function<void()> on_start = {});
   StdinPump(const StdinPump&) = delete;
   StdinPump& operator=(const StdinPump&) = delete;
   ~StdinPump();  // stops and joins

@@ -1,0 +1,219 @@
+#include "vmm/run/seccomp_allowlists.h"
+
+#include <asm/ioctls.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+
+#include <cerrno>
+
+#include "vmm/kvm/kvm_uapi.h"
+
+namespace vmm {
+
+namespace {
+
+constexpr std::uint64_t kAll = ~std::uint64_t{0};
+
+ArgCheck arg_is(unsigned index, std::uint64_t value) { return {index, kAll, value}; }
+// ioctl's request is an unsigned int in the kernel; compare only those 32 bits, so a
+// request that reached ioctl sign-extended is still recognised.
+ArgCheck request_is(std::uint32_t request) { return {1, 0xffffffffu, request}; }
+ArgCheck bits_clear(unsigned index, std::uint64_t bits) { return {index, bits, 0}; }
+
+class Rules {
+ public:
+  explicit Rules(AllowList& list) : list_(list) {}
+  void allow(std::string_view syscall, std::string why, std::vector<ArgCheck> checks = {}) {
+    list_.allowed.push_back({syscall, std::move(checks), std::move(why)});
+  }
+  void ioctl(std::uint32_t request, std::string why) {
+    allow("ioctl", std::move(why), {request_is(request)});
+  }
+  void refuse(std::string_view syscall, int error, std::string why, std::vector<ArgCheck> checks) {
+    list_.refused.push_back({{syscall, std::move(checks), std::move(why)}, error});
+  }
+
+ private:
+  AllowList& list_;
+};
+
+// A build with sanitizers (VMM_SANITIZE) links their runtime, which makes calls of its own
+// on every thread: found with --seccomp log and strace on an address,undefined build.
+void sanitizer_runtime_rules(Rules& r, const AllowListFacts& f) {
+  if (!f.sanitizer_runtime) return;
+  r.allow("pipe2", "sanitizer runtime: tests whether memory is readable by writing it to a pipe",
+          {arg_is(1, 0)});
+  r.allow("write", "sanitizer runtime: that test's write into the pipe");
+  r.allow("close", "sanitizer runtime: closes that pipe");
+  r.allow("sigaltstack", "sanitizer runtime: removes a thread's alternate signal stack at its end");
+  r.allow("madvise",
+          "sanitizer runtime: its shadow and allocator mappings are left out of core dumps",
+          {arg_is(2, MADV_DONTDUMP)});
+  r.allow("madvise", "sanitizer runtime: ... and are not backed by huge pages",
+          {arg_is(2, MADV_NOHUGEPAGE)});
+  r.allow("sched_yield", "sanitizer runtime: its spin locks yield while they wait");
+}
+
+// Every confined thread: ending the process, logging, and the memory glibc's malloc and the
+// devices map. No mapping or protection change may make memory executable.
+void common_rules(Rules& r, const AllowListFacts& f) {
+  r.allow("exit_group",
+          "ending the process: vmm's normal end, and the seccomp violation report's _exit");
+  r.allow("getpid", "abort() and pthread_kill() address tgkill to this process");
+  r.allow("gettid", "abort() signals this thread; spdlog notes the thread id of its first message");
+  r.allow("tgkill", "abort() (std::terminate, a failed assertion) must still end vmm with SIGABRT",
+          {arg_is(0, static_cast<std::uint64_t>(f.pid)), arg_is(2, SIGABRT)});
+  r.allow("rt_sigprocmask",
+          "glibc blocks signals around pthread_kill() and abort() and while a thread ends");
+  r.allow("futex", "mutexes and condition variables (devices, the stop signal, the log)");
+  r.allow("clock_gettime",
+          "spdlog stamps every message; a system call only where the clocksource has no vDSO "
+          "path");
+  r.allow("brk", "malloc in the main arena (threads share it once there are many)");
+  r.allow("mmap", "malloc's heaps and large blocks; guest-visible buffers; never executable",
+          {bits_clear(2, PROT_EXEC)});
+  r.allow("mprotect", "malloc makes its heaps writable as they grow; never executable",
+          {bits_clear(2, PROT_EXEC)});
+  r.allow("munmap", "free() of large blocks and of malloc heaps; devices unmap what they mapped");
+  r.allow("madvise", "free() and a thread's end give pages back (MADV_DONTNEED only)",
+          {arg_is(2, MADV_DONTNEED)});
+  sanitizer_runtime_rules(r, f);
+}
+
+// Threads other than main end with exit(2), not exit_group.
+void thread_end_rules(Rules& r) { r.allow("exit", "the thread's own end when the VM stops"); }
+
+// The threads that may request the stop: StopSignal's callback kicks every vCPU out of
+// KVM_RUN with pthread_kill(SIGRTMIN).
+void kick_rules(Rules& r, const AllowListFacts& f) {
+  r.allow("tgkill",
+          "the stop kicks every vCPU thread out of KVM_RUN (the kick signal, this process only)",
+          {arg_is(0, static_cast<std::uint64_t>(f.pid)),
+           arg_is(2, static_cast<std::uint64_t>(f.kick_signal))});
+}
+
+// glibc's malloc reads /proc/sys/vm/overcommit_memory the first time it shrinks a thread's
+// heap (and sysconf may read /sys for the CPU count). Refused, both fall back to defaults,
+// so a read-only open is answered EACCES rather than stopping vmm. Nothing is opened.
+void refuse_reading_files(Rules& r) {
+  r.refuse(
+      "openat", EACCES,
+      "glibc's optional reads of /proc and /sys (malloc's overcommit check) fall back to defaults",
+      {{2, O_ACCMODE, O_RDONLY}});
+}
+
+void vcpu_rules(Rules& r, const AllowListFacts& f) {
+  common_rules(r, f);
+  thread_end_rules(r);
+  kick_rules(r, f);
+  r.ioctl(KVM_RUN, "runs the guest");
+  r.ioctl(KVM_GET_REGS, "the registers named in the message when the VM fails");
+  r.ioctl(KVM_GET_SREGS, "the segment and control registers in that message");
+  r.ioctl(KVM_IRQ_LINE, "the 8250's and PCI INTx interrupts (in-kernel IOAPIC)");
+  r.ioctl(KVM_SIGNAL_MSI, "virtio-gpu's MSI-X messages");
+  r.ioctl(KVM_SET_USER_MEMORY_REGION,
+          "virtio-gpu maps and unmaps blobs as memslots and moves them with its BAR");
+  r.ioctl(TCGETS, "stdio asks whether stdout is a terminal at the guest console's first byte");
+  r.allow("write", "the guest console on stdout, the log on stderr, --memslot-trace lines");
+  r.allow("newfstatat", "stdio sizes stdout's buffer at the console's first byte (fstat)",
+          {arg_is(3, AT_EMPTY_PATH)});
+  r.allow("memfd_create", "the memory of a HOST3D blob (RESOURCE_CREATE_BLOB)",
+          {arg_is(1, MFD_CLOEXEC)});
+  r.allow("ftruncate", "sizes that memfd");
+  r.allow("close", "a blob's memfd when the guest frees the resource");
+  r.allow("rt_sigreturn", "returning from the kick signal's (empty) handler at the stop");
+  refuse_reading_files(r);
+}
+
+void signal_watch_rules(Rules& r, const AllowListFacts& f) {
+  common_rules(r, f);
+  thread_end_rules(r);
+  kick_rules(r, f);
+  r.allow("rt_sigtimedwait", "collects SIGINT and SIGTERM, polling every 100 ms for the stop");
+  r.allow("write", "the log, on stderr only", {arg_is(0, 2)});
+  refuse_reading_files(r);
+}
+
+void stdin_pump_rules(Rules& r, const AllowListFacts& f) {
+  common_rules(r, f);
+  thread_end_rules(r);
+  r.allow("poll", "waits for stdin or for the stop's wake-up eventfd");
+  r.allow("read", "what the user types, from stdin only",
+          {arg_is(0, static_cast<std::uint64_t>(f.stdin_fd))});
+  r.ioctl(KVM_IRQ_LINE, "the 8250 raises its receive interrupt for the bytes it queued");
+  r.allow("write", "the log, on stderr only", {arg_is(0, 2)});
+  refuse_reading_files(r);
+}
+
+// The main thread waits for the stop, joins the threads, writes what was asked for at exit
+// and tears the machine down.
+//
+// Writing the outputs is the one place where a path is opened after set-up: the report
+// (vmm/report/run_report) and the PNG (devices/gpu/png_writer) are written by functions
+// that take a path, and both must be written when the VM stops, not before. Opening them
+// at set-up and handing the writers the fds would take openat out of this list; until
+// those writers take fds, main may open files only for writing, created and truncated
+// (what fopen "w" and std::ofstream ask for), and only when --report or --gpu-screenshot
+// was given. Without them no thread can open a file after set-up.
+void main_thread_rules(Rules& r, const AllowListFacts& f) {
+  common_rules(r, f);
+  r.allow("write",
+          "the log and the memslot table at exit on stderr, the output files, trace lines");
+  r.allow("writev", "std::ofstream (the report) writes its buffer and the rest in one writev");
+  r.ioctl(KVM_SET_USER_MEMORY_REGION, "tear-down removes the blob memslots virtio-gpu still holds");
+  r.ioctl(KVM_GET_TSC_KHZ, "--report turns the guest probe's cycles into MB/s with KVM's TSC rate");
+  r.ioctl(TCGETS, "stdio asks whether an output file is a terminal at its first write");
+  r.allow("newfstatat", "stdio sizes an output file's buffer at its first write (fstat)",
+          {arg_is(3, AT_EMPTY_PATH)});
+  r.allow("close", "closing the output files; tear-down closes the VM, vCPU and blob fds");
+  if (f.main_opens_files) {
+    // O_CLOEXEC is the one flag a caller may add; anything else (reading, O_PATH,
+    // O_APPEND, O_DIRECTORY, ...) is not allowed. See the comment above for why at all.
+    constexpr std::uint64_t kFlags = O_WRONLY | O_CREAT | O_TRUNC;
+    r.allow("openat", "--report / --gpu-screenshot: created and truncated for writing at exit",
+            {{2, ~std::uint64_t{O_CLOEXEC}, kFlags}});
+  }
+  if (f.main_removes_files)
+    r.allow("unlink",
+            "--gpu-screenshot: a PNG whose writing failed is removed, not left half-written");
+  refuse_reading_files(r);
+}
+
+}  // namespace
+
+std::string_view to_string(ThreadRole role) {
+  switch (role) {
+    case ThreadRole::Vcpu:
+      return "vCPU";
+    case ThreadRole::SignalWatch:
+      return "signal watcher";
+    case ThreadRole::StdinPump:
+      return "stdin pump";
+    case ThreadRole::Main:
+      return "main";
+  }
+  return "?";
+}
+
+AllowList allow_list(ThreadRole role, const AllowListFacts& facts) {
+  AllowList list;
+  Rules rules(list);
+  switch (role) {
+    case ThreadRole::Vcpu:
+      vcpu_rules(rules, facts);
+      break;
+    case ThreadRole::SignalWatch:
+      signal_watch_rules(rules, facts);
+      break;
+    case ThreadRole::StdinPump:
+      stdin_pump_rules(rules, facts);
+      break;
+    case ThreadRole::Main:
+      main_thread_rules(rules, facts);
+      break;
+  }
+  return list;
+}
+
+}  // namespace vmm
