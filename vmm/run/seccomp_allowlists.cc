@@ -39,13 +39,15 @@ class Rules {
 };
 
 // A build with sanitizers (VMM_SANITIZE) links their runtime, which makes calls of its own
-// on every thread: found with --seccomp log and strace on an address,undefined build.
+// on every thread: found with --seccomp log and strace on an address,undefined build. Its
+// reports read the memory map and the binary's symbols, so these lists may read files: they
+// are test builds, and a report must come out whole, not as a seccomp violation.
 void sanitizer_runtime_rules(Rules& r, const AllowListFacts& f) {
   if (!f.sanitizer_runtime) return;
   r.allow("pipe2", "sanitizer runtime: tests whether memory is readable by writing it to a pipe",
           {arg_is(1, 0)});
-  r.allow("write", "sanitizer runtime: that test's write into the pipe");
-  r.allow("close", "sanitizer runtime: closes that pipe");
+  r.allow("write", "sanitizer runtime: that test's write into the pipe; its reports");
+  r.allow("close", "sanitizer runtime: closes that pipe and the files a report reads");
   r.allow("sigaltstack", "sanitizer runtime: removes a thread's alternate signal stack at its end");
   r.allow("madvise",
           "sanitizer runtime: its shadow and allocator mappings are left out of core dumps",
@@ -53,6 +55,16 @@ void sanitizer_runtime_rules(Rules& r, const AllowListFacts& f) {
   r.allow("madvise", "sanitizer runtime: ... and are not backed by huge pages",
           {arg_is(2, MADV_NOHUGEPAGE)});
   r.allow("sched_yield", "sanitizer runtime: its spin locks yield while they wait");
+  for (std::string_view call : {"open", "openat"})
+    r.allow(call, "sanitizer runtime: a report reads /proc/self/maps and the binary's symbols",
+            {{call == "open" ? 1u : 2u, O_ACCMODE, O_RDONLY}});
+  r.allow("readlink", "sanitizer runtime: a report names the binary (/proc/self/exe)");
+  r.allow("read", "sanitizer runtime: a report reads those files");
+  r.allow("newfstatat", "sanitizer runtime: ... and looks for separate debug files");
+  r.allow("fcntl", "sanitizer runtime: ... and marks them close-on-exec");
+  r.allow("lseek", "sanitizer runtime: ... and seeks in them");
+  r.allow("pread64", "sanitizer runtime: ... and reads them at offsets");
+  r.ioctl(TCGETS, "sanitizer runtime: a report asks whether stderr is a terminal (colours)");
 }
 
 // Every confined thread: ending the process, logging, and the memory glibc's malloc and the
@@ -96,7 +108,8 @@ void kick_rules(Rules& r, const AllowListFacts& f) {
 // glibc's malloc reads /proc/sys/vm/overcommit_memory the first time it shrinks a thread's
 // heap (and sysconf may read /sys for the CPU count). Refused, both fall back to defaults,
 // so a read-only open is answered EACCES rather than stopping vmm. Nothing is opened.
-void refuse_reading_files(Rules& r) {
+void refuse_reading_files(Rules& r, const AllowListFacts& f) {
+  if (f.sanitizer_runtime) return;  // those builds allow reading (sanitizer_runtime_rules)
   r.refuse(
       "openat", EACCES,
       "glibc's optional reads of /proc and /sys (malloc's overcommit check) fall back to defaults",
@@ -123,7 +136,7 @@ void vcpu_rules(Rules& r, const AllowListFacts& f) {
   r.allow("ftruncate", "sizes that memfd");
   r.allow("close", "a blob's memfd when the guest frees the resource");
   r.allow("rt_sigreturn", "returning from the kick signal's (empty) handler at the stop");
-  refuse_reading_files(r);
+  refuse_reading_files(r, f);
 }
 
 void signal_watch_rules(Rules& r, const AllowListFacts& f) {
@@ -132,7 +145,7 @@ void signal_watch_rules(Rules& r, const AllowListFacts& f) {
   kick_rules(r, f);
   r.allow("rt_sigtimedwait", "collects SIGINT and SIGTERM, polling every 100 ms for the stop");
   r.allow("write", "the log, on stderr only", {arg_is(0, 2)});
-  refuse_reading_files(r);
+  refuse_reading_files(r, f);
 }
 
 void stdin_pump_rules(Rules& r, const AllowListFacts& f) {
@@ -143,7 +156,7 @@ void stdin_pump_rules(Rules& r, const AllowListFacts& f) {
           {arg_is(0, static_cast<std::uint64_t>(f.stdin_fd))});
   r.ioctl(KVM_IRQ_LINE, "the 8250 raises its receive interrupt for the bytes it queued");
   r.allow("write", "the log, on stderr only", {arg_is(0, 2)});
-  refuse_reading_files(r);
+  refuse_reading_files(r, f);
 }
 
 // The main thread waits for the stop, joins the threads, writes what was asked for at exit
@@ -177,7 +190,7 @@ void main_thread_rules(Rules& r, const AllowListFacts& f) {
   if (f.main_removes_files)
     r.allow("unlink",
             "--gpu-screenshot: a PNG whose writing failed is removed, not left half-written");
-  refuse_reading_files(r);
+  refuse_reading_files(r, f);
 }
 
 }  // namespace
