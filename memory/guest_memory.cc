@@ -76,14 +76,15 @@ std::optional<std::span<std::uint8_t>> GuestMemory::span(std::uint64_t gpa,
 bool GuestMemory::read(std::uint64_t gpa, std::span<std::uint8_t> out) const {
   auto src = span(gpa, out.size());
   if (!src) return false;
-  std::memcpy(out.data(), src->data(), out.size());
+  // std::copy, not memcpy: an empty span may carry a null pointer, which memcpy must not get.
+  std::copy(src->begin(), src->end(), out.begin());
   return true;
 }
 
 bool GuestMemory::write(std::uint64_t gpa, std::span<const std::uint8_t> in) const {
   auto dst = span(gpa, in.size());
   if (!dst) return false;
-  std::memcpy(dst->data(), in.data(), in.size());
+  std::copy(in.begin(), in.end(), dst->begin());
   return true;
 }
 
