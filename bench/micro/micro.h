@@ -1,0 +1,13 @@
+// vmm-microbench: Google Benchmark programs for vmm's in-process parts (no KVM). Each area
+// registers its benchmarks from main() in a fixed order; the names are stable, because the
+// benchmark driver and the smoke test (expected_benchmarks.txt) read them.
+#pragma once
+
+namespace vmm::bench {
+
+void register_memslot_benchmarks();    // memslot_table/...
+void register_virtqueue_benchmarks();  // virtqueue/...
+void register_gpu_benchmarks();        // gpu_decode/...
+void register_pci_benchmarks();        // pci_config/...
+
+}  // namespace vmm::bench
