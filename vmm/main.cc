@@ -7,6 +7,7 @@
 #include <optional>
 #include <variant>
 
+#include "base/monotonic_clock.h"
 #include "vmm/assembly/machine.h"
 #include "vmm/cli/cli.h"
 #include "vmm/cli/logging.h"
@@ -14,8 +15,10 @@
 #include "vmm/run/exit_status.h"
 #include "vmm/run/output_files.h"
 #include "vmm/run/runner.h"
+#include "vmm/run/startup_timeline.h"
 
 int main(int argc, char** argv) {
+  vmm::StartupTimeline timeline(vmm::monotonic_ns());
   // A closed stdout (`vmm ... | head`) must not kill vmm between two instructions: writes
   // then fail with EPIPE, and the console stops the VM in order (machine.cc).
   std::signal(SIGPIPE, SIG_IGN);
@@ -38,8 +41,9 @@ int main(int argc, char** argv) {
     outputs.remove_created();
     return vmm::kExitSetupError;
   }
+  timeline.set_assembled(vmm::monotonic_ns());
   try {
-    return vmm::Runner(*machine, options).run();
+    return vmm::Runner(*machine, options, timeline).run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "vmm: error: %s\n", e.what());
     return vmm::kExitSetupError;

@@ -114,6 +114,29 @@ nlohmann::json probe_json(const GuestProbeLog::Fields& fields, const RunReportIn
   return j;
 }
 
+nlohmann::json timeline_json(const std::optional<ReportTimeline>& timeline) {
+  if (!timeline) return nullptr;
+  auto at = [](std::uint64_t ns) { return ns ? nlohmann::json(ns) : nlohmann::json(nullptr); };
+  nlohmann::json j = {{"clock", "CLOCK_MONOTONIC"},
+                      {"main_entered_ns", at(timeline->main_entered_ns)},
+                      {"assembled_ns", at(timeline->assembled_ns)},
+                      {"first_port_write_ns", at(timeline->first_port_write_ns)}};
+  if (timeline->first_port_write_ns >= timeline->main_entered_ns && timeline->first_port_write_ns)
+    j["main_to_first_port_write_ns"] = timeline->first_port_write_ns - timeline->main_entered_ns;
+  return j;
+}
+
+nlohmann::json resident_memory_json(const std::optional<ResidentMemory>& memory) {
+  if (!memory) return nullptr;
+  return {{"sampled", "at the stop, before tear-down"},
+          {"total_bytes", memory->total()},
+          {"guest_ram_bytes", memory->guest_ram},
+          {"guest_device_bytes", memory->guest_device},
+          {"own_bytes", memory->own()},
+          {"own_file_bytes", memory->own_file},
+          {"own_anonymous_bytes", memory->own_anonymous}};
+}
+
 }  // namespace
 
 nlohmann::json run_report_json(const RunReportInput& in) {
@@ -141,8 +164,15 @@ nlohmann::json run_report_json(const RunReportInput& in) {
     missing.push_back(std::to_string(in.probes_dropped) + " guest probe lines after the first " +
                       std::to_string(in.probes.size()) + " (only counted)");
 
+  if (in.timeline && in.timeline->first_port_write_ns == 0)
+    missing.push_back("the guest's first port write (it never wrote to a port)");
+  if (!in.resident_memory && !in.resident_memory_error.empty())
+    missing.push_back("resident memory: " + in.resident_memory_error);
+
   return {
       {"vmm_version", kVersion},
+      {"timeline", timeline_json(in.timeline)},
+      {"resident_memory", resident_memory_json(in.resident_memory)},
       {"host", in.host},
       {"policy",
        {{"mode", std::string(to_string(in.plan.mode))},

@@ -3,21 +3,31 @@
 // applied flags, effective rule per slot), and what the tiny guest's probe measured per
 // mapping, converted to MB/s with KVM's TSC frequency, next to what the slot's rule
 // predicts (`predicted_class`, `agrees`, and a `verdict` that names any disagreement; on an
-// emulated CPU nothing is judged). `complete` says whether every part is there; `missing`
+// emulated CPU nothing is judged), vmm's start-up timeline and its resident memory split
+// into the guest's and its own. `complete` says whether every part is there; `missing`
 // names what is not.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "memory/memslot.h"
 #include "vmm/report/guest_probe_log.h"
+#include "vmm/report/resident_memory.h"
 #include "vmm/kvm/host_facts.h"
 #include "vmm/kvm/memtype_policy.h"
 #include "vmm/run/stop_signal.h"
 
 namespace vmm {
+
+// vmm's start-up milestones (StartupTimeline), CLOCK_MONOTONIC ns; 0: not reached.
+struct ReportTimeline {
+  std::uint64_t main_entered_ns = 0;
+  std::uint64_t assembled_ns = 0;
+  std::uint64_t first_port_write_ns = 0;
+};
 
 struct RunReportInput {
   HostFacts host{};
@@ -30,6 +40,9 @@ struct RunReportInput {
   std::uint32_t tsc_khz = 0;  // 0 when KVM did not say
   StopReason stop{};
   bool probe_expected = false;  // the guest ran with a GPU, so a probe could have run
+  std::optional<ReportTimeline> timeline{};         // set by the Runner
+  std::optional<ResidentMemory> resident_memory{};  // sampled at the stop, before tear-down
+  std::string resident_memory_error{};              // why not, when it could not be
 };
 
 nlohmann::json run_report_json(const RunReportInput& input);

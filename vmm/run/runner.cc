@@ -25,17 +25,24 @@ namespace vmm {
 namespace {
 
 // What the threads' allow-lists depend on (seccomp_allowlists.h).
-AllowListFacts allow_list_facts(const Options& options) {
+AllowListFacts allow_list_facts(const Options& options, int resident_memory_fd) {
   AllowListFacts facts;
   facts.pid = getpid();
   facts.kick_signal = VcpuLoop::kick_signal();
   facts.stdin_fd = STDIN_FILENO;
   facts.main_opens_files = options.report.has_value() || options.gpu_screenshot.has_value();
   facts.main_removes_files = options.gpu_screenshot.has_value();
+  facts.main_reads_fd = resident_memory_fd;
   return facts;
 }
 
 }  // namespace
+
+Runner::Runner(Machine& machine, const Options& options, StartupTimeline& timeline)
+    : machine_(machine),
+      options_(options),
+      timeline_(timeline),
+      resident_memory_(options.report ? ResidentMemoryReader::open_self() : ResidentMemoryReader()) {}
 
 StopReason Runner::run_vcpus(const SeccompFilters& seccomp) {
   StopSignal& stop = machine_.stop();
@@ -71,7 +78,7 @@ StopReason Runner::run_vcpus(const SeccompFilters& seccomp) {
       threads.emplace_back([this, &vcpu, &stop, &confine, &start_mutex] {
         confine(ThreadRole::Vcpu, "vCPU " + std::to_string(vcpu.index()));
         { std::lock_guard wait_for_main(start_mutex); }
-        VcpuLoop(vcpu, machine_.io_bus(), machine_.mmio_bus(), stop).run();
+        VcpuLoop(vcpu, machine_.io_bus(), machine_.mmio_bus(), stop, &timeline_).run();
       });
       handles.push_back(threads.back().native_handle());
     }
@@ -101,7 +108,11 @@ void Runner::write_outputs(const StopReason& reason) {
   }
   if (options_.report) {
     try {
-      write_run_report(*options_.report, machine_.report_input(reason));
+      RunReportInput input = machine_.report_input(reason);
+      input.timeline = ReportTimeline{timeline_.main_entered_ns(), timeline_.assembled_ns(),
+                                      timeline_.first_port_write_ns()};
+      input.resident_memory = resident_memory_.sample(input.slots_at_exit, &input.resident_memory_error);
+      write_run_report(*options_.report, input);
       spdlog::info("report written to {}", *options_.report);
     } catch (const std::exception& e) {
       spdlog::error("{}", e.what());
@@ -114,7 +125,7 @@ void Runner::write_outputs(const StopReason& reason) {
 }
 
 int Runner::run() {
-  const SeccompFilters seccomp(options_.seccomp, allow_list_facts(options_));
+  const SeccompFilters seccomp(options_.seccomp, allow_list_facts(options_, resident_memory_.fd()));
   if (options_.seccomp == SeccompMode::Off)
     spdlog::warn("--seccomp off: vmm's threads run without system-call allow-lists");
   else if (options_.seccomp == SeccompMode::Log)

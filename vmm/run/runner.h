@@ -2,19 +2,24 @@
 // involves: one thread per vCPU, SIGINT/SIGTERM, the guest console's input from stdin, each
 // thread's seccomp confinement (--seccomp), and the stop sequence (kick every vCPU out of
 // KVM, join them, then write what the user asked for at exit: the scanout PNG, the
-// --report, the memslot table).
+// --report, the memslot table). The report also carries vmm's start-up timeline and its
+// resident memory at the stop.
 #pragma once
 
 #include "vmm/assembly/machine.h"
 #include "vmm/cli/options.h"
+#include "vmm/report/resident_memory.h"
 #include "vmm/run/seccomp_filter.h"
+#include "vmm/run/startup_timeline.h"
 #include "vmm/run/stop_signal.h"
 
 namespace vmm {
 
 class Runner {
  public:
-  Runner(Machine& machine, const Options& options) : machine_(machine), options_(options) {}
+  // With --report, opens /proc/self/smaps now, before any thread is confined (see
+  // ResidentMemory): the report says how much of vmm's memory is its own.
+  Runner(Machine& machine, const Options& options, StartupTimeline& timeline);
 
   // Returns vmm's exit status (the guest's, 0 on reset, 3 on a VM failure, 128 + signal).
   int run();
@@ -25,6 +30,8 @@ class Runner {
 
   Machine& machine_;
   const Options& options_;
+  StartupTimeline& timeline_;
+  ResidentMemoryReader resident_memory_;
 };
 
 }  // namespace vmm

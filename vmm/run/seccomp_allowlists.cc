@@ -187,6 +187,9 @@ void main_thread_rules(Rules& r, const AllowListFacts& f) {
     r.allow("openat", "--report / --gpu-screenshot: created and truncated for writing at exit",
             {{2, ~std::uint64_t{O_CLOEXEC}, kFlags}});
   }
+  if (f.main_reads_fd >= 0)
+    r.allow("pread64", "--report: vmm's resident memory, from /proc/self/smaps opened at set-up",
+            {arg_is(0, static_cast<std::uint64_t>(f.main_reads_fd))});
   if (f.main_removes_files)
     r.allow("unlink",
             "--gpu-screenshot: a PNG whose writing failed is removed, not left half-written");

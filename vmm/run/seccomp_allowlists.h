@@ -60,6 +60,7 @@ struct AllowListFacts {
   int stdin_fd = 0;                 // the stdin pump reads this fd only
   bool main_opens_files = false;    // --report or --gpu-screenshot: written at exit by path
   bool main_removes_files = false;  // --gpu-screenshot: a PNG that failed is removed
+  int main_reads_fd = -1;           // --report: /proc/self/smaps, opened at set-up (pread64)
   bool sanitizer_runtime = false;   // built with VMM_SANITIZE: the runtime's own calls too
 };
 

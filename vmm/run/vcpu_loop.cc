@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "base/monotonic_clock.h"
 #include "vmm/run/exit_dispatch.h"
 #include "vmm/run/exit_status.h"
 
@@ -61,6 +62,8 @@ void VcpuLoop::run() {
       return;
     }
     const VcpuExit exit = decode_exit(*vcpu_.run_data(), vcpu_.run_size());
+    if (timeline_ && exit.kind == VcpuExit::Kind::IoOut && !timeline_->port_write_seen())
+      timeline_->note_port_write(monotonic_ns());
     if (auto stop = dispatch_exit(exit, {io_bus_, mmio_bus_}, vcpu_.index())) {
       if (stop->failure)
         fail(stop->what);

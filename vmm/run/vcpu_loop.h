@@ -5,14 +5,17 @@
 
 #include "devices/bus.h"
 #include "vmm/kvm/kvm_vcpu.h"
+#include "vmm/run/startup_timeline.h"
 #include "vmm/run/stop_signal.h"
 
 namespace vmm {
 
 class VcpuLoop {
  public:
-  VcpuLoop(KvmVcpu& vcpu, Bus& io_bus, Bus& mmio_bus, StopSignal& stop)
-      : vcpu_(vcpu), io_bus_(io_bus), mmio_bus_(mmio_bus), stop_(stop) {}
+  // `timeline`, when given, learns when the guest first wrote to a port.
+  VcpuLoop(KvmVcpu& vcpu, Bus& io_bus, Bus& mmio_bus, StopSignal& stop,
+           StartupTimeline* timeline = nullptr)
+      : vcpu_(vcpu), io_bus_(io_bus), mmio_bus_(mmio_bus), stop_(stop), timeline_(timeline) {}
 
   // Returns when a stop was requested (by anyone) or this vCPU failed.
   void run();
@@ -29,6 +32,7 @@ class VcpuLoop {
   Bus& io_bus_;
   Bus& mmio_bus_;
   StopSignal& stop_;
+  StartupTimeline* timeline_;
 };
 
 }  // namespace vmm

@@ -154,5 +154,30 @@ TEST(RunReport, SaysWhatIsMissing) {
   EXPECT_FALSE(j["guest_probe"]["mappings"][0].contains("read_mbps_host_tsc")) << "no division by 0";
 }
 
+TEST(RunReport, TimelineAndResidentMemoryAreReportedAndTheirAbsenceNamed) {
+  auto in = sample();
+  in.timeline = ReportTimeline{1000, 1500, 4000};
+  in.resident_memory = ResidentMemory{.guest_ram = 8192, .guest_device = 4096, .own_file = 2048,
+                                      .own_anonymous = 1024};
+  auto j = run_report_json(in);
+  EXPECT_EQ(j["timeline"]["clock"], "CLOCK_MONOTONIC");
+  EXPECT_EQ(j["timeline"]["first_port_write_ns"], 4000);
+  EXPECT_EQ(j["timeline"]["main_to_first_port_write_ns"], 3000);
+  EXPECT_EQ(j["resident_memory"]["total_bytes"], 15360);
+  EXPECT_EQ(j["resident_memory"]["own_bytes"], 3072);
+  EXPECT_EQ(j["resident_memory"]["guest_device_bytes"], 4096);
+
+  in.timeline->first_port_write_ns = 0;
+  in.resident_memory.reset();
+  in.resident_memory_error = "/proc/self/smaps could not be opened at set-up";
+  j = run_report_json(in);
+  EXPECT_TRUE(j["timeline"]["first_port_write_ns"].is_null());
+  EXPECT_FALSE(j["timeline"].contains("main_to_first_port_write_ns"));
+  EXPECT_TRUE(j["resident_memory"].is_null());
+  const std::string missing = j["missing"].dump();
+  EXPECT_NE(missing.find("first port write"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("resident memory: /proc/self/smaps"), std::string::npos) << missing;
+}
+
 }  // namespace
 }  // namespace vmm
