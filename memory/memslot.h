@@ -76,6 +76,11 @@ struct MemslotEvent {
   std::optional<std::uint64_t> old_guest_addr{};  // set for Moved
   std::string reason{};                           // set for Refused
   RemovalChecksum removal_checksum{};             // Removed device slots, when enabled
+  // CLOCK_MONOTONIC when the table was asked, and how long until the hypervisor had the
+  // change (the slot live, gone or moved); the table's own checks are included, the removal
+  // checksum is not. 0 for Refused. What --memslot-trace times a blob's map and unmap by.
+  std::uint64_t began_ns = 0;
+  std::uint64_t took_ns = 0;
 };
 
 // The answer to a memslot change: the slot number, or one line saying why not.

@@ -6,6 +6,7 @@
 
 #include "base/fnv1a.h"
 #include "base/format.h"
+#include "base/monotonic_clock.h"
 #include "base/page.h"
 
 namespace vmm {
@@ -57,7 +58,7 @@ std::optional<std::uint32_t> MemslotTable::lowest_free_slot() const {
 }
 
 MemslotResult MemslotTable::map(const MemslotRequest& request) {
-  MemslotEvent event{.kind = MemslotEventKind::Added};
+  MemslotEvent event{.kind = MemslotEventKind::Added, .began_ns = monotonic_ns()};
   {
     std::lock_guard lock(mutex_);
     if (request.host_addr == nullptr)
@@ -76,13 +77,14 @@ MemslotResult MemslotTable::map(const MemslotRequest& request) {
     Memslot slot{*number, request, installed.applied};
     slots_.emplace(*number, slot);
     event.slot = slot;
+    event.took_ns = monotonic_ns() - event.began_ns;
   }
   notify(event);
   return success(event.slot.slot);
 }
 
 MemslotResult MemslotTable::unmap(std::uint32_t number) {
-  MemslotEvent event{.kind = MemslotEventKind::Removed};
+  MemslotEvent event{.kind = MemslotEventKind::Removed, .began_ns = monotonic_ns()};
   {
     std::lock_guard lock(mutex_);
     auto it = slots_.find(number);
@@ -92,6 +94,7 @@ MemslotResult MemslotTable::unmap(std::uint32_t number) {
                      std::strerror(error));
     event.slot = it->second;
     slots_.erase(it);
+    event.took_ns = monotonic_ns() - event.began_ns;
   }
   // Outside the lock, but before returning: the caller frees the memory only after this.
   if (checksum_removals_ && !event.slot.is_guest_ram()) event.removal_checksum = checksum_of(event.slot);
@@ -100,7 +103,7 @@ MemslotResult MemslotTable::unmap(std::uint32_t number) {
 }
 
 MemslotResult MemslotTable::move(std::uint32_t number, std::uint64_t new_guest_addr) {
-  MemslotEvent event{.kind = MemslotEventKind::Moved};
+  MemslotEvent event{.kind = MemslotEventKind::Moved, .began_ns = monotonic_ns()};
   {
     std::lock_guard lock(mutex_);
     auto it = slots_.find(number);
@@ -118,6 +121,7 @@ MemslotResult MemslotTable::move(std::uint32_t number, std::uint64_t new_guest_a
     slot.request = moved;
     slot.applied = installed.applied;
     event.slot = slot;
+    event.took_ns = monotonic_ns() - event.began_ns;
   }
   notify(event);
   return success(number);

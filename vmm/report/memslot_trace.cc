@@ -22,6 +22,10 @@ nlohmann::json memslot_event_json(const MemslotEvent& event) {
       {"kvm_flags", hex(slot.applied.kvm_flags)},
       {"read_only", slot.request.read_only},
   };
+  if (event.began_ns != 0) {
+    j["t_ns"] = event.began_ns;  // CLOCK_MONOTONIC
+    j["took_ns"] = event.took_ns;
+  }
   if (event.old_guest_addr) j["old_guest_addr"] = hex(*event.old_guest_addr);
   if (event.kind == MemslotEventKind::Refused) j["reason"] = event.reason;
   // Never hashed here: by the time an event is printed its memory may be gone.

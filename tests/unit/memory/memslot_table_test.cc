@@ -49,6 +49,20 @@ TEST_F(MemslotTableTest, AddRecordsRequestAndAppliedFlagsAndEmitsEvent) {
   EXPECT_EQ(backend.installed.at(0), 0u);
 }
 
+TEST_F(MemslotTableTest, EveryChangeSaysWhenItWasAskedAndHowLongItTook) {
+  ASSERT_TRUE(table.map(ram(0, 0x100000)));
+  ASSERT_TRUE(table.move(0, 0x200000));
+  ASSERT_TRUE(table.unmap(0));
+  ASSERT_EQ(events.size(), 3u);
+  for (const MemslotEvent& e : events) {
+    EXPECT_GT(e.began_ns, 0u) << to_string(e.kind);
+    // A fake backend answers at once; a minute would mean the duration is garbage.
+    EXPECT_LT(e.took_ns, 60'000'000'000ull) << to_string(e.kind);
+  }
+  EXPECT_LE(events[0].began_ns, events[1].began_ns);
+  EXPECT_LE(events[1].began_ns, events[2].began_ns);
+}
+
 TEST_F(MemslotTableTest, RejectsZeroSizeUnalignedAndWrapping) {
   EXPECT_FALSE(table.map(ram(0, 0)));
   EXPECT_FALSE(table.map(ram(0x800, 0x1000)));

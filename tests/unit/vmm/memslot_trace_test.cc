@@ -44,6 +44,13 @@ TEST(MemslotTrace, EventJsonCarriesRequestedAndApplied) {
   EXPECT_EQ(j["applied"], "none");
   EXPECT_EQ(j["rule"], "host type wins (IPAT)");
   EXPECT_FALSE(j.contains("fnv1a")) << "checksums only at removal";
+  EXPECT_FALSE(j.contains("t_ns")) << "an event the table did not time carries no time";
+  auto timed = event(MemslotEventKind::Added, "gpu-blob 7", blob.data(), blob.size());
+  timed.began_ns = 123456789;
+  timed.took_ns = 4200;
+  j = memslot_event_json(timed);
+  EXPECT_EQ(j["t_ns"], 123456789u);
+  EXPECT_EQ(j["took_ns"], 4200u);
 }
 
 TEST(MemslotTrace, RemovalPrintsTheChecksumTakenByTheTableNeverReadsMemory) {
