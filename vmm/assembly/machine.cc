@@ -15,6 +15,8 @@
 #include "boot/linux_loader.h"
 #include "boot/mptable.h"
 #include "devices/debug_exit.h"
+#include "base/open_file_limit.h"
+#include "devices/gpu/gpu_limits.h"
 #include "devices/gpu/virtio_gpu.h"
 #include "devices/i8042.h"
 #include "devices/pci/pci_registers.h"
@@ -170,6 +172,11 @@ void Machine::add_pci_devices() {
       [this](std::uint32_t gsi) { return std::make_shared<KvmIrqLine>(vm_, gsi); });
   io_bus_.add(pci::kConfigAddressPort, pci::kConfigPortsSize, pci_, "pci");
   if (!options_.gpu) return;
+  const std::uint64_t fds_wanted = gpu::limits::kMaxHostBlobs + gpu::limits::kFdsBesideHostBlobs;
+  if (const std::uint64_t fds = raise_open_file_limit(fds_wanted); fds < fds_wanted)
+    spdlog::warn("the open-file limit is {} (RLIMIT_NOFILE's hard limit), below the {} that "
+                 "{} live HOST3D blobs need: a guest gets ERR_OUT_OF_MEMORY for a blob beyond "
+                 "what the limit allows", fds, fds_wanted, gpu::limits::kMaxHostBlobs);
   auto gpu = std::make_unique<VirtioGpu>(memory_, memslots_, options_.gpu_config);
   gpu_ = gpu.get();
   const auto slot = pci_->add_device(

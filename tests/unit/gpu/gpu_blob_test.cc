@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "base/fnv1a.h"
+#include "base/open_file_limit.h"
 #include "devices/gpu/gpu_limits.h"
 #include "memory/memslot_table.h"
 #include "tests/unit/gpu/gpu_fixture.h"
@@ -324,7 +325,11 @@ TEST_F(GpuBlobTest, HostBlobCountAndBytesAreCapped) {
   EXPECT_EQ(create_host_blob(id, 4096), resp::kErrOutOfMemory);
   for (std::uint32_t i = 1; i < id; ++i)
     ASSERT_EQ(resource_cmd(cmd::kResourceUnref, i), resp::kOkNodata);
-  // Count: each blob holds a file descriptor.
+  // Count: each blob holds a file descriptor, so this process needs vmm's open-file limit.
+  const std::uint64_t fds = limits::kMaxHostBlobs + limits::kFdsBesideHostBlobs;
+  if (raise_open_file_limit(fds) < fds)
+    GTEST_SKIP() << "RLIMIT_NOFILE's hard limit is below " << fds << ": cannot hold "
+                 << limits::kMaxHostBlobs << " blobs' memfds";
   for (std::uint32_t i = 0; i < limits::kMaxHostBlobs; ++i)
     ASSERT_EQ(create_host_blob(id++, 4096), resp::kOkNodata);
   EXPECT_EQ(create_host_blob(id, 4096), resp::kErrOutOfMemory);
