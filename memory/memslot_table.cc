@@ -37,24 +37,48 @@ std::string MemslotTable::check_range(std::uint64_t guest_addr, std::uint64_t si
   if (guest_addr + size < guest_addr)
     return "memslot " + hex(guest_addr) + "+" + hex(size) + " wraps the address space";
   const std::uint64_t end = guest_addr + size;
-  for (const auto& [number, slot] : slots_) {
-    if (ignore_slot && number == *ignore_slot) continue;
-    if (guest_addr < slot.guest_end() && slot.request.guest_addr < end)
-      return "memslot " + hex(guest_addr) + "-" + hex(end - 1) + " overlaps slot " +
-             std::to_string(number) + " (" + slot.request.owner + ", " +
-             hex(slot.request.guest_addr) + "-" + hex(slot.guest_end() - 1) + ")";
+  auto overlap = [&](std::uint32_t number) -> std::string {
+    const Memslot& slot = slots_.at(number);
+    return "memslot " + hex(guest_addr) + "-" + hex(end - 1) + " overlaps slot " +
+           std::to_string(number) + " (" + slot.request.owner + ", " +
+           hex(slot.request.guest_addr) + "-" + hex(slot.guest_end() - 1) + ")";
+  };
+  auto ignored = [&](std::uint32_t number) { return ignore_slot && number == *ignore_slot; };
+  // Live slots never overlap one another, so the only one that can reach into [guest_addr,
+  // end) from below is the last one starting below guest_addr (or, when that one is being
+  // moved, none: the one before it ends where it starts) ...
+  auto next = by_guest_addr_.lower_bound(guest_addr);
+  if (next != by_guest_addr_.begin()) {
+    auto below = std::prev(next);
+    if (!ignored(below->second) && slots_.at(below->second).guest_end() > guest_addr)
+      return overlap(below->second);
   }
+  // ... and the ones starting inside it, the first of which (after the one being moved) says.
+  for (; next != by_guest_addr_.end() && next->first < end; ++next)
+    if (!ignored(next->second)) return overlap(next->second);
   return {};
 }
 
 std::optional<std::uint32_t> MemslotTable::lowest_free_slot() const {
-  std::uint32_t candidate = 0;
-  for (const auto& [number, slot] : slots_) {  // std::map iterates in slot order
-    if (number != candidate) break;
-    ++candidate;
-  }
+  const std::uint32_t candidate = free_numbers_.empty() ? next_number_ : *free_numbers_.begin();
   if (candidate >= backend_.slot_limit()) return std::nullopt;
   return candidate;
+}
+
+void MemslotTable::take_number(std::uint32_t number) {
+  if (number == next_number_)
+    ++next_number_;
+  else
+    free_numbers_.erase(number);
+}
+
+void MemslotTable::release_number(std::uint32_t number) {
+  free_numbers_.insert(number);
+  // Keep the free set to the holes below the highest live number.
+  while (next_number_ > 0 && free_numbers_.count(next_number_ - 1)) {
+    free_numbers_.erase(next_number_ - 1);
+    --next_number_;
+  }
 }
 
 MemslotResult MemslotTable::map(const MemslotRequest& request) {
@@ -76,6 +100,8 @@ MemslotResult MemslotTable::map(const MemslotRequest& request) {
                      request.owner + ": " + std::strerror(installed.error));
     Memslot slot{*number, request, installed.applied};
     slots_.emplace(*number, slot);
+    by_guest_addr_.emplace(request.guest_addr, *number);
+    take_number(*number);
     event.slot = slot;
     event.took_ns = monotonic_ns() - event.began_ns;
   }
@@ -93,7 +119,9 @@ MemslotResult MemslotTable::unmap(std::uint32_t number) {
       return failure("hypervisor refused to remove memslot " + std::to_string(number) + ": " +
                      std::strerror(error));
     event.slot = it->second;
+    by_guest_addr_.erase(it->second.request.guest_addr);
     slots_.erase(it);
+    release_number(number);
     event.took_ns = monotonic_ns() - event.began_ns;
   }
   // Outside the lock, but before returning: the caller frees the memory only after this.
@@ -118,6 +146,8 @@ MemslotResult MemslotTable::move(std::uint32_t number, std::uint64_t new_guest_a
       return failure("hypervisor refused to move memslot " + std::to_string(number) + ": " +
                      std::strerror(installed.error));
     event.old_guest_addr = slot.request.guest_addr;
+    by_guest_addr_.erase(slot.request.guest_addr);
+    by_guest_addr_.emplace(new_guest_addr, number);
     slot.request = moved;
     slot.applied = installed.applied;
     event.slot = slot;
@@ -144,11 +174,9 @@ std::vector<Memslot> MemslotTable::slots() const {
   std::vector<Memslot> result;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [number, slot] : slots_) result.push_back(slot);
+    result.reserve(slots_.size());
+    for (const auto& [guest_addr, number] : by_guest_addr_) result.push_back(slots_.at(number));
   }
-  std::sort(result.begin(), result.end(), [](const Memslot& a, const Memslot& b) {
-    return a.request.guest_addr < b.request.guest_addr;
-  });
   return result;
 }
 

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,11 +55,20 @@ class MemslotTable : public MemoryMapper {
   std::string check_range(std::uint64_t guest_addr, std::uint64_t size,
                           std::optional<std::uint32_t> ignore_slot) const;
   std::optional<std::uint32_t> lowest_free_slot() const;
+  void take_number(std::uint32_t number);
+  void release_number(std::uint32_t number);
   void notify(const MemslotEvent& event);
 
   MemslotBackend& backend_;
   mutable std::mutex mutex_;
+  // A guest may keep thousands of blob slots live (one per mapped HOST3D blob), so every
+  // operation is O(log n): the slots by number, the same slots by guest address (they never
+  // overlap, so only the neighbours of an address can collide with it), and the numbers freed
+  // below the highest ever handed out.
   std::map<std::uint32_t, Memslot> slots_;
+  std::map<std::uint64_t, std::uint32_t> by_guest_addr_;
+  std::set<std::uint32_t> free_numbers_;
+  std::uint32_t next_number_ = 0;  // every number from here up is free
   std::vector<Listener> listeners_;
   bool checksum_removals_ = false;  // set once before the guest runs
 };

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "tests/unit/memory/fake_memslot_backend.h"
 
 namespace vmm {
@@ -47,6 +49,53 @@ TEST_F(MemslotTableTest, AddRecordsRequestAndAppliedFlagsAndEmitsEvent) {
   EXPECT_EQ(events[0].kind, MemslotEventKind::Added);
   EXPECT_EQ(events[0].slot.request.size, 0x100000u);
   EXPECT_EQ(backend.installed.at(0), 0u);
+}
+
+// The table's indexes (by address, free numbers) against the plain definitions: a slot
+// overlaps when any live slot shares a byte; the number given is the lowest not in use.
+TEST(MemslotTableIndexes, AgreeWithBruteForceOverThousandsOfRandomChanges) {
+  FakeMemslotBackend backend{512};
+  MemslotTable table{backend};
+  std::map<std::uint32_t, std::pair<std::uint64_t, std::uint64_t>> model;  // number -> [start, end)
+  std::uint64_t state = 0x9e3779b97f4a7c15ull;
+  auto random = [&state](std::uint64_t below) {
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+    return state % below;
+  };
+  auto overlaps = [&](std::uint64_t start, std::uint64_t end, std::optional<std::uint32_t> skip) {
+    for (const auto& [n, r] : model)
+      if ((!skip || n != *skip) && start < r.second && r.first < end) return true;
+    return false;
+  };
+  for (int step = 0; step < 20000; ++step) {
+    const std::uint64_t start = random(1024) * 0x1000, end = start + (1 + random(8)) * 0x1000;
+    const int op = static_cast<int>(random(3));
+    if (op == 0) {
+      std::uint32_t lowest = 0;
+      while (model.count(lowest)) ++lowest;
+      const bool expect_ok = !overlaps(start, end, std::nullopt) && lowest < 512;
+      auto result = table.map(ram(start, end - start));
+      ASSERT_EQ(result.ok, expect_ok) << "step " << step << ": " << result.error;
+      if (!expect_ok) continue;
+      ASSERT_EQ(result.slot, lowest) << "step " << step;
+      model[lowest] = {start, end};
+    } else if (!model.empty()) {
+      auto it = std::next(model.begin(), static_cast<long>(random(model.size())));
+      if (op == 1) {
+        ASSERT_TRUE(table.unmap(it->first)) << "step " << step;
+        model.erase(it);
+      } else {
+        const std::uint64_t size = it->second.second - it->second.first;
+        const bool expect_ok = !overlaps(start, start + size, it->first);
+        ASSERT_EQ(bool(table.move(it->first, start)), expect_ok) << "step " << step;
+        if (expect_ok) it->second = {start, start + size};
+      }
+    }
+  }
+  const auto slots = table.slots();
+  ASSERT_EQ(slots.size(), model.size());
+  for (std::size_t i = 1; i < slots.size(); ++i)
+    EXPECT_LT(slots[i - 1].request.guest_addr, slots[i].request.guest_addr) << "ordered by address";
 }
 
 TEST_F(MemslotTableTest, EveryChangeSaysWhenItWasAskedAndHowLongItTook) {
