@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <optional>
 #include <system_error>
 
 #include "base/guest_log.h"
@@ -48,10 +49,22 @@ HostVisibleRegion::Result HostVisibleRegion::check_range(std::uint64_t offset,
   if (size == 0 || offset > size_ || size > size_ - offset)
     return bad_request("blob of " + hex(size) + " bytes at offset " + hex(offset) +
                        " does not fit the " + hex(size_) + "-byte region");
-  for (const auto& [id, m] : by_resource_)
-    if (offset < m.offset + m.size && m.offset < offset + size)
-      return bad_request("offset " + hex(offset) + "+" + hex(size) + " overlaps gpu-blob " +
-                         std::to_string(id) + " at " + hex(m.offset) + "+" + hex(m.size));
+  auto overlaps = [&](std::uint32_t id) {
+    const Placement& m = by_resource_.at(id);
+    return offset < m.offset + m.size && m.offset < offset + size;
+  };
+  // Only the last mapping starting below `offset` and the first starting at or after it can
+  // share a byte with [offset, offset + size).
+  std::optional<std::uint32_t> hit;
+  auto next = by_offset_.lower_bound(offset);
+  if (next != by_offset_.end() && overlaps(next->second)) hit = next->second;
+  if (!hit && next != by_offset_.begin() && overlaps(std::prev(next)->second))
+    hit = std::prev(next)->second;
+  if (hit) {
+    const Placement& m = by_resource_.at(*hit);
+    return bad_request("offset " + hex(offset) + "+" + hex(size) + " overlaps gpu-blob " +
+                       std::to_string(*hit) + " at " + hex(m.offset) + "+" + hex(m.size));
+  }
   return {};
 }
 
@@ -80,6 +93,7 @@ HostVisibleRegion::Result HostVisibleRegion::map_per_blob(std::uint32_t resource
   MemslotResult result = mapper_.map(request);
   if (!result) return host_failure(result.error);
   by_resource_[resource_id] = {offset, blob.size(), result.slot};
+  by_offset_[offset] = resource_id;
   return {};
 }
 
@@ -131,6 +145,7 @@ HostVisibleRegion::Result HostVisibleRegion::map_fixed(std::uint32_t resource_id
                         " into the host-visible reservation: " + std::strerror(error));
   }
   by_resource_[resource_id] = {offset, blob.size(), std::nullopt};
+  by_offset_[offset] = resource_id;
   return {};
 }
 
@@ -140,6 +155,7 @@ HostVisibleRegion::Result HostVisibleRegion::unmap(std::uint32_t resource_id) {
     return bad_request("resource " + std::to_string(resource_id) + " is not mapped");
   const Placement m = it->second;
   by_resource_.erase(it);
+  by_offset_.erase(m.offset);
   if (m.slot) {
     if (MemslotResult result = mapper_.unmap(*m.slot); !result) {
       Result failed = host_failure(result.error);

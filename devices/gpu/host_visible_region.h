@@ -87,6 +87,9 @@ class HostVisibleRegion {
   MemCacheType region_cache_type_;
   std::optional<std::uint64_t> base_;
   std::map<std::uint32_t, Placement> by_resource_;
+  // The same mappings by offset (they never overlap): the overlap check looks only at the
+  // neighbours of an offset, so mapping stays O(log n) with thousands of live blobs.
+  std::map<std::uint64_t, std::uint32_t> by_offset_;
   Mapping reservation_;  // fixed mode, once the first blob is mapped: blobs replace its pages
   std::optional<std::uint32_t> region_slot_;  // fixed mode
 };

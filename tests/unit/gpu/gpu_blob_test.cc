@@ -97,6 +97,24 @@ INSTANTIATE_TEST_SUITE_P(
 
 // --gpu-memslot-cache forces the slot's MemCacheType but never what the guest is told:
 // map_info still follows --gpu-blob-cache, which is exactly how a mismatch bug is staged.
+// The region's overlap check looks only at an offset's neighbours: every way of touching a
+// neighbour is refused, and a blob that exactly fills the gap between two is not.
+TEST_F(GpuBlobTest, OverlapWithEitherNeighbourIsRefusedAndAnExactFitIsNot) {
+  for (std::uint32_t id = 1; id <= 4; ++id) ASSERT_EQ(create_host_blob(id, kBlobSize), resp::kOkNodata);
+  ASSERT_EQ(map_blob(1, 0).type(), resp::kOkMapInfo);
+  ASSERT_EQ(map_blob(2, 2 * kBlobSize).type(), resp::kOkMapInfo);
+  ASSERT_EQ(map_blob(3, 4 * kBlobSize).type(), resp::kOkMapInfo);
+  EXPECT_EQ(map_blob(4, kBlobSize - 4096).type(), resp::kErrInvalidParameter) << "tail of 1";
+  EXPECT_EQ(map_blob(4, kBlobSize + 4096).type(), resp::kErrInvalidParameter) << "head of 2";
+  EXPECT_EQ(map_blob(4, 2 * kBlobSize).type(), resp::kErrInvalidParameter) << "exactly on 2";
+  EXPECT_EQ(map_blob(4, 3 * kBlobSize - 4096).type(), resp::kErrInvalidParameter) << "inside 2";
+  EXPECT_EQ(map_blob(4, 3 * kBlobSize).type(), resp::kOkMapInfo) << "the gap between 2 and 3";
+  ASSERT_EQ(unmap_blob(2), resp::kOkNodata);
+  EXPECT_EQ(map_blob(2, 2 * kBlobSize + 4096).type(), resp::kErrInvalidParameter) << "head of 4";
+  EXPECT_EQ(map_blob(2, 4 * kBlobSize - 4096).type(), resp::kErrInvalidParameter) << "tail of 4";
+  EXPECT_EQ(map_blob(2, kBlobSize).type(), resp::kOkMapInfo) << "2's old place minus one blob";
+}
+
 TEST_F(GpuBlobTest, MemslotCacheOverrideForcesTheSlotTypeButNotMapInfo) {
   struct Case {
     BlobCacheMode blob_cache;
