@@ -190,7 +190,10 @@ void Machine::add_pci_devices() {
 void Machine::load_kernel() {
   LinuxBootRequest request;
   request.cmdline = options_.cmdline;
-  request.initrd = initrd_;
+  // The files are in guest RAM once loaded; vmm keeps no copy for the rest of the run (a
+  // Linux kernel and its initrd would otherwise stay resident in vmm, counted as its own).
+  request.initrd = std::move(initrd_);
+  initrd_.reset();
   if (options_.dtb) {
     request.late_setup_data = [this](const BootSummary& placed) {
       const std::uint64_t mmio64 = layout::mmio64_start(memory_.ranges().back().end());
@@ -207,6 +210,7 @@ void Machine::load_kernel() {
     };
   }
   const LinuxBoot boot = load_linux(memory_, kernel_, request);
+  std::vector<std::uint8_t>().swap(kernel_.file);
   if (options_.dump_dtb) write_file(*options_.dump_dtb, dtb_, "device tree");
   for (const auto& line : boot.summary.describe()) spdlog::debug("boot: {}", line);
   boot_entry_ = boot.entry;
@@ -223,9 +227,11 @@ void Machine::create_vcpus() {
     if (leaf.function == 1) mp.cpu_signature = leaf.eax, mp.cpu_features = leaf.edx;
   write_mptable(memory_, mp);
 
+  const GuestCpuidHost cpuid_host{.tsc_deadline_timer =
+                                      kvm_.check_extension(KVM_CAP_TSC_DEADLINE_TIMER) > 0};
   for (std::uint32_t index = 0; index < options_.cpus; ++index) {
     KvmVcpu& vcpu = vcpus_.emplace_back(vm_.create_vcpu(index));
-    vcpu.set_cpuid(guest_cpuid(supported, index, options_.cpus));
+    vcpu.set_cpuid(guest_cpuid(supported, index, options_.cpus, cpuid_host));
     if (index == 0) {
       apply_entry_state(vcpu, boot_entry_);
     } else {

@@ -65,7 +65,7 @@ class Machine {
 
   Options options_;
   // Read and validated before /dev/kvm is touched, so a bad kernel or initrd is reported
-  // as one line without any KVM noise before it.
+  // as one line without any KVM noise before it. Their bytes are released once loaded.
   BzImage kernel_;
   std::optional<InitrdImage> initrd_;
   HostEnvironment host_env_;  // read before /dev/kvm is opened, to say what is missing
