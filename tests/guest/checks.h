@@ -49,6 +49,8 @@ void check_mptable(const struct guest_ctx *g, struct check_result *r);
 /* Only with vmmtest.gpu=1: the gpu.* checks, in the order they must run (check_gpu.c). */
 extern const struct named_check gpu_checks[];
 extern const unsigned gpu_checks_count;
+/* The first of them bring the device up (gpu.pci, gpu.caps, gpu.features); the rest test it. */
+#define GPU_SETUP_CHECKS 3
 
 /* Only with vmmtest.msix=1 / vmmtest.bar_move=1, after the gpu.* checks (they need
  * vmmtest.gpu=1): check_gpu_msix.c, check_gpu_bar_move.c. */
@@ -66,6 +68,12 @@ extern const unsigned fdt_checks_count;
  * memtype.probe, in this order (check_memtype.c). */
 extern const struct named_check memtype_checks[];
 extern const unsigned memtype_checks_count;
+
+/* Only with vmmtest.bench_exits / bench_blob / bench_scale (check_bench.c): the benchmarks'
+ * measurements, after every other check; they need vmm --gpu. */
+void check_bench_exits(const struct guest_ctx *g, struct check_result *r);
+void check_bench_blob(const struct guest_ctx *g, struct check_result *r);
+void check_bench_scale(const struct guest_ctx *g, struct check_result *r);
 
 /* Bounds of the guest image as linked (linker.ld): the memory init_size promises it. */
 extern char __image_start[], __image_end[];

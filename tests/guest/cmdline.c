@@ -93,6 +93,11 @@ void test_params_parse(const char *cmdline, size_t len, struct test_params *p) {
   parse_num_param(cmdline, len, "vmmtest.memtype=", &p->memtype);
   parse_num_param(cmdline, len, "vmmtest.tsc_khz=", &p->tsc_khz);
   parse_num_param(cmdline, len, "vmmtest.fdt=", &p->fdt);
+  parse_num_param(cmdline, len, "vmmtest.bench_exits=", &p->bench_exits);
+  parse_num_param(cmdline, len, "vmmtest.bench_batches=", &p->bench_batches);
+  parse_num_param(cmdline, len, "vmmtest.bench_blob=", &p->bench_blob);
+  parse_num_param(cmdline, len, "vmmtest.bench_scale=", &p->bench_scale);
+  parse_num_param(cmdline, len, "vmmtest.bench_reps=", &p->bench_reps);
 
   struct token t;
   if (cmdline_find_last(cmdline, len, "vmmtest.initrd_fnv=", &t)) {

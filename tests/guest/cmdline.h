@@ -21,6 +21,13 @@
  *   vmmtest.tsc_khz=<num>      the TSC frequency in kHz: memtype.probe then also prints MB/s
  *   vmmtest.fdt=<num>          non-zero: run the fdt.* checks (check_fdt.c) on vmm's device
  *                              tree, after the gpu.* checks and before gpu.msix/gpu.bar_move
+ *   vmmtest.bench_exits=<num>  bench.exits: PIO and MMIO exit round trips from ring 3, <num>
+ *                              per batch (check_bench.c; BENCH lines for bench/driver)
+ *   vmmtest.bench_batches=<num> batches of those (default 5, one more warms up)
+ *   vmmtest.bench_blob=<num>   bench.blob: <num> RESOURCE_MAP_BLOB + UNMAP_BLOB of a 2 MiB blob
+ *   vmmtest.bench_scale=<num>  bench.scale: map + unmap of one 4 KiB blob with 1, 16, 256,
+ *                              4096 ... up to <num> blobs live
+ *   vmmtest.bench_reps=<num>   bench.scale's samples at each count (default 5)
  *
  * <num> is decimal or 0x-prefixed hex, optionally followed by K, M or G (binary units). */
 #ifndef TINY_GUEST_CMDLINE_H
@@ -64,6 +71,11 @@ struct test_params {
   struct param_u64 memtype;
   struct param_u64 tsc_khz;
   struct param_u64 fdt;
+  struct param_u64 bench_exits;   /* check_bench.c */
+  struct param_u64 bench_batches;
+  struct param_u64 bench_blob;
+  struct param_u64 bench_scale;
+  struct param_u64 bench_reps;
   bool has_end;
   struct token end; /* the vmmtest.end token itself */
   const char *fail; /* check name from vmmtest.fail, not NUL-terminated; NULL when absent */
