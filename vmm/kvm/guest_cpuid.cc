@@ -8,7 +8,8 @@ constexpr std::uint32_t kHttBit = 1u << 28;         // CPUID.01H:EDX[28]: EBX[23
 }  // namespace
 
 std::vector<kvm_cpuid_entry2> guest_cpuid(std::vector<kvm_cpuid_entry2> entries,
-                                          std::uint32_t vcpu_index, std::uint32_t vcpu_count) {
+                                          std::uint32_t vcpu_index, std::uint32_t vcpu_count,
+                                          const GuestCpuidHost& host) {
   for (auto& entry : entries) {
     switch (entry.function) {
       case 0x1:
@@ -17,6 +18,7 @@ std::vector<kvm_cpuid_entry2> guest_cpuid(std::vector<kvm_cpuid_entry2> entries,
         entry.ebx = (entry.ebx & 0x0000ffffu) | (vcpu_index << 24) | ((vcpu_count & 0xff) << 16);
         entry.ecx |= kHypervisorBit;
         if (vcpu_count > 1) entry.edx |= kHttBit;
+        if (host.tsc_deadline_timer) entry.ecx |= kCpuidTscDeadlineBit;
         break;
       case 0xb:
       case 0x1f:

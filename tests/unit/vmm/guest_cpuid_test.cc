@@ -34,5 +34,16 @@ TEST(GuestCpuid, SingleCpuDoesNotClaimHyperthreading) {
   EXPECT_FALSE(out[0].edx & (1u << 28));
 }
 
+
+TEST(GuestCpuid, TscDeadlineTimerOnlyWhenKvmEmulatesIt) {
+  auto without = guest_cpuid({leaf(0x1, 0, 0x1, 0)}, 0, 1);
+  EXPECT_FALSE(without[0].ecx & kCpuidTscDeadlineBit) << "KVM never lists it; not asked for";
+  auto with = guest_cpuid({leaf(0x1, 0, 0x1, 0), leaf(0x7, 5)}, 0, 1, {.tsc_deadline_timer = true});
+  EXPECT_TRUE(with[0].ecx & kCpuidTscDeadlineBit);
+  EXPECT_TRUE(with[0].ecx & 1u) << "the supported bits kept";
+  EXPECT_TRUE(with[0].ecx & (1u << 31)) << "hypervisor bit kept";
+  EXPECT_EQ(with[1].ecx, 0u) << "only leaf 1 carries it";
+}
+
 }  // namespace
 }  // namespace vmm
