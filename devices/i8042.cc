@@ -20,8 +20,8 @@ void I8042::read(std::uint64_t offset, std::span<std::uint8_t> data) {
     std::fill(data.begin(), data.end(), 0xff);
     return;
   }
-  // Status: output and input buffers empty. Data: nothing was ever queued.
-  data[0] = 0;
+  // Status: a byte always waiting and the input buffer free (see the header). Data: 0.
+  data[0] = offset == kCommandOffset ? kStatusOutputFull : 0;
 }
 
 void I8042::write(std::uint64_t offset, std::span<const std::uint8_t> data) {
