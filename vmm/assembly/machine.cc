@@ -19,6 +19,7 @@
 #include "devices/gpu/gpu_limits.h"
 #include "devices/gpu/virtio_gpu.h"
 #include "devices/i8042.h"
+#include "devices/rtc_cmos.h"
 #include "devices/pci/pci_registers.h"
 #include "devices/pci/pci_root.h"
 #include "devices/serial_8250.h"
@@ -155,6 +156,7 @@ void Machine::add_legacy_devices() {
                 stop_.request(0, "guest reset the machine through the i8042 (port 0x64)");
               }),
               "i8042");
+  io_bus_.add(kRtcCmosBase, kRtcCmosSize, std::make_shared<RtcCmos>(), "rtc-cmos");
   io_bus_.add(kDebugExitPort, kDebugExitSize, std::make_shared<DebugExit>([this](int status) {
                 stop_.request(status, "guest wrote " + std::to_string(status) +
                                           " to the debug-exit port 0x501");
