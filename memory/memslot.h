@@ -81,6 +81,7 @@ struct MemslotEvent {
   // checksum is not. 0 for Refused. What --memslot-trace times a blob's map and unmap by.
   std::uint64_t began_ns = 0;
   std::uint64_t took_ns = 0;
+  std::uint64_t backend_ns = 0;  // of took_ns, the hypervisor call itself (the ioctl)
 };
 
 // The answer to a memslot change: the slot number, or one line saying why not.

@@ -94,7 +94,9 @@ MemslotResult MemslotTable::map(const MemslotRequest& request) {
     if (!number)
       return failure("no free memslot for " + request.owner + ": the hypervisor allows " +
                      std::to_string(backend_.slot_limit()));
+    const std::uint64_t backend_began = monotonic_ns();
     InstallResult installed = backend_.install(*number, request);
+    event.backend_ns = monotonic_ns() - backend_began;
     if (installed.error != 0)
       return failure("hypervisor refused memslot " + std::to_string(*number) + " for " +
                      request.owner + ": " + std::strerror(installed.error));
@@ -115,7 +117,10 @@ MemslotResult MemslotTable::unmap(std::uint32_t number) {
     std::lock_guard lock(mutex_);
     auto it = slots_.find(number);
     if (it == slots_.end()) return failure("memslot " + std::to_string(number) + " is not live");
-    if (int error = backend_.uninstall(number, it->second); error != 0)
+    const std::uint64_t backend_began = monotonic_ns();
+    const int error = backend_.uninstall(number, it->second);
+    event.backend_ns = monotonic_ns() - backend_began;
+    if (error != 0)
       return failure("hypervisor refused to remove memslot " + std::to_string(number) + ": " +
                      std::strerror(error));
     event.slot = it->second;
@@ -141,7 +146,9 @@ MemslotResult MemslotTable::move(std::uint32_t number, std::uint64_t new_guest_a
       return failure(problem + " (moving " + slot.request.owner + ")");
     MemslotRequest moved = slot.request;
     moved.guest_addr = new_guest_addr;
+    const std::uint64_t backend_began = monotonic_ns();
     InstallResult installed = backend_.install(number, moved);
+    event.backend_ns = monotonic_ns() - backend_began;
     if (installed.error != 0)
       return failure("hypervisor refused to move memslot " + std::to_string(number) + ": " +
                      std::strerror(installed.error));

@@ -36,6 +36,7 @@ int check(const nlohmann::json& measurement) {
       {"blob.map.guest.per-blob", true}, {"blob.unmap.guest.per-blob", true},
       {"blob.map.guest.fixed", true}, {"blob.unmap.guest.fixed", true},
       {"blob.map.host", true}, {"blob.unmap.host", true},
+      {"blob.map.host.kvm", true}, {"blob.unmap.host.kvm", true},
       {"scale.per-blob.map@1", false}, {"scale.per-blob.map@16", false},
       {"scale.per-blob.unmap@1", false}, {"scale.per-blob.unmap@16", false},
       {"scale.fixed.map@1", false}, {"scale.fixed.map@16", false},

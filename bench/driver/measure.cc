@@ -227,6 +227,8 @@ class Measurement {
     }
     Figure map{"blob.map.host", "RESOURCE_MAP_BLOB -> slot live, vmm's trace (table + KVM), per-blob", "ns"};
     Figure unmap{"blob.unmap.host", "RESOURCE_UNMAP_BLOB -> slot gone, vmm's trace, per-blob", "ns"};
+    Figure map_kvm{"blob.map.host.kvm", "... of which the KVM_SET_USER_MEMORY_REGION ioctl (add)", "ns"};
+    Figure unmap_kvm{"blob.unmap.host.kvm", "... of which the ioctl (remove)", "ns"};
     const std::string trace = run_.path("trace.jsonl");
     run_.run_vmm({"--gpu", "--memslot-trace", trace}, reps);
     std::ifstream in(trace);
@@ -234,12 +236,16 @@ class Measurement {
     while (std::getline(in, line)) {
       const auto event = nlohmann::json::parse(line);
       if (event.value("owner", "").rfind("gpu-blob", 0) != 0 || !event.contains("took_ns")) continue;
-      (event["event"] == "add" ? map.vmm : unmap.vmm).push_back(event["took_ns"].get<double>());
+      const bool added = event["event"] == "add";
+      (added ? map.vmm : unmap.vmm).push_back(event["took_ns"].get<double>());
+      (added ? map_kvm.vmm : unmap_kvm.vmm).push_back(event.value("kvm_ns", 0.0));
     }
-    map.floor = floor_add;
-    unmap.floor = floor_remove;
+    map.floor = map_kvm.floor = floor_add;
+    unmap.floor = unmap_kvm.floor = floor_remove;
     add(std::move(map));
+    add(std::move(map_kvm));
     add(std::move(unmap));
+    add(std::move(unmap_kvm));
   }
 
   // Map + unmap of one 4 KiB blob with N blobs live, both mappings; the floor adds and

@@ -25,6 +25,7 @@ nlohmann::json memslot_event_json(const MemslotEvent& event) {
   if (event.began_ns != 0) {
     j["t_ns"] = event.began_ns;  // CLOCK_MONOTONIC
     j["took_ns"] = event.took_ns;
+    j["kvm_ns"] = event.backend_ns;
   }
   if (event.old_guest_addr) j["old_guest_addr"] = hex(*event.old_guest_addr);
   if (event.kind == MemslotEventKind::Refused) j["reason"] = event.reason;

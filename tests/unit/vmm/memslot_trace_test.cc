@@ -48,7 +48,9 @@ TEST(MemslotTrace, EventJsonCarriesRequestedAndApplied) {
   auto timed = event(MemslotEventKind::Added, "gpu-blob 7", blob.data(), blob.size());
   timed.began_ns = 123456789;
   timed.took_ns = 4200;
+  timed.backend_ns = 4000;
   j = memslot_event_json(timed);
+  EXPECT_EQ(j["kvm_ns"], 4000u);
   EXPECT_EQ(j["t_ns"], 123456789u);
   EXPECT_EQ(j["took_ns"], 4200u);
 }
