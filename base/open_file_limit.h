@@ -7,7 +7,8 @@
 
 namespace vmm {
 
-// Raises the soft limit toward `wanted`, never above the hard limit and never lowering it.
+// Raises the soft limit toward `wanted`, and the hard limit with it where this process may
+// (CAP_SYS_RESOURCE); never lowers either.
 // Returns the soft limit in force afterwards (0 when it cannot be read).
 std::uint64_t raise_open_file_limit(std::uint64_t wanted);
 
