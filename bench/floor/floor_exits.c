@@ -153,5 +153,7 @@ int main(int argc, char **argv)
     for (uint64_t b = 0; b < batches; b++)
         printf("%s%.1f", b ? "," : "", ns[b]);
     printf("]}\n");
+    free(cycles);
+    free(ns);
     return 0;
 }

@@ -164,5 +164,7 @@ int main(int argc, char **argv)
         printf("]}");
     }
     printf("]}\n");
+    free(add);
+    free(rem);
     return 0;
 }
