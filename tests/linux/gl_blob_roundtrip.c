@@ -111,26 +111,36 @@ static void fill_pattern(uint32_t* w, size_t words, uint32_t seed) {
 
 // --- what the kernel and the device told the guest --------------------------------------------
 
-// The render node whose driver is virtio_gpu (/sys/class/drm/renderD*/device/driver).
+// DRM_IOCTL_VERSION, for the driver's name.
+struct vgl_version {
+  int version_major, version_minor, version_patchlevel;
+  size_t name_len;
+  char* name;
+  size_t date_len;
+  char* date;
+  size_t desc_len;
+  char* desc;
+};
+#define VGL_IOCTL_VERSION _IOWR(VGL_DRM_IOCTL_BASE, 0x00, struct vgl_version)
+_Static_assert(VGL_IOCTL_VERSION == 0xc0406400, "DRM_IOCTL_VERSION");
+
+// The first render node whose DRM driver is virtio_gpu (DRM_IOCTL_VERSION's name: the sysfs
+// parent of the node is the PCI function, bound to virtio-pci, not the virtio device).
 static int find_render_node(char* path, size_t n) {
-  DIR* d = opendir("/sys/class/drm");
+  DIR* d = opendir("/dev/dri");
   if (!d) return -1;
   struct dirent* e;
   int found = -1;
-  while ((e = readdir(d)) != NULL) {
+  while (found != 0 && (e = readdir(d)) != NULL) {
     if (strncmp(e->d_name, "renderD", 7) != 0) continue;
-    char link[512], target[512];
-    snprintf(link, sizeof link, "/sys/class/drm/%s/device/driver", e->d_name);
-    ssize_t len = readlink(link, target, sizeof target - 1);
-    if (len < 0) continue;
-    target[len] = 0;
-    const char* base = strrchr(target, '/');
-    base = base ? base + 1 : target;
-    if (strcmp(base, "virtio_gpu") == 0) {
-      snprintf(path, n, "/dev/dri/%s", e->d_name);
-      found = 0;
-      break;
-    }
+    snprintf(path, n, "/dev/dri/%s", e->d_name);
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) continue;
+    char name[64] = {0};
+    struct vgl_version v = {.name_len = sizeof name - 1, .name = name};
+    if (ioctl(fd, VGL_IOCTL_VERSION, &v) == 0 && strcmp(name, "virtio_gpu") == 0) found = 0;
+    else say("NOTE %s is driven by %s, not virtio_gpu", path, name[0] ? name : "?");
+    close(fd);
   }
   closedir(d);
   return found;
@@ -175,15 +185,19 @@ static void print_file(const char* tag, const char* path) {
   fclose(f);
 }
 
-static void print_debugfs(const char* pattern_name, const char* tag) {
+// A virtio-gpu debugfs file, once: dri/<primary minor> and dri/<render minor> show the same.
+static void print_debugfs(const char* file_name, const char* tag) {
   DIR* d = opendir("/sys/kernel/debug/dri");
   if (!d) return;
   struct dirent* e;
   while ((e = readdir(d)) != NULL) {
     if (e->d_name[0] == '.') continue;
     char path[512];
-    snprintf(path, sizeof path, "/sys/kernel/debug/dri/%s/%s", e->d_name, pattern_name);
-    print_file(tag, path);
+    snprintf(path, sizeof path, "/sys/kernel/debug/dri/%s/%s", e->d_name, file_name);
+    if (access(path, R_OK) == 0) {
+      print_file(tag, path);
+      break;
+    }
   }
   closedir(d);
 }
@@ -443,7 +457,7 @@ int main(int argc, char** argv) {
   char node[300];
   if (!any_renderer) {
     if (find_render_node(node, sizeof node) != 0)
-      return fail("no DRM render node bound to virtio_gpu under /sys/class/drm");
+      return fail("no render node under /dev/dri is driven by virtio_gpu");
     print_drm_params(node);
     print_debugfs("virtio-gpu-features", "FEATURES");
   }
