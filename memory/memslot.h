@@ -18,6 +18,16 @@ struct FileBacking {
   std::uint64_t offset;
 };
 
+// Why a device slot asks for its MemCacheType, as the trace and report tell it: the map_info
+// the guest was given for the memory, where that value came from, what the renderer said
+// (when there is one), and what decided the slot's type. Empty strings are left out.
+struct CacheTypeReason {
+  std::string map_info;           // "WC"
+  std::string map_info_from;      // "virglrenderer", "--gpu-blob-cache", "default: ..."
+  std::string renderer_map_info;  // the renderer's own answer ("NONE": it gave none)
+  std::string decided_by;         // "map_info" or "--gpu-memslot-cache"
+};
+
 struct MemslotRequest {
   std::uint64_t guest_addr = 0;
   std::uint64_t size = 0;
@@ -26,6 +36,7 @@ struct MemslotRequest {
   bool read_only = false;
   std::string owner;  // "ram-low", "ram-high", "gpu-blob 7": shown to the user
   MemCacheType cache_type = MemCacheType::CacheCoherent;
+  std::optional<CacheTypeReason> cache_reason;  // device slots whose type has a story
 };
 
 // What the backend actually told the hypervisor for one slot, so the table can show the

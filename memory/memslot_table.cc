@@ -165,7 +165,11 @@ MemslotResult MemslotTable::move(std::uint32_t number, std::uint64_t new_guest_a
 }
 
 void MemslotTable::refused(const MemslotRequest& request, std::uint32_t slot, const std::string& why) {
-  MemslotEvent event{.kind = MemslotEventKind::Refused, .slot = {slot, request, {}}, .reason = why};
+  MemslotEvent event;
+  event.kind = MemslotEventKind::Refused;
+  event.slot.slot = slot;
+  event.slot.request = request;
+  event.reason = why;
   if (auto serving = find(slot)) event.slot.applied = serving->applied;
   notify(event);
 }

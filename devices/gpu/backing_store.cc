@@ -49,4 +49,14 @@ bool BackingStore::read(const GuestMemory& memory, std::uint64_t offset,
   return true;
 }
 
+std::vector<iovec> BackingStore::host_pages(const GuestMemory& memory) const {
+  std::vector<iovec> pages;
+  pages.reserve(entries_.size());
+  for (const Entry& e : entries_) {
+    auto view = memory.span(e.addr, e.length);  // checked when the store was built
+    if (view) pages.push_back({view->data(), view->size()});
+  }
+  return pages;
+}
+
 }  // namespace vmm::gpu

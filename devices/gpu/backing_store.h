@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/uio.h>
+
 #include "devices/gpu/virtio_gpu_protocol.h"
 #include "memory/guest_memory.h"
 
@@ -28,6 +30,10 @@ class BackingStore {
   // Copies [offset, offset + out.size()) of the stream into `out`; false, with nothing
   // promised about `out`, when the range runs past the end.
   bool read(const GuestMemory& memory, std::uint64_t offset, std::span<std::uint8_t> out) const;
+
+  // Host views of the entries, in order, for a renderer that reads and writes them itself.
+  // Guest RAM stays mapped for the VM's lifetime, so the views outlive any resource.
+  std::vector<iovec> host_pages(const GuestMemory& memory) const;
 
  private:
   struct Entry {

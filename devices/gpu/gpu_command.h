@@ -22,7 +22,7 @@ struct CommandInfo {
   const char* name;   // "RESOURCE_MAP_BLOB": the only place command names are spelled
   GpuQueue queue;
   int feature;        // the VIRTIO_GPU_F_* bit it needs, or -1
-  bool handled;       // false: known, but this device has no renderer for it (ERR_UNSPEC)
+  bool handled;       // false: known, but never handled here (ERR_UNSPEC)
 };
 
 // The command `type` names, or nullptr for one this device does not know.
@@ -52,6 +52,11 @@ using CtxDestroyCmd = Command<cmd::kCtxDestroy, CtrlHdr>;
 using CtxAttachCmd = Command<cmd::kCtxAttachResource, ResourceIdCmd>;
 using CtxDetachCmd = Command<cmd::kCtxDetachResource, ResourceIdCmd>;
 using Submit3dCmd = Command<cmd::kSubmit3d, CmdSubmit>;
+using GetCapsetInfoCmd = Command<cmd::kGetCapsetInfo, GetCapsetInfo>;
+using GetCapsetCmd = Command<cmd::kGetCapset, GetCapset>;
+using ResourceCreate3dCmd = Command<cmd::kResourceCreate3d, ResourceCreate3d>;
+using TransferToHost3dCmd = Command<cmd::kTransferToHost3d, Transfer3d>;
+using TransferFromHost3dCmd = Command<cmd::kTransferFromHost3d, Transfer3d>;
 using UpdateCursorCmd = Command<cmd::kUpdateCursor, UpdateCursor>;
 using MoveCursorCmd = Command<cmd::kMoveCursor, UpdateCursor>;
 
@@ -59,7 +64,9 @@ using GpuCommand =
     std::variant<GetDisplayInfoCmd, ResourceCreate2dCmd, ResourceUnrefCmd, SetScanoutCmd,
                  ResourceFlushCmd, TransferToHost2dCmd, AttachBackingCmd, DetachBackingCmd,
                  CreateBlobCmd, MapBlobCmd, UnmapBlobCmd, CtxCreateCmd, CtxDestroyCmd,
-                 CtxAttachCmd, CtxDetachCmd, Submit3dCmd, UpdateCursorCmd, MoveCursorCmd>;
+                 CtxAttachCmd, CtxDetachCmd, Submit3dCmd, UpdateCursorCmd, MoveCursorCmd,
+                 GetCapsetInfoCmd, GetCapsetCmd, ResourceCreate3dCmd, TransferToHost3dCmd,
+                 TransferFromHost3dCmd>;
 
 // Why a request was not decoded: the response to send (always ERR_UNSPEC: unknown or
 // unsupported, wrong queue, feature not negotiated, shorter than its struct) and why.

@@ -23,5 +23,14 @@ inline constexpr std::uint32_t kFdsBesideHostBlobs = 256;
 inline constexpr std::uint64_t kHostBlobBytesPerRegion = 4;  // all HOST3D blobs together may
                                                              // hold 4x the region's size
 inline constexpr std::uint32_t kMaxContexts = 1024;
+// With a renderer. Its resources live in the renderer's memory, which the device cannot
+// see, so each RESOURCE_CREATE_3D is charged an upper bound (16 bytes per texel, every
+// layer, x2 for mip levels) and blobs their size; all together may not pass this.
+inline constexpr std::uint64_t kMaxRendererBytes = 4ull << 30;
+inline constexpr std::uint32_t kMaxSubmitBytes = 16u << 20;  // one SUBMIT_3D command stream
+inline constexpr std::uint32_t kMaxCapsetBytes = 64u << 10;  // one GET_CAPSET answer
+// Fenced responses held until the renderer retires their fence: at most one per chain the
+// guest can have outstanding, so the queue size bounds them; this bounds them again.
+inline constexpr std::uint32_t kMaxPendingFences = 1024;
 
 }  // namespace vmm::gpu::limits

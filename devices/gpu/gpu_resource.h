@@ -4,15 +4,19 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "devices/gpu/backing_store.h"
 #include "devices/gpu/memfd_mapping.h"
 #include "devices/gpu/pixel_format.h"
+#include "devices/gpu/renderer/gpu_renderer.h"
 #include "base/mapping.h"
 
 namespace vmm::gpu {
 
-enum class ResourceKind { Image2d, GuestBlob, HostBlob };
+// Renderer3d (RESOURCE_CREATE_3D) and RendererBlob (CREATE_BLOB with a renderer) live in
+// the renderer; the device keeps their bookkeeping and the guest pages it lent them.
+enum class ResourceKind { Image2d, GuestBlob, HostBlob, Renderer3d, RendererBlob };
 
 struct GpuResource {
   std::uint32_t id = 0;
@@ -37,6 +41,13 @@ struct GpuResource {
   // keeps that memory alive after the resource is gone.
   bool host_pinned = false;
 
+  // Renderer resources.
+  std::vector<iovec> renderer_pages;  // the guest pages lent to the renderer (backing)
+  RendererMapping renderer_map;       // RendererBlob while MAP_BLOB has it mapped
+  std::uint64_t renderer_bytes = 0;   // what it counts against limits::kMaxRendererBytes
+  std::uint32_t format_3d = 0;        // Renderer3d: its format (scanout read-back)
+
+  bool in_renderer() const { return kind == ResourceKind::Renderer3d || kind == ResourceKind::RendererBlob; }
   std::uint64_t stride() const { return std::uint64_t{width} * kBytesPerPixel; }
   std::uint64_t image_bytes() const { return stride() * height; }
 };

@@ -69,30 +69,39 @@ HostVisibleRegion::Result HostVisibleRegion::check_range(std::uint64_t offset,
 }
 
 HostVisibleRegion::Result HostVisibleRegion::map(std::uint32_t resource_id, std::uint64_t offset,
-                                                 const MemfdMapping& blob,
-                                                 MemCacheType cache_type) {
+                                                 const BlobMemory& blob,
+                                                 MemCacheType cache_type,
+                                                 std::optional<CacheTypeReason> reason) {
   if (is_mapped(resource_id))
     return bad_request("resource " + std::to_string(resource_id) + " is already mapped");
-  if (auto checked = check_range(offset, blob.size()); !checked.ok()) return checked;
+  if (auto checked = check_range(offset, blob.size); !checked.ok()) return checked;
   if (!base_) return host_failure("the host-visible region has no guest address yet");
-  return mode_ == BlobMappingMode::PerBlob ? map_per_blob(resource_id, offset, blob, cache_type)
-                                           : map_fixed(resource_id, offset, blob, cache_type);
+  // KVM maps whole host pages: memory that starts or ends mid-page cannot be a memslot.
+  if (reinterpret_cast<std::uintptr_t>(blob.data) % kPageSize != 0 || blob.size % kPageSize != 0)
+    return host_failure("gpu-blob " + std::to_string(resource_id) + "'s host memory at " +
+                        hex(reinterpret_cast<std::uintptr_t>(blob.data)) + "+" + hex(blob.size) +
+                        " is not whole pages");
+  return mode_ == BlobMappingMode::PerBlob
+             ? map_per_blob(resource_id, offset, blob, cache_type, std::move(reason))
+             : map_fixed(resource_id, offset, blob, cache_type, std::move(reason));
 }
 
 HostVisibleRegion::Result HostVisibleRegion::map_per_blob(std::uint32_t resource_id,
                                                           std::uint64_t offset,
-                                                          const MemfdMapping& blob,
-                                                          MemCacheType cache_type) {
+                                                          const BlobMemory& blob,
+                                                          MemCacheType cache_type,
+                                                          std::optional<CacheTypeReason> reason) {
   MemslotRequest request;
   request.guest_addr = *base_ + offset;
-  request.size = blob.size();
-  request.host_addr = blob.data();
-  request.backing = FileBacking{blob.fd(), 0};
+  request.size = blob.size;
+  request.host_addr = blob.data;
+  if (blob.fd >= 0) request.backing = FileBacking{blob.fd, 0};
   request.owner = "gpu-blob " + std::to_string(resource_id);
   request.cache_type = cache_type;
+  request.cache_reason = std::move(reason);
   MemslotResult result = mapper_.map(request);
   if (!result) return host_failure(result.error);
-  by_resource_[resource_id] = {offset, blob.size(), result.slot};
+  by_resource_[resource_id] = {offset, blob.size, result.slot};
   by_offset_[offset] = resource_id;
   return {};
 }
@@ -120,8 +129,12 @@ HostVisibleRegion::Result HostVisibleRegion::ensure_region_slot() {
 
 HostVisibleRegion::Result HostVisibleRegion::map_fixed(std::uint32_t resource_id,
                                                        std::uint64_t offset,
-                                                       const MemfdMapping& blob,
-                                                       MemCacheType cache_type) {
+                                                       const BlobMemory& blob,
+                                                       MemCacheType cache_type,
+                                                       std::optional<CacheTypeReason> reason) {
+  if (blob.fd < 0)
+    return host_failure("gpu-blob " + std::to_string(resource_id) +
+                        " has no fd, and the fixed mapping mode maps blobs by fd");
   if (auto ready = ensure_region_slot(); !ready.ok()) return ready;
   if (cache_type != region_cache_type_) {
     // One slot cannot give one blob another memory type: refuse, as crosvm does, and say so
@@ -131,20 +144,21 @@ HostVisibleRegion::Result HostVisibleRegion::map_fixed(std::uint32_t resource_id
                             std::string(to_string(region_cache_type_));
     MemslotRequest request;
     request.guest_addr = *base_ + offset;
-    request.size = blob.size();
-    request.host_addr = blob.data();
+    request.size = blob.size;
+    request.host_addr = blob.data;
     request.owner = "gpu-blob " + std::to_string(resource_id);
     request.cache_type = cache_type;
+    request.cache_reason = std::move(reason);
     mapper_.refused(request, *region_slot_, why);
     return bad_request(why);
   }
-  if (int error = reservation_.replace_with_file(offset, blob.size(), blob.fd()); error != 0) {
+  if (int error = reservation_.replace_with_file(offset, blob.size, blob.fd); error != 0) {
     // A failed MAP_FIXED may have left a hole; put zeros back so the slot stays backed.
-    reservation_.replace_with_zeros(offset, blob.size());
+    reservation_.replace_with_zeros(offset, blob.size);
     return host_failure("cannot map gpu-blob " + std::to_string(resource_id) +
                         " into the host-visible reservation: " + std::strerror(error));
   }
-  by_resource_[resource_id] = {offset, blob.size(), std::nullopt};
+  by_resource_[resource_id] = {offset, blob.size, std::nullopt};
   by_offset_[offset] = resource_id;
   return {};
 }

@@ -53,8 +53,9 @@ class HostVisibleRegion {
   // The region's guest-physical base; moves every live memslot when it changes.
   void set_base(std::uint64_t guest_addr);
 
-  Result map(std::uint32_t resource_id, std::uint64_t offset, const MemfdMapping& blob,
-             MemCacheType cache_type);
+  // `reason` goes into the memslot request (trace, report). The fixed mode needs blob.fd.
+  Result map(std::uint32_t resource_id, std::uint64_t offset, const BlobMemory& blob,
+             MemCacheType cache_type, std::optional<CacheTypeReason> reason = std::nullopt);
   // Forgets the mapping even when removing it fails (see Result::still_mapped).
   Result unmap(std::uint32_t resource_id);
   bool is_mapped(std::uint32_t resource_id) const { return by_resource_.count(resource_id); }
@@ -75,10 +76,10 @@ class HostVisibleRegion {
   };
 
   Result check_range(std::uint64_t offset, std::uint64_t size) const;
-  Result map_per_blob(std::uint32_t resource_id, std::uint64_t offset, const MemfdMapping& blob,
-                      MemCacheType cache_type);
-  Result map_fixed(std::uint32_t resource_id, std::uint64_t offset, const MemfdMapping& blob,
-                   MemCacheType cache_type);
+  Result map_per_blob(std::uint32_t resource_id, std::uint64_t offset, const BlobMemory& blob,
+                      MemCacheType cache_type, std::optional<CacheTypeReason> reason);
+  Result map_fixed(std::uint32_t resource_id, std::uint64_t offset, const BlobMemory& blob,
+                   MemCacheType cache_type, std::optional<CacheTypeReason> reason);
   Result ensure_region_slot();
 
   MemoryMapper& mapper_;

@@ -12,6 +12,15 @@
 
 namespace vmm::gpu {
 
+// Host memory behind one blob as the host-visible region maps it: a page-aligned range of
+// vmm's address space, and the fd it is a mapping of when there is one (memfd blobs; a
+// renderer's mapped buffers have none).
+struct BlobMemory {
+  std::uint8_t* data = nullptr;
+  std::uint64_t size = 0;
+  int fd = -1;
+};
+
 class MemfdMapping {
  public:
   // memfd_create(name) + ftruncate(size) + mmap(MAP_SHARED). The pages are allocated as
@@ -21,6 +30,7 @@ class MemfdMapping {
   MemfdMapping() = default;
 
   int fd() const { return fd_.get(); }
+  BlobMemory memory() const { return {data(), size(), fd()}; }
   std::uint8_t* data() const { return mapping_.data(); }
   std::uint64_t size() const { return mapping_.size(); }
 

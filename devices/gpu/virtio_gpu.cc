@@ -8,6 +8,7 @@
 
 #include "base/guest_log.h"
 #include "base/fnv1a.h"
+#include "devices/gpu/gpu_limits.h"
 #include "devices/gpu/gpu_request.h"
 #include "devices/gpu/virtio_gpu_names.h"
 
@@ -27,20 +28,80 @@ const VirtioGpuConfig& checked(const VirtioGpuConfig& config) {
 
 }  // namespace
 
-VirtioGpu::VirtioGpu(const GuestMemory& memory, MemoryMapper& mapper, VirtioGpuConfig config)
+VirtioGpu::VirtioGpu(const GuestMemory& memory, MemoryMapper& mapper, VirtioGpuConfig config,
+                     RendererFactory make_renderer)
     : memory_(memory),
       config_(checked(config)),
       region_(mapper, config.hostmem_size, config.mapping,
               // The fixed region holds device memory, so auto tags it as WC blobs would be.
-              blob_memslot_cache_type(config.memslot_cache, gpu::kMapCacheWc)) {}
+              blob_memslot_cache_type(config.memslot_cache, gpu::kMapCacheWc)) {
+  if (config_.renderer != RendererKind::None) start_renderer(std::move(make_renderer));
+}
 
 VirtioGpu::~VirtioGpu() {
+  if (render_thread_) {
+    stop_renderer();
+    return;
+  }
   std::lock_guard lock(mutex_);
   clear_state();
 }
 
+void VirtioGpu::start_renderer(RendererFactory make_renderer) {
+  const std::string asked = "--gpu-renderer " + std::string(to_string(config_.renderer));
+  if (!make_renderer)
+    throw std::runtime_error(asked + ": this vmm was built without virglrenderer "
+                             "(libvirglrenderer-dev was missing when it was configured)");
+  render_thread_ = std::make_unique<RenderThread>();
+  std::string error = render_thread_->start(
+      [&]() -> std::string {
+        std::string why;
+        renderer_ = make_renderer(
+            [this](std::uint32_t ctx, std::uint32_t ring, std::uint64_t fence, bool per_context) {
+              fence_retired(ctx, ring, fence, per_context);
+            },
+            &why);
+        if (!renderer_) return why.empty() ? "the renderer could not be created" : why;
+        capsets_ = renderer_->capsets();
+        renderer_stats_.description = renderer_->description();
+        renderer_stats_.capsets = capsets_;
+        return {};
+      },
+      [this] { return render_round(); }, [this] { return renderer_->poll_fd(); });
+  if (!error.empty()) {
+    render_thread_.reset();
+    throw std::runtime_error(asked + ": " + error);
+  }
+}
+
+void VirtioGpu::stop_renderer() {
+  // The renderer's state goes on its own thread, before the thread ends.
+  render_thread_->run([this] {
+    std::lock_guard lock(mutex_);
+    clear_state();
+    pending_fences_.clear();
+    renderer_.reset();
+  });
+  render_thread_->stop();
+}
+
+void VirtioGpu::run_on_render_thread(const std::function<void()>& task) {
+  if (render_thread_)
+    render_thread_->run(task);
+  else
+    task();
+}
+
+std::optional<RendererStats> VirtioGpu::renderer_stats() const {
+  std::lock_guard lock(mutex_);
+  if (!render_thread_) return std::nullopt;
+  return renderer_stats_;
+}
+
 std::uint64_t VirtioGpu::device_features() const {
-  return (1ull << kFeatureVirgl) | (1ull << kFeatureResourceBlob);
+  std::uint64_t features = (1ull << kFeatureVirgl) | (1ull << kFeatureResourceBlob);
+  if (config_.renderer != RendererKind::None) features |= 1ull << kFeatureContextInit;
+  return features;
 }
 
 std::vector<std::uint16_t> VirtioGpu::queue_max_sizes() const {
@@ -48,8 +109,8 @@ std::vector<std::uint16_t> VirtioGpu::queue_max_sizes() const {
 }
 
 void VirtioGpu::read_config(std::uint64_t offset, std::span<std::uint8_t> data) {
-  std::lock_guard lock(mutex_);
-  const Config config{events_read_, 0, 1, 0};  // one scanout, no capsets
+  // No lock: events_read_ is atomic and capsets_ is fixed before the guest runs.
+  const Config config{events_read_.load(), 0, 1, static_cast<std::uint32_t>(capsets_.size())};
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(&config);
   for (std::size_t i = 0; i < data.size(); ++i) {
     const std::uint64_t at = offset + i;
@@ -58,7 +119,6 @@ void VirtioGpu::read_config(std::uint64_t offset, std::span<std::uint8_t> data) 
 }
 
 void VirtioGpu::write_config(std::uint64_t offset, std::span<const std::uint8_t> data) {
-  std::lock_guard lock(mutex_);
   constexpr std::uint64_t kClear = offsetof(Config, events_clear);
   for (std::size_t i = 0; i < data.size(); ++i) {
     const std::uint64_t at = offset + i;
@@ -94,6 +154,10 @@ void VirtioGpu::activate(std::uint64_t negotiated_features, std::vector<Virtqueu
 }
 
 void VirtioGpu::notify_queue(std::uint16_t queue_index) {
+  if (render_thread_) {  // the render thread looks at both queues; the vCPU goes back at once
+    render_thread_->wake();
+    return;
+  }
   bool notify = false;
   VirtioInterrupt* interrupt = nullptr;
   {
@@ -105,13 +169,20 @@ void VirtioGpu::notify_queue(std::uint16_t queue_index) {
 }
 
 void VirtioGpu::reset() {
-  std::lock_guard lock(mutex_);
-  clear_state();
-  queues_.clear();
-  broken_.clear();
-  interrupt_ = nullptr;
-  features_ = 0;
-  events_read_ = 0;
+  auto reset_state = [this] {
+    std::lock_guard lock(mutex_);
+    clear_state();
+    pending_fences_.clear();  // the driver gave up on them with the reset
+    retired_.clear();
+    queues_.clear();
+    broken_.clear();
+    interrupt_ = nullptr;
+    features_ = 0;
+    events_read_ = 0;
+  };
+  // With a renderer its state is torn down on its thread, which then cannot be between
+  // two commands of the old queues.
+  run_on_render_thread(reset_state);
 }
 
 void VirtioGpu::notify_display_change() {
@@ -145,8 +216,10 @@ void VirtioGpu::process_queue(std::uint16_t queue_index, bool& notify) {
     if (popped.status == Virtqueue::PopResult::Status::BadChain) {
       VMM_GUEST_LOG(spdlog::level::debug, "virtio-gpu: queue {}: bad chain: {}", queue_index, popped.error);
       ++stats_.bad_chains;
+    } else if (auto done = process_chain(queue_index, popped.chain)) {
+      written = *done;
     } else {
-      written = process_chain(queue_index, popped.chain);
+      continue;  // answered when its fence retires
     }
     queue.push_used(popped.chain.head, written);
     pushed = true;
@@ -154,7 +227,8 @@ void VirtioGpu::process_queue(std::uint16_t queue_index, bool& notify) {
   if (pushed && queue.should_notify()) notify = true;
 }
 
-std::uint32_t VirtioGpu::process_chain(std::uint16_t queue_index, const DescriptorChain& chain) {
+std::optional<std::uint32_t> VirtioGpu::process_chain(std::uint16_t queue_index,
+                                                      const DescriptorChain& chain) {
   const GpuRequest req(memory_, chain);
   CtrlHdr hdr{};
   Reply reply = req.read(hdr) ? dispatch(queue_index, hdr, req)
@@ -178,13 +252,35 @@ std::uint32_t VirtioGpu::process_chain(std::uint16_t queue_index, const Descript
   std::memcpy(bytes.data(), &out, sizeof(out));
   std::copy(reply.body.begin(), reply.body.end(), bytes.begin() + sizeof(out));
 
+  // With a renderer, a fence means "answer when the work so far is done": the renderer
+  // gets a fence of its own and the response waits for it. Errors are answered at once.
+  if (renderer_ && (hdr.flags & kFlagFence) && !resp::is_error(reply.type) &&
+      pending_fences_.size() < limits::kMaxPendingFences) {
+    const bool per_context = (hdr.flags & kFlagInfoRingIdx) != 0;
+    if (int rc = renderer_->create_fence(hdr.ctx_id, hdr.ring_idx, hdr.fence_id, per_context); rc == 0) {
+      pending_fences_.push_back(
+          {queue_index, chain, std::move(bytes), hdr.ctx_id, hdr.ring_idx, hdr.fence_id, per_context});
+      return std::nullopt;
+    } else {
+      ++renderer_stats_.renderer_errors;
+      VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: renderer refused fence {} ({}): answering at once",
+                    hdr.fence_id, rc);
+    }
+  }
+  return write_response(queue_index, chain, bytes);
+}
+
+std::uint32_t VirtioGpu::write_response(std::uint16_t queue_index, const DescriptorChain& chain,
+                                        std::span<const std::uint8_t> bytes) {
   // Linux sends cursor commands without a response buffer; that is not an error.
   if (queue_index == kCursorQueue && chain.writable_bytes() == 0) return 0;
   const std::size_t written = write_to_chain(memory_, chain, 0, bytes);
   if (written < bytes.size()) {
     ++stats_.short_responses;
+    CtrlHdr sent{};
+    std::memcpy(&sent, bytes.data(), sizeof(sent));
     VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: {} response cut to {} of {} bytes: the writable buffer is short",
-                 response_name(reply.type), written, bytes.size());
+                 response_name(sent.type), written, bytes.size());
   }
   return static_cast<std::uint32_t>(written);
 }
@@ -229,6 +325,7 @@ void VirtioGpu::forget_resource(std::uint32_t id) {
   auto it = resources_.find(id);
   if (it == resources_.end()) return;
   GpuResource& res = it->second;
+  if (res.in_renderer()) release_in_renderer(res);
   if (scanout_ && scanout_->resource_id == id) scanout_.reset();
   for (auto& [ctx, attached] : contexts_) attached.erase(id);
   if (res.kind == ResourceKind::Image2d) image_bytes_ -= res.image_bytes();

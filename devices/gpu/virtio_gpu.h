@@ -1,5 +1,16 @@
-// VirtioGpu: the virtio-gpu device (virtio 1.2 §5.7, device id 16) without a 3D renderer.
+// VirtioGpu: the virtio-gpu device (virtio 1.2 §5.7, device id 16), with or without a 3D
+// renderer behind it.
 //
+// With a renderer (VirtioGpuConfig::renderer, virtio_gpu_renderer.cc): VIRTIO_GPU_F_CONTEXT_INIT
+// is offered too, the capsets are the renderer's, contexts, SUBMIT_3D, RESOURCE_CREATE_3D,
+// TRANSFER_{TO,FROM}_HOST_3D and HOST3D blobs go to it, MAP_BLOB maps what the renderer
+// maps, and the blob slot's MemCacheType follows the renderer's map_info (unless
+// --gpu-blob-cache or --gpu-memslot-cache override it; the memslot's CacheTypeReason says
+// which decided). All of that runs on the RenderThread: the vCPU only wakes it. A fenced
+// command's response is held until the renderer retires its fence. 2D resources and the
+// cursor stay the device's own, as below.
+//
+// Without one:
 // Queues: control (0) and cursor (1). Features offered: VIRTIO_GPU_F_VIRGL (Linux creates
 // host-memory blobs only with it; contexts are bookkeeping and SUBMIT_3D is answered
 // ERR_UNSPEC) and VIRTIO_GPU_F_RESOURCE_BLOB. num_capsets is 0: Linux 6.1 needs no capset
@@ -35,11 +46,17 @@
 // fence_id and ctx_id (and ring_idx with FLAG_INFO_RING_IDX), errors included.
 //
 // Thread safety: one mutex guards the device; queue notifications, BAR moves, reset and the
-// accessors may come from different threads.
+// accessors may come from different threads. The config space (events_read) is an atomic,
+// so a vCPU reading it never waits for a render in progress. With a renderer, reset() and
+// the destructor wait for the render thread to finish its round (they must tear down the
+// renderer's state on its thread).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -50,6 +67,8 @@
 #include "devices/gpu/gpu_command.h"
 #include "devices/gpu/gpu_resource.h"
 #include "devices/gpu/host_visible_region.h"
+#include "devices/gpu/render_thread.h"
+#include "devices/gpu/renderer/gpu_renderer.h"
 #include "devices/gpu/virtio_gpu_config.h"
 #include "devices/gpu/virtio_gpu_protocol.h"
 #include "devices/virtio/virtio_device.h"
@@ -68,6 +87,21 @@ struct VirtioGpuStats {
   std::map<std::uint32_t, std::uint64_t> responses;  // response type -> count
 };
 
+// What the renderer did, for the report.
+struct RendererStats {
+  std::string description;                         // GpuRenderer::description()
+  std::vector<gpu::CapsetInfo> capsets;
+  std::uint64_t renderer_errors = 0;               // renderer calls that failed
+  std::uint64_t fences_retired = 0;
+  std::uint64_t blob_maps = 0;                     // renderer blobs MAP_BLOB mapped
+  std::map<std::string, std::uint64_t> renderer_map_info;  // its answer ("WC", "NONE") -> maps
+  std::map<std::string, std::uint64_t> guest_map_info;     // what the guest was told -> maps
+};
+
+// Creates the renderer, on the render thread; nullptr with one line in *error.
+using RendererFactory = std::function<std::unique_ptr<gpu::GpuRenderer>(
+    gpu::GpuRenderer::FenceRetired on_fence, std::string* error)>;
+
 struct ScanoutState {
   std::uint32_t resource_id;
   gpu::Rect rect;
@@ -76,8 +110,10 @@ struct ScanoutState {
 class VirtioGpu : public VirtioDevice {
  public:
   // `memory` and `mapper` must outlive the device. Throws std::invalid_argument for a
-  // config that validate() refuses.
-  VirtioGpu(const GuestMemory& memory, MemoryMapper& mapper, VirtioGpuConfig config);
+  // config that validate() refuses, std::runtime_error (one line: what is missing) when
+  // config.renderer asks for a renderer that `make_renderer` cannot create.
+  VirtioGpu(const GuestMemory& memory, MemoryMapper& mapper, VirtioGpuConfig config,
+            RendererFactory make_renderer = {});
   ~VirtioGpu() override;
 
   // VirtioDevice.
@@ -104,6 +140,10 @@ class VirtioGpu : public VirtioDevice {
 
   // For tests and the VMM's reports.
   const VirtioGpuConfig& config() const { return config_; }
+  std::optional<RendererStats> renderer_stats() const;  // nullopt without a renderer
+  // Runs `task` on the render thread (seccomp confines that thread this way); at once
+  // when there is none.
+  void run_on_render_thread(const std::function<void()>& task);
   VirtioGpuStats stats() const;
   std::optional<ScanoutState> scanout() const;
   std::size_t resource_count() const;
@@ -127,8 +167,29 @@ class VirtioGpu : public VirtioDevice {
     std::vector<std::uint8_t> body;
   };
 
+  // A fenced response waiting for its fence (renderer only).
+  struct PendingFence {
+    std::uint16_t queue_index;
+    DescriptorChain chain;
+    std::vector<std::uint8_t> response;
+    std::uint32_t ctx_id;
+    std::uint32_t ring;
+    std::uint64_t fence_id;
+    bool per_context;
+  };
+
   void process_queue(std::uint16_t queue_index, bool& notify);
-  std::uint32_t process_chain(std::uint16_t queue_index, const DescriptorChain& chain);
+  // The bytes written, or nullopt when the response waits in pending_fences_.
+  std::optional<std::uint32_t> process_chain(std::uint16_t queue_index, const DescriptorChain& chain);
+  std::uint32_t write_response(std::uint16_t queue_index, const DescriptorChain& chain,
+                               std::span<const std::uint8_t> bytes);
+  // Render thread: one round of queue work and fence polling; true while fences are out.
+  bool render_round();
+  void fence_retired(std::uint32_t ctx_id, std::uint32_t ring, std::uint64_t fence_id,
+                     bool per_context);
+  void release_retired(bool& notify0, bool& notify1);  // mutex_ held
+  void start_renderer(RendererFactory make_renderer);
+  void stop_renderer();
   // Decodes the request (gpu_command.h) and hands the typed command to its handler.
   Reply dispatch(std::uint16_t queue_index, const gpu::CtrlHdr& hdr, const gpu::GpuRequest& req);
   // Logs why `command` failed and answers `type`.
@@ -172,7 +233,19 @@ class VirtioGpu : public VirtioDevice {
   Reply handle(const gpu::CtxDetachCmd& c, const gpu::GpuRequest& req);
   Reply attach_detach(std::uint32_t command, const gpu::ResourceIdCmd& cmd, bool attach);
   Reply handle(const gpu::Submit3dCmd& c, const gpu::GpuRequest& req);
-
+  // Renderer commands (virtio_gpu_renderer.cc).
+  Reply handle(const gpu::GetCapsetInfoCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::GetCapsetCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::ResourceCreate3dCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::TransferToHost3dCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::TransferFromHost3dCmd& c, const gpu::GpuRequest& req);
+  Reply create_renderer_blob(const gpu::ResourceCreateBlob& cmd, const gpu::GpuRequest& req);
+  Reply map_renderer_blob(gpu::GpuResource& res, const gpu::ResourceMapBlob& cmd);
+  // Gives the renderer back what it lent for `res`: its blob mapping (when no memslot can
+  // still reach it) and the resource itself.
+  void release_in_renderer(gpu::GpuResource& res);
+  Reply renderer_failed(std::uint32_t command, const std::string& what, int rc);
+  void read_back_scanout();  // a renderer scanout's pixels into scanout_image_
   const GuestMemory& memory_;
   const VirtioGpuConfig config_;
 
@@ -181,7 +254,19 @@ class VirtioGpu : public VirtioDevice {
   std::vector<Virtqueue*> queues_;
   std::vector<bool> broken_;
   VirtioInterrupt* interrupt_ = nullptr;
-  std::uint32_t events_read_ = 0;
+  std::atomic<std::uint32_t> events_read_{0};
+
+  // The renderer (null without one). Made, used and destroyed on render_thread_ only.
+  std::unique_ptr<gpu::GpuRenderer> renderer_;
+  std::vector<gpu::CapsetInfo> capsets_;  // fixed once the renderer is up
+  RendererStats renderer_stats_;
+  std::vector<PendingFence> pending_fences_;
+  // Highest retired fence per timeline: key (ctx, ring) for per-context fences, and
+  // kGlobalTimeline for the rest. Written by the renderer's callback on the render thread.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> retired_;
+  std::uint64_t renderer_bytes_ = 0;             // limits::kMaxRendererBytes
+  std::vector<std::uint8_t> scanout_image_;      // a renderer scanout, read back at flush
+  std::unique_ptr<RenderThread> render_thread_;  // last of the renderer's: stopped first
 
   std::map<std::uint32_t, gpu::GpuResource> resources_;
   std::uint64_t image_bytes_ = 0;      // sum over 2D host images

@@ -107,8 +107,10 @@ VirtioGpu::Reply VirtioGpu::handle(const SetScanoutCmd& c, const GpuRequest&) {
     return {resp::kOkNodata, {}};
   }
   Reply failure;
-  GpuResource* res = named_resource(cmd.resource_id, kName, failure, ResourceKind::Image2d);
+  GpuResource* res = named_resource(cmd.resource_id, kName, failure);
   if (res == nullptr) return failure;
+  if (res->kind != ResourceKind::Image2d && res->kind != ResourceKind::Renderer3d)
+    return fail(resp::kErrInvalidParameter, kName, "resource is not a 2D or 3D image");
   if (cmd.r.width == 0 || cmd.r.height == 0 || !rect_inside(cmd.r, res->width, res->height))
     return fail(resp::kErrInvalidParameter, kName,
                 "rectangle " + describe(cmd.r) + " is empty or outside the resource");
@@ -125,6 +127,8 @@ VirtioGpu::Reply VirtioGpu::handle(const ResourceFlushCmd& c, const GpuRequest&)
   if (res->kind == ResourceKind::Image2d && !rect_inside(cmd.r, res->width, res->height))
     return fail(resp::kErrInvalidParameter, kName,
                 "rectangle " + describe(cmd.r) + " is outside the resource");
+  if (res->kind == ResourceKind::Renderer3d && scanout_ && scanout_->resource_id == res->id)
+    read_back_scanout();  // what --gpu-screenshot saves
   ++stats_.flushes;
   return {resp::kOkNodata, {}};
 }
@@ -203,12 +207,22 @@ VirtioGpu::Reply VirtioGpu::handle(const AttachBackingCmd& c, const GpuRequest& 
   constexpr std::uint32_t kName = AttachBackingCmd::kType;
   const ResourceAttachBacking& cmd = c.wire;
   Reply failure;
-  GpuResource* res = named_resource(cmd.resource_id, kName, failure, ResourceKind::Image2d);
+  GpuResource* res = named_resource(cmd.resource_id, kName, failure);
   if (res == nullptr) return failure;
+  if (res->kind != ResourceKind::Image2d && res->kind != ResourceKind::Renderer3d)
+    return fail(resp::kErrInvalidParameter, kName, "resource is not a 2D or 3D image");
   if (res->backing) return fail(resp::kErrInvalidParameter, kName, "backing already attached");
   Reply reply{resp::kOkNodata, {}};
   auto store = read_backing(req, sizeof(cmd), cmd.nr_entries, kName, &reply);
   if (!store) return reply;
+  if (res->kind == ResourceKind::Renderer3d) {
+    // Lent to the renderer, which reads and writes them in TRANSFER_*_3D.
+    res->renderer_pages = store->host_pages(memory_);
+    if (int rc = renderer_->attach_backing(res->id, res->renderer_pages); rc != 0) {
+      res->renderer_pages.clear();
+      return renderer_failed(kName, "the backing", rc);
+    }
+  }
   res->backing = std::move(store);
   return reply;
 }
@@ -220,6 +234,10 @@ VirtioGpu::Reply VirtioGpu::handle(const DetachBackingCmd& c, const GpuRequest&)
   GpuResource* res = named_resource(cmd.resource_id, kName, failure);
   if (res == nullptr) return failure;
   if (!res->backing) return fail(resp::kErrInvalidParameter, kName, "no backing attached");
+  if (res->kind == ResourceKind::Renderer3d) {
+    renderer_->detach_backing(res->id);
+    res->renderer_pages.clear();
+  }
   res->backing.reset();
   return {resp::kOkNodata, {}};
 }

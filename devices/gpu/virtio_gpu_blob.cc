@@ -31,6 +31,7 @@ VirtioGpu::Reply VirtioGpu::handle(const CreateBlobCmd& c, const GpuRequest& req
   if (cmd.hdr.ctx_id != 0 && !contexts_.count(cmd.hdr.ctx_id))
     return fail(resp::kErrInvalidContextId, kCreate,
                 "no context " + std::to_string(cmd.hdr.ctx_id));
+  if (renderer_) return create_renderer_blob(cmd, req);
   if (cmd.blob_mem == kBlobMemHost3d) return create_host_blob(cmd);
   if (cmd.blob_mem != kBlobMemGuest)
     return fail(resp::kErrInvalidParameter, kCreate,
@@ -97,12 +98,20 @@ VirtioGpu::Reply VirtioGpu::handle(const MapBlobCmd& c, const GpuRequest&) {
   constexpr std::uint32_t kName = MapBlobCmd::kType;
   const ResourceMapBlob& cmd = c.wire;
   Reply failure;
-  GpuResource* res = named_resource(cmd.resource_id, kName, failure, ResourceKind::HostBlob);
+  GpuResource* res = named_resource(cmd.resource_id, kName, failure);
   if (res == nullptr) return failure;
+  const bool renderer_host_blob = res->kind == ResourceKind::RendererBlob && res->renderer_bytes != 0;
+  if (res->kind != ResourceKind::HostBlob && !renderer_host_blob)
+    return fail(resp::kErrInvalidParameter, kName, "resource is not a host-memory blob");
   if (!(res->blob_flags & kBlobFlagMappable))
     return fail(resp::kErrInvalidParameter, kName, "blob was not created MAPPABLE");
-  auto mapped = region_.map(cmd.resource_id, cmd.offset, res->host,
-                            blob_memslot_cache_type(config_.memslot_cache, res->map_info));
+  if (renderer_host_blob) return map_renderer_blob(*res, cmd);
+  CacheTypeReason why;
+  why.map_info = map_info_name(res->map_info);
+  why.map_info_from = config_.blob_cache == BlobCacheMode::Auto ? "default: no renderer" : "--gpu-blob-cache";
+  why.decided_by = config_.memslot_cache == MemslotCacheOverride::Auto ? "map_info" : "--gpu-memslot-cache";
+  auto mapped = region_.map(cmd.resource_id, cmd.offset, res->host.memory(),
+                            blob_memslot_cache_type(config_.memslot_cache, res->map_info), why);
   if (mapped.status == HostVisibleRegion::Status::BadRequest)
     return fail(resp::kErrInvalidParameter, kName, mapped.error);
   if (mapped.status == HostVisibleRegion::Status::HostFailure) {
@@ -128,6 +137,10 @@ VirtioGpu::Reply VirtioGpu::handle(const UnmapBlobCmd& c, const GpuRequest&) {
     VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: cannot unmap gpu-blob {}: {}", cmd.resource_id, unmapped.error);
     if (unmapped.still_mapped) res->host_pinned = true;
     return fail(resp::kErrUnspec, kName, unmapped.error);
+  }
+  if (res->kind == ResourceKind::RendererBlob && res->renderer_map.data != nullptr) {
+    renderer_->unmap_blob(res->id);  // no memslot reaches it any more
+    res->renderer_map = {};
   }
   return {resp::kOkNodata, {}};
 }

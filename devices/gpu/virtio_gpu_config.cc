@@ -1,11 +1,14 @@
 #include "devices/gpu/virtio_gpu_config.h"
 
+#include <cstdio>
+
 #include "devices/gpu/virtio_gpu_protocol.h"
 
 namespace vmm {
 
 std::string_view to_string(BlobCacheMode mode) { return kBlobCacheModeNames.name(mode); }
 std::string_view to_string(BlobMappingMode mode) { return kBlobMappingModeNames.name(mode); }
+std::string_view to_string(RendererKind kind) { return kRendererKindNames.name(kind); }
 std::string_view to_string(MemslotCacheOverride mode) { return kMemslotCacheOverrideNames.name(mode); }
 
 std::optional<BlobCacheMode> parse_blob_cache_mode(std::string_view name) {
@@ -22,6 +25,7 @@ std::optional<MemslotCacheOverride> parse_memslot_cache_override(std::string_vie
 
 std::uint32_t map_info_for(BlobCacheMode mode) {
   switch (mode) {
+    case BlobCacheMode::Auto:
     case BlobCacheMode::Wc:
       return gpu::kMapCacheWc;
     case BlobCacheMode::Cached:
@@ -30,6 +34,22 @@ std::uint32_t map_info_for(BlobCacheMode mode) {
       return gpu::kMapCacheUncached;
   }
   return gpu::kMapCacheWc;
+}
+
+std::string map_info_name(std::uint32_t map_info) {
+  switch (map_info & gpu::kMapCacheMask) {
+    case gpu::kMapCacheNone:
+      return "NONE";
+    case gpu::kMapCacheCached:
+      return "CACHED";
+    case gpu::kMapCacheUncached:
+      return "UNCACHED";
+    case gpu::kMapCacheWc:
+      return "WC";
+  }
+  char text[16];
+  std::snprintf(text, sizeof(text), "0x%x", map_info & gpu::kMapCacheMask);
+  return text;
 }
 
 MemCacheType cache_type_for_map_info(std::uint32_t map_info) {
@@ -63,6 +83,9 @@ std::optional<std::string> validate(const VirtioGpuConfig& config) {
            std::to_string(config.height) + " must be between 1x1 and " +
            std::to_string(VirtioGpuConfig::kMaxDisplayDimension) + "x" +
            std::to_string(VirtioGpuConfig::kMaxDisplayDimension);
+  if (config.renderer != RendererKind::None && config.mapping == BlobMappingMode::Fixed)
+    return "the fixed blob mapping mode cannot be used with a renderer: it mmaps each blob's "
+           "fd into one region, and renderer blobs are mapped memory without an fd";
   return std::nullopt;
 }
 

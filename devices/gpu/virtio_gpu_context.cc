@@ -1,5 +1,6 @@
-// VirtioGpu: 3D contexts as bookkeeping (CTX_CREATE/DESTROY, CTX_ATTACH/DETACH_RESOURCE) and
-// SUBMIT_3D, which this device cannot run: there is no 3D renderer behind it.
+// VirtioGpu: 3D contexts (CTX_CREATE/DESTROY, CTX_ATTACH/DETACH_RESOURCE) and SUBMIT_3D.
+// Without a renderer contexts are bookkeeping and SUBMIT_3D is refused; with one, each also
+// reaches the renderer (on the render thread, where these handlers then run).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -24,15 +25,20 @@ VirtioGpu::Reply VirtioGpu::handle(const CtxCreateCmd& c, const GpuRequest&) {
   if (cmd.nlen > sizeof(cmd.debug_name))
     return fail(resp::kErrInvalidParameter, kName,
                 "debug name length " + std::to_string(cmd.nlen) + " exceeds 64");
-  if (cmd.context_init != 0)
+  if (cmd.context_init != 0 && !negotiated(kFeatureContextInit))
     return fail(resp::kErrInvalidParameter, kName,
                 "context_init " + std::to_string(cmd.context_init) +
                     " without VIRTIO_GPU_F_CONTEXT_INIT");
   if (contexts_.size() >= limits::kMaxContexts)
     return fail(resp::kErrOutOfMemory, kName, "context limit reached");
-  contexts_[ctx];
   std::string name(cmd.debug_name, cmd.nlen);
   std::replace_if(name.begin(), name.end(), [](char c) { return c < 0x20 || c > 0x7e; }, '?');
+  if (renderer_) {
+    const std::uint32_t capset = cmd.context_init & kContextInitCapsetIdMask;
+    if (int rc = renderer_->create_context(ctx, capset, name); rc != 0)
+      return renderer_failed(kName, "context " + std::to_string(ctx) + " of capset " + std::to_string(capset), rc);
+  }
+  contexts_[ctx];
   VMM_GUEST_LOG(spdlog::level::debug, "virtio-gpu: context {} created ('{}')", ctx, name);
   return {resp::kOkNodata, {}};
 }
@@ -41,6 +47,7 @@ VirtioGpu::Reply VirtioGpu::handle(const CtxDestroyCmd& c, const GpuRequest&) {
   if (contexts_.erase(c.wire.ctx_id) == 0)
     return fail(resp::kErrInvalidContextId, CtxDestroyCmd::kType,
                 "no context " + std::to_string(c.wire.ctx_id));
+  if (renderer_) renderer_->destroy_context(c.wire.ctx_id);
   return {resp::kOkNodata, {}};
 }
 
@@ -56,7 +63,8 @@ VirtioGpu::Reply VirtioGpu::attach_detach(std::uint32_t name, const ResourceIdCm
   auto ctx = contexts_.find(cmd.hdr.ctx_id);
   if (ctx == contexts_.end())
     return fail(resp::kErrInvalidContextId, name, "no context " + std::to_string(cmd.hdr.ctx_id));
-  if (find_resource(cmd.resource_id) == nullptr)
+  const GpuResource* res = find_resource(cmd.resource_id);
+  if (res == nullptr)
     return fail(resp::kErrInvalidResourceId, name,
                 "no resource " + std::to_string(cmd.resource_id));
   if (attach) {
@@ -65,12 +73,38 @@ VirtioGpu::Reply VirtioGpu::attach_detach(std::uint32_t name, const ResourceIdCm
     return fail(resp::kErrInvalidParameter, name,
                 "resource " + std::to_string(cmd.resource_id) + " is not attached");
   }
+  // The renderer knows only its own resources; 2D ones stay bookkeeping.
+  if (renderer_ && res->in_renderer()) {
+    if (attach)
+      renderer_->attach_resource(cmd.hdr.ctx_id, cmd.resource_id);
+    else
+      renderer_->detach_resource(cmd.hdr.ctx_id, cmd.resource_id);
+  }
   return {resp::kOkNodata, {}};
 }
 
-VirtioGpu::Reply VirtioGpu::handle(const Submit3dCmd& c, const GpuRequest&) {
-  return fail(resp::kErrUnspec, Submit3dCmd::kType,
-              std::to_string(c.wire.size) + " bytes of 3D commands, but there is no 3D renderer");
+VirtioGpu::Reply VirtioGpu::handle(const Submit3dCmd& c, const GpuRequest& req) {
+  constexpr std::uint32_t kName = Submit3dCmd::kType;
+  const std::uint32_t size = c.wire.size;
+  if (!renderer_)
+    return fail(resp::kErrUnspec, kName,
+                std::to_string(size) + " bytes of 3D commands, but there is no 3D renderer");
+  if (!contexts_.count(c.wire.hdr.ctx_id))
+    return fail(resp::kErrInvalidContextId, kName, "no context " + std::to_string(c.wire.hdr.ctx_id));
+  if (size % 4 != 0 || size > limits::kMaxSubmitBytes)
+    return fail(resp::kErrInvalidParameter, kName,
+                std::to_string(size) + " bytes: not a whole number of dwords, or over " +
+                    std::to_string(limits::kMaxSubmitBytes));
+  // Copied out of guest memory first: the renderer then parses bytes the guest can no
+  // longer change under it.
+  std::vector<std::uint32_t> commands(size / 4);
+  if (!req.read_bytes(sizeof(CmdSubmit),
+                      std::span(reinterpret_cast<std::uint8_t*>(commands.data()), size)))
+    return fail(resp::kErrInvalidParameter, kName,
+                std::to_string(size) + " bytes of commands, but the request is shorter");
+  if (int rc = renderer_->submit(c.wire.hdr.ctx_id, commands); rc != 0)
+    return renderer_failed(kName, std::to_string(size) + " bytes of commands", rc);
+  return {resp::kOkNodata, {}};
 }
 
 }  // namespace vmm

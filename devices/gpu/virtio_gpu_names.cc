@@ -39,4 +39,15 @@ std::string lookup(const Name (&names)[N], std::uint32_t type) {
 
 std::string response_name(std::uint32_t type) { return lookup(kResponses, type); }
 
+std::string capset_name(std::uint32_t id) {
+  switch (id) {
+    case 1: return "VIRGL";
+    case 2: return "VIRGL2";
+    case 3: return "GFXSTREAM";
+    case 4: return "VENUS";
+    case 5: return "CROSS_DOMAIN";
+  }
+  return "capset " + std::to_string(id);
+}
+
 }  // namespace vmm::gpu

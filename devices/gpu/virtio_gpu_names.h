@@ -8,5 +8,7 @@
 namespace vmm::gpu {
 
 std::string response_name(std::uint32_t type);
+// VIRTIO_GPU_CAPSET_* names: "VIRGL", "VIRGL2", "GFXSTREAM", "VENUS", "CROSS_DOMAIN".
+std::string capset_name(std::uint32_t id);
 
 }  // namespace vmm::gpu

@@ -240,6 +240,59 @@ struct RespMapInfo {
   std::uint32_t padding;
 };
 
+struct GetCapsetInfo {
+  CtrlHdr hdr;
+  std::uint32_t capset_index;
+  std::uint32_t padding;
+};
+
+struct RespCapsetInfo {
+  CtrlHdr hdr;
+  std::uint32_t capset_id;
+  std::uint32_t capset_max_version;
+  std::uint32_t capset_max_size;
+  std::uint32_t padding;
+};
+
+struct GetCapset {  // answered with RESP_OK_CAPSET: the header, then the capset's bytes
+  CtrlHdr hdr;
+  std::uint32_t capset_id;
+  std::uint32_t capset_version;
+};
+
+struct ResourceCreate3d {
+  CtrlHdr hdr;
+  std::uint32_t resource_id;
+  std::uint32_t target;
+  std::uint32_t format;
+  std::uint32_t bind;
+  std::uint32_t width;
+  std::uint32_t height;
+  std::uint32_t depth;
+  std::uint32_t array_size;
+  std::uint32_t last_level;
+  std::uint32_t nr_samples;
+  std::uint32_t flags;
+  std::uint32_t padding;
+};
+
+struct Box {
+  std::uint32_t x, y, z, w, h, d;
+};
+
+struct Transfer3d {  // TRANSFER_TO_HOST_3D and TRANSFER_FROM_HOST_3D
+  CtrlHdr hdr;
+  Box box;
+  std::uint64_t offset;
+  std::uint32_t resource_id;
+  std::uint32_t level;
+  std::uint32_t stride;
+  std::uint32_t layer_stride;
+};
+
+// CTX_CREATE.context_init: the capset id of the context type (VIRTIO_GPU_F_CONTEXT_INIT).
+inline constexpr std::uint32_t kContextInitCapsetIdMask = 0xff;
+
 // Device configuration space (§5.7.4).
 struct Config {
   std::uint32_t events_read;
@@ -269,5 +322,11 @@ static_assert(sizeof(ResourceMapBlob) == 40);
 static_assert(offsetof(ResourceMapBlob, offset) == 32);
 static_assert(sizeof(RespMapInfo) == 32);
 static_assert(sizeof(Config) == 16);
+static_assert(sizeof(GetCapsetInfo) == 32);
+static_assert(sizeof(RespCapsetInfo) == 40);
+static_assert(sizeof(GetCapset) == 32);
+static_assert(sizeof(ResourceCreate3d) == 72);
+static_assert(sizeof(Transfer3d) == 72);
+static_assert(offsetof(Transfer3d, offset) == 48);
 
 }  // namespace vmm::gpu

@@ -19,16 +19,25 @@ bool VirtioGpu::write_scanout_png(const std::string& path, std::string* error) c
     if (it == resources_.end()) {
       problem = "cannot write screenshot '" + path +
                 "': no scanout is set (the guest has not shown a resource with SET_SCANOUT)";
+    } else if (it->second.kind == ResourceKind::Renderer3d &&
+               (scanout_image_.empty() || !find_pixel_format(it->second.format_3d))) {
+      problem = "cannot write screenshot '" + path + "': the scanout is a renderer resource " +
+                "that was never flushed, or whose format " +
+                std::to_string(it->second.format_3d) + " vmm cannot convert";
     } else {
       const GpuResource& res = it->second;
+      // A renderer scanout's pixels were read back at its last RESOURCE_FLUSH.
+      const bool rendered = res.kind == ResourceKind::Renderer3d;
+      const PixelFormat format = rendered ? *find_pixel_format(res.format_3d) : *res.format;
+      const std::uint8_t* image = rendered ? scanout_image_.data() : res.image.data();
       rect = scanout_->rect;
-      keep_alpha = res.format->a.has_value();
+      keep_alpha = format.a.has_value();
       const std::size_t row_bytes = std::size_t{rect.width} * kBytesPerPixel;
       rgba.resize(row_bytes * rect.height);
       for (std::uint32_t row = 0; row < rect.height; ++row) {
         const std::uint8_t* src =
-            res.image.data() + (rect.y + row) * res.stride() + rect.x * kBytesPerPixel;
-        convert_to_rgba(*res.format, std::span(src, row_bytes),
+            image + (rect.y + row) * res.stride() + rect.x * kBytesPerPixel;
+        convert_to_rgba(format, std::span(src, row_bytes),
                         std::span(rgba.data() + row * row_bytes, row_bytes));
       }
     }

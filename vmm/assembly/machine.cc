@@ -17,7 +17,11 @@
 #include "devices/debug_exit.h"
 #include "base/open_file_limit.h"
 #include "devices/gpu/gpu_limits.h"
+#include "devices/gpu/virtio_gpu_names.h"
 #include "devices/gpu/virtio_gpu.h"
+#ifdef VMM_HAVE_VIRGLRENDERER
+#include "devices/gpu/renderer/virgl_renderer.h"
+#endif
 #include "devices/i8042.h"
 #include "devices/rtc_cmos.h"
 #include "devices/pci/pci_registers.h"
@@ -179,7 +183,22 @@ void Machine::add_pci_devices() {
     spdlog::warn("the open-file limit is {} (RLIMIT_NOFILE's hard limit), below the {} that "
                  "{} live HOST3D blobs need: a guest gets ERR_OUT_OF_MEMORY for a blob beyond "
                  "what the limit allows", fds, fds_wanted, gpu::limits::kMaxHostBlobs);
-  auto gpu = std::make_unique<VirtioGpu>(memory_, memslots_, options_.gpu_config);
+  RendererFactory make_renderer;
+#ifdef VMM_HAVE_VIRGLRENDERER
+  make_renderer = [kind = options_.gpu_config.renderer](gpu::GpuRenderer::FenceRetired on_fence,
+                                                        std::string* error) {
+    return gpu::create_virgl_renderer(kind, std::move(on_fence), error);
+  };
+#endif
+  auto gpu = std::make_unique<VirtioGpu>(memory_, memslots_, options_.gpu_config,
+                                         std::move(make_renderer));
+  if (auto stats = gpu->renderer_stats()) {
+    std::string capsets;
+    for (const auto& capset : stats->capsets)
+      capsets += (capsets.empty() ? "" : ", ") + gpu::capset_name(capset.id) + " v" +
+                 std::to_string(capset.max_version);
+    spdlog::info("gpu renderer: {} (capsets: {})", stats->description, capsets.empty() ? "none" : capsets);
+  }
   gpu_ = gpu.get();
   const auto slot = pci_->add_device(
       std::make_shared<VirtioPciDevice>(std::move(gpu), memory_, *msi_sender_), "virtio-gpu");

@@ -77,11 +77,20 @@ CliResult parse_command_line(int argc, const char* const* argv) {
             return {};
           },
           ""));
+  add_enum_option(app, "--gpu-renderer", options.gpu_config.renderer, kRendererKindNames, "kind",
+                  "3D renderer behind the device: " + kRendererKindNames.choices() +
+                      ". virgl: OpenGL contexts (capsets VIRGL, VIRGL2) on surfaceless EGL (the "
+                      "host GPU's render node, else llvmpipe); venus: Vulkan contexts (capset "
+                      "VENUS) on the host's Vulkan driver (else lavapipe); all: both; none "
+                      "(default): no renderer, host blobs are plain memory. Blobs then map "
+                      "what the renderer maps, typed by the map_info it reports")
+      ->needs(gpu);
   add_enum_option(app, "--gpu-blob-cache", options.gpu_config.blob_cache, kBlobCacheModeNames, "mode",
                   "map_info reported for host-memory blobs, i.e. how the guest maps them: " +
                       kBlobCacheModeNames.choices() +
-                      " (wc is what GPUs report for device memory). Only cached blobs become "
-                      "CacheCoherent memslots")
+                      ". auto (default): the renderer's answer for each blob (cached when it "
+                      "gives none), wc without a renderer (what GPUs report for device memory); "
+                      "the others override it. Only cached blobs become CacheCoherent memslots")
       ->needs(gpu);
   add_enum_option(app, "--gpu-blob-mapping", options.gpu_config.mapping, kBlobMappingModeNames, "mode",
                   "How blobs enter the host-visible region: " + kBlobMappingModeNames.choices() +

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <chrono>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "devices/gpu/virtio_gpu.h"
@@ -79,7 +81,7 @@ class GpuTest : public ::testing::Test {
         mem, FakeDriverRing::Options{.size = 16, .ring_base = 1ull << 20});
     ctrl_queue = std::make_unique<Virtqueue>(mem, ctrl_ring->config());
     cursor_queue = std::make_unique<Virtqueue>(mem, cursor_ring->config());
-    gpu = std::make_unique<VirtioGpu>(mem, mapper, config);
+    gpu = std::make_unique<VirtioGpu>(mem, mapper, config, make_renderer);
     if (assign_bar) gpu->set_shared_memory_base(gpu::kShmIdHostVisible, kBarBase);
     gpu->activate(features, {ctrl_queue.get(), cursor_queue.get()}, interrupt);
   }
@@ -95,6 +97,11 @@ class GpuTest : public ::testing::Test {
     auto added = ring.add_chain(buffers);
     gpu->notify_queue(queue);
     auto used = ring.take_used();
+    // With a renderer the render thread answers; wait for it (a deadline, not a timing).
+    for (int i = 0; !used && gpu->renderer_stats() && i < 30000; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      used = ring.take_used();
+    }
     EXPECT_TRUE(used.has_value()) << "the device did not return the chain";
     GpuResponse response;
     if (!used) return response;
@@ -185,6 +192,7 @@ class GpuTest : public ::testing::Test {
   std::unique_ptr<Virtqueue> ctrl_queue;
   std::unique_ptr<Virtqueue> cursor_queue;
   std::unique_ptr<VirtioGpu> gpu;
+  RendererFactory make_renderer;  // set before make_gpu() for a device with a renderer
 };
 
 }  // namespace vmm::test

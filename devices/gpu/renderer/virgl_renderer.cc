@@ -1,0 +1,291 @@
+#include "devices/gpu/renderer/virgl_renderer.h"
+
+#include <dlfcn.h>
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <set>
+
+#include "base/guest_log.h"
+
+#include "devices/gpu/renderer/egl_probe.h"
+#include "devices/gpu/renderer/virgl_library.h"
+
+// virglrenderer.h only declares the transfer box; its layout is virgl_hw.h's (not
+// installed): origin then extent, six 32-bit fields.
+struct virgl_box {
+  std::uint32_t x, y, z;
+  std::uint32_t w, h, d;
+};
+
+namespace vmm::gpu {
+
+namespace {
+
+std::atomic<bool> g_renderer_exists{false};
+
+// VIRTIO_GPU_CAPSET_*: the ids a guest may ask about. 3 (GFXSTREAM) and 5 (CROSS_DOMAIN)
+// belong to other renderers; virglrenderer answers 0 bytes for them.
+constexpr std::uint32_t kCapsetVirgl = 1, kCapsetVirgl2 = 2, kCapsetVenus = 4;
+constexpr std::uint32_t kMaxCapsetBytes = 64 * 1024;  // larger answers are refused
+
+// GL_RENDERER and GL_VERSION of the context virglrenderer made current on this thread, read
+// through libepoxy (already loaded by virglrenderer); "" when that is not possible.
+std::string current_gl_renderer() {
+  void* epoxy = dlopen("libepoxy.so.0", RTLD_NOW | RTLD_NOLOAD);
+  if (epoxy == nullptr) return {};
+  using GetString = const unsigned char* (*)(unsigned);
+  auto* entry = reinterpret_cast<GetString*>(dlsym(epoxy, "epoxy_glGetString"));
+  dlclose(epoxy);  // RTLD_NOLOAD took a reference; virglrenderer keeps its own
+  if (entry == nullptr || *entry == nullptr) return {};
+  const unsigned char* renderer = (*entry)(0x1F01);  // GL_RENDERER
+  const unsigned char* version = (*entry)(0x1F02);   // GL_VERSION
+  if (renderer == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(renderer)) +
+         (version ? ", GL " + std::string(reinterpret_cast<const char*>(version)) : "");
+}
+
+// virglrenderer's own messages (context errors a guest's bad command stream causes among
+// them) would go to stderr unbounded; they go through vmm's rate-limited guest log instead,
+// at debug level (the device logs each refusal itself at warn), cut to 256 bytes a line.
+void log_virgl_message(const char* format, va_list args) {
+  char line[256];
+  std::vsnprintf(line, sizeof(line), format, args);
+  std::string text(line);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  VMM_GUEST_LOG(spdlog::level::debug, "virglrenderer: {}", text);
+}
+
+class VirglRenderer final : public GpuRenderer {
+ public:
+  VirglRenderer(std::unique_ptr<VirglLibrary> lib, FenceRetired on_fence)
+      : lib_(std::move(lib)), on_fence_(std::move(on_fence)) {
+    callbacks_.version = 3;  // write_context_fence, no server fd, no caller EGL display
+    callbacks_.write_fence = [](void* cookie, std::uint32_t fence) {
+      static_cast<VirglRenderer*>(cookie)->on_fence_(0, 0, fence, false);
+    };
+    callbacks_.write_context_fence = [](void* cookie, std::uint32_t ctx, std::uint32_t ring,
+                                        std::uint64_t fence) {
+      static_cast<VirglRenderer*>(cookie)->on_fence_(ctx, ring, fence, true);
+    };
+  }
+
+  ~VirglRenderer() override {
+    if (initialised_) lib_->virgl_renderer_cleanup(this);
+    g_renderer_exists = false;
+  }
+
+  bool init(RendererKind kind, std::string* error) {
+    int flags = VIRGL_RENDERER_THREAD_SYNC;
+    if (kind == RendererKind::Virgl || kind == RendererKind::All)
+      flags |= VIRGL_RENDERER_USE_EGL | VIRGL_RENDERER_USE_SURFACELESS;
+    else
+      flags |= VIRGL_RENDERER_NO_VIRGL;
+    if (kind == RendererKind::Venus || kind == RendererKind::All) flags |= VIRGL_RENDERER_VENUS;
+    std::string egl;
+    if (flags & VIRGL_RENDERER_USE_EGL) {
+      auto probe = probe_surfaceless_egl(error);
+      if (!probe) return false;
+      egl = "EGL " + probe->version + " surfaceless (" + probe->vendor + ")";
+    }
+    lib_->virgl_set_debug_callback(log_virgl_message);
+    if (int rc = lib_->virgl_renderer_init(this, flags, &callbacks_); rc != 0) {
+      *error = "virgl_renderer_init failed (" + std::to_string(rc) + ")" +
+               ((flags & VIRGL_RENDERER_VENUS) ? ": Venus needs a Vulkan 1.1 driver "
+                                                 "(mesa-vulkan-drivers for lavapipe)"
+                                               : ": the EGL display has no usable GL 3.1 context");
+      return false;
+    }
+    initialised_ = true;
+    std::string what;
+    if (!(flags & VIRGL_RENDERER_NO_VIRGL)) {
+      const std::string gl = current_gl_renderer();
+      what = "virgl on " + egl + (gl.empty() ? "" : ": " + gl);
+    }
+    if (flags & VIRGL_RENDERER_VENUS)
+      what += std::string(what.empty() ? "" : "; ") + "venus on the host's Vulkan driver";
+    description_ = "virglrenderer: " + what;
+    for (std::uint32_t id : {kCapsetVirgl, kCapsetVirgl2, kCapsetVenus}) {
+      std::uint32_t version = 0, size = 0;
+      lib_->virgl_renderer_get_cap_set(id, &version, &size);
+      if (size == 0 || size > kMaxCapsetBytes) continue;
+      if (id == kCapsetVenus ? !(flags & VIRGL_RENDERER_VENUS) : (flags & VIRGL_RENDERER_NO_VIRGL))
+        continue;
+      capsets_.push_back({id, version, size});
+    }
+    return true;
+  }
+
+  std::string description() const override { return description_; }
+  std::vector<CapsetInfo> capsets() const override { return capsets_; }
+
+  std::vector<std::uint8_t> capset(std::uint32_t id, std::uint32_t version) override {
+    for (const CapsetInfo& info : capsets_) {
+      if (info.id != id || version > info.max_version) continue;
+      std::vector<std::uint8_t> bytes(info.max_size);
+      lib_->virgl_renderer_fill_caps(id, version, bytes.data());
+      return bytes;
+    }
+    return {};
+  }
+
+  int create_context(std::uint32_t ctx, std::uint32_t capset_id, std::string_view name) override {
+    const int rc = lib_->virgl_renderer_context_create_with_flags(
+        ctx, capset_id & VIRGL_RENDERER_CONTEXT_FLAG_CAPSET_ID_MASK,
+        static_cast<std::uint32_t>(name.size()), name.data());
+    if (rc == 0) contexts_.insert(ctx);
+    return rc;
+  }
+  void destroy_context(std::uint32_t ctx) override {
+    if (contexts_.erase(ctx)) lib_->virgl_renderer_context_destroy(ctx);
+  }
+  void attach_resource(std::uint32_t ctx, std::uint32_t res) override {
+    lib_->virgl_renderer_ctx_attach_resource(static_cast<int>(ctx), static_cast<int>(res));
+  }
+  void detach_resource(std::uint32_t ctx, std::uint32_t res) override {
+    lib_->virgl_renderer_ctx_detach_resource(static_cast<int>(ctx), static_cast<int>(res));
+  }
+  int submit(std::uint32_t ctx, std::span<const std::uint32_t> commands) override {
+    return lib_->virgl_renderer_submit_cmd(const_cast<std::uint32_t*>(commands.data()),
+                                           static_cast<int>(ctx),
+                                           static_cast<int>(commands.size()));
+  }
+
+  int create_resource_3d(const Resource3dArgs& a) override {
+    virgl_renderer_resource_create_args args{};
+    args.handle = a.resource_id;
+    args.target = a.target;
+    args.format = a.format;
+    args.bind = a.bind;
+    args.width = a.width;
+    args.height = a.height;
+    args.depth = a.depth;
+    args.array_size = a.array_size;
+    args.last_level = a.last_level;
+    args.nr_samples = a.nr_samples;
+    args.flags = a.flags;
+    return lib_->virgl_renderer_resource_create(&args, nullptr, 0);
+  }
+  int create_blob(const BlobArgs& a) override {
+    virgl_renderer_resource_create_blob_args args{};
+    args.res_handle = a.resource_id;
+    args.ctx_id = a.ctx_id;
+    args.blob_mem = a.blob_mem;
+    args.blob_flags = a.blob_flags;
+    args.blob_id = a.blob_id;
+    args.size = a.size;
+    args.iovecs = a.guest_pages.data();
+    args.num_iovs = static_cast<std::uint32_t>(a.guest_pages.size());
+    return lib_->virgl_renderer_resource_create_blob(&args);
+  }
+  void unref_resource(std::uint32_t res) override {
+    detach_backing(res);
+    lib_->virgl_renderer_resource_unref(res);
+  }
+  int attach_backing(std::uint32_t res, std::span<const iovec> pages) override {
+    return lib_->virgl_renderer_resource_attach_iov(static_cast<int>(res),
+                                                    const_cast<iovec*>(pages.data()),
+                                                    static_cast<int>(pages.size()));
+  }
+  void detach_backing(std::uint32_t res) override {
+    // virglrenderer hands back the iovec array it was given; the device owns that memory.
+    iovec* pages = nullptr;
+    int count = 0;
+    lib_->virgl_renderer_resource_detach_iov(static_cast<int>(res), &pages, &count);
+  }
+  int transfer_to_host(const TransferArgs& a) override {
+    virgl_box box = to_box(a);
+    return lib_->virgl_renderer_transfer_write_iov(a.resource_id, a.ctx_id, static_cast<int>(a.level),
+                                                   a.stride, a.layer_stride, &box, a.offset,
+                                                   nullptr, 0);
+  }
+  int transfer_from_host(const TransferArgs& a, std::span<const iovec> into) override {
+    virgl_box box = to_box(a);
+    return lib_->virgl_renderer_transfer_read_iov(a.resource_id, a.ctx_id, a.level, a.stride,
+                                                  a.layer_stride, &box, a.offset,
+                                                  into.empty() ? nullptr : const_cast<iovec*>(into.data()),
+                                                  static_cast<int>(into.size()));
+  }
+
+  int map_blob(std::uint32_t res, RendererMapping* out) override {
+    void* data = nullptr;
+    std::uint64_t size = 0;
+    if (int rc = lib_->virgl_renderer_resource_map(res, &data, &size); rc != 0) return rc;
+    out->data = static_cast<std::uint8_t*>(data);
+    out->size = size;
+    return 0;
+  }
+  int unmap_blob(std::uint32_t res) override { return lib_->virgl_renderer_resource_unmap(res); }
+  int map_info(std::uint32_t res) override {
+    std::uint32_t info = 0;
+    if (int rc = lib_->virgl_renderer_resource_get_map_info(res, &info); rc != 0) return rc;
+    return static_cast<int>(info & VIRGL_RENDERER_MAP_CACHE_MASK);
+  }
+
+  int create_fence(std::uint32_t ctx, std::uint32_t ring, std::uint64_t fence_id,
+                   bool per_context) override {
+    if (per_context) {
+      fenced_contexts_.insert(ctx);
+      return lib_->virgl_renderer_context_create_fence(ctx, 0, ring, fence_id);
+    }
+    // The global timeline's ids are 32-bit in virglrenderer's API: the guest's 64-bit ids
+    // are compared by the device, which keeps the full value.
+    return lib_->virgl_renderer_create_fence(static_cast<int>(fence_id), ctx);
+  }
+  void poll() override {
+    lib_->virgl_renderer_poll();
+    for (std::uint32_t ctx : fenced_contexts_)
+      if (contexts_.count(ctx)) lib_->virgl_renderer_context_poll(ctx);
+  }
+  int poll_fd() const override { return lib_->virgl_renderer_get_poll_fd(); }
+
+ private:
+  static virgl_box to_box(const TransferArgs& a) {
+    virgl_box box{};
+    box.x = a.x;
+    box.y = a.y;
+    box.z = a.z;
+    box.w = a.w;
+    box.h = a.h;
+    box.d = a.d;
+    return box;
+  }
+
+  std::unique_ptr<VirglLibrary> lib_;
+  FenceRetired on_fence_;
+  virgl_renderer_callbacks callbacks_{};
+  bool initialised_ = false;
+  std::string description_;
+  std::vector<CapsetInfo> capsets_;
+  std::set<std::uint32_t> contexts_;
+  std::set<std::uint32_t> fenced_contexts_;
+};
+
+}  // namespace
+
+std::unique_ptr<GpuRenderer> create_virgl_renderer(RendererKind kind,
+                                                   GpuRenderer::FenceRetired on_fence,
+                                                   std::string* error) {
+  if (kind == RendererKind::None) {
+    *error = "no renderer was asked for";
+    return nullptr;
+  }
+  if (g_renderer_exists.exchange(true)) {
+    *error = "virglrenderer is already running in this process (it keeps global state)";
+    return nullptr;
+  }
+  auto lib = VirglLibrary::open(error);
+  if (!lib) {
+    g_renderer_exists = false;
+    return nullptr;
+  }
+  auto renderer = std::make_unique<VirglRenderer>(std::move(lib), std::move(on_fence));
+  if (!renderer->init(kind, error)) return nullptr;  // its destructor clears the flag
+  return renderer;
+}
+
+}  // namespace vmm::gpu

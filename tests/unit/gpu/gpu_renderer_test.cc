@@ -1,0 +1,202 @@
+// virtio-gpu with virglrenderer behind it, on whatever EGL this host has (llvmpipe on CI):
+// capsets, contexts, a command stream that creates two persistent, coherent GL buffers
+// with blob ids, the blobs made from them, mapped into the host-visible region, a pattern
+// written through one mapping, a GPU copy (RESOURCE_COPY_REGION) into the other, and the
+// pattern read back through the other mapping. Fences, bad command streams, limits.
+// No KVM: the memslots go to a FakeMemoryMapper, which records what was asked.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <numeric>
+
+#include "devices/gpu/gpu_limits.h"
+#include "devices/gpu/renderer/egl_probe.h"
+#include "devices/gpu/renderer/virgl_renderer.h"
+#include "tests/unit/gpu/gpu_fixture.h"
+
+namespace vmm::test {
+namespace {
+
+using namespace gpu;
+
+// virgl command stream words (virglrenderer's virgl_protocol.h: command numbers and
+// lengths; they are the wire format Mesa's virgl driver speaks).
+constexpr std::uint32_t kCcmdResourceCopyRegion = 17;
+constexpr std::uint32_t kCcmdPipeResourceCreate = 48;
+constexpr std::uint32_t virgl_cmd0(std::uint32_t cmd, std::uint32_t len) { return cmd | (len << 16); }
+constexpr std::uint32_t kPipeBuffer = 0;
+constexpr std::uint32_t kFormatR8Unorm = 64;
+constexpr std::uint32_t kBindVertexBuffer = 1u << 4;
+constexpr std::uint32_t kResourceFlagMapPersistent = 1u << 1;
+constexpr std::uint32_t kResourceFlagMapCoherent = 1u << 2;
+constexpr std::uint32_t kCapsetVirgl2 = 2;
+constexpr std::uint64_t kBlobSize = 64 * 1024;
+
+class GpuRendererTest : public GpuTest {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!probe_surfaceless_egl(&why)) GTEST_SKIP() << "no EGL on this host: " << why;
+    make_renderer = [](GpuRenderer::FenceRetired on_fence, std::string* error) {
+      return create_virgl_renderer(RendererKind::Virgl, std::move(on_fence), error);
+    };
+    VirtioGpuConfig config = default_config();
+    config.renderer = RendererKind::Virgl;
+    make_gpu(config, kAllFeatures | (1ull << kFeatureContextInit));
+  }
+
+  GpuResponse submit(std::uint32_t ctx, const std::vector<std::uint32_t>& words,
+                     std::uint32_t flags = 0, std::uint64_t fence = 0) {
+    CmdSubmit cmd{header(cmd::kSubmit3d, ctx), static_cast<std::uint32_t>(words.size() * 4), 0};
+    cmd.hdr.flags = flags;
+    cmd.hdr.fence_id = fence;
+    auto bytes = as_bytes(cmd);
+    const auto* w = reinterpret_cast<const std::uint8_t*>(words.data());
+    bytes.insert(bytes.end(), w, w + words.size() * 4);
+    return send_bytes(bytes);
+  }
+
+  // A persistent, coherent GL buffer of kBlobSize bytes waiting in context `ctx` under
+  // `blob_id`, as Mesa's virgl driver asks for one before RESOURCE_CREATE_BLOB.
+  static std::vector<std::uint32_t> pipe_buffer(std::uint32_t blob_id) {
+    return {virgl_cmd0(kCcmdPipeResourceCreate, 11), kPipeBuffer, kFormatR8Unorm, kBindVertexBuffer,
+            static_cast<std::uint32_t>(kBlobSize), 1, 1, 1, 0, 0,
+            kResourceFlagMapPersistent | kResourceFlagMapCoherent, blob_id};
+  }
+
+  std::uint8_t* mapped_host(std::uint32_t resource_id) {
+    for (const auto& [slot, request] : mapper.live)
+      if (request.owner == "gpu-blob " + std::to_string(resource_id))
+        return static_cast<std::uint8_t*>(request.host_addr);
+    return nullptr;
+  }
+};
+
+TEST_F(GpuRendererTest, OffersContextInitAndTheRenderersCapsets) {
+  EXPECT_TRUE(gpu->device_features() & (1ull << kFeatureContextInit));
+  Config config{};
+  gpu->read_config(0, std::span(reinterpret_cast<std::uint8_t*>(&config), sizeof(config)));
+  ASSERT_GE(config.num_capsets, 2u);
+  std::vector<std::uint32_t> ids;
+  for (std::uint32_t i = 0; i < config.num_capsets; ++i) {
+    GetCapsetInfo ask{header(cmd::kGetCapsetInfo), i, 0};
+    auto info = send(ask, sizeof(RespCapsetInfo));
+    ASSERT_EQ(info.type(), resp::kOkCapsetInfo);
+    auto body = info.obj<RespCapsetInfo>();
+    ids.push_back(body.capset_id);
+    GetCapset get{header(cmd::kGetCapset), body.capset_id, body.capset_max_version};
+    auto caps = send(get, sizeof(CtrlHdr) + body.capset_max_size);
+    EXPECT_EQ(caps.type(), resp::kOkCapset);
+    EXPECT_EQ(caps.written, sizeof(CtrlHdr) + body.capset_max_size);
+  }
+  EXPECT_NE(std::find(ids.begin(), ids.end(), 1u), ids.end()) << "VIRGL";
+  EXPECT_NE(std::find(ids.begin(), ids.end(), kCapsetVirgl2), ids.end()) << "VIRGL2";
+  GetCapsetInfo beyond{header(cmd::kGetCapsetInfo), config.num_capsets, 0};
+  EXPECT_EQ(send(beyond, sizeof(RespCapsetInfo)).type(), resp::kErrInvalidParameter);
+  auto stats = gpu->renderer_stats();
+  ASSERT_TRUE(stats);
+  EXPECT_NE(stats->description.find("virgl on EGL"), std::string::npos) << stats->description;
+}
+
+TEST_F(GpuRendererTest, GpuCopyBetweenMappedBlobsRoundTrips) {
+  ASSERT_EQ(ctx_create(1, kCapsetVirgl2), resp::kOkNodata);
+  ASSERT_EQ(submit(1, pipe_buffer(7)).type(), resp::kOkNodata);
+  ASSERT_EQ(create_host_blob(10, kBlobSize, 1, kBlobFlagMappable, 7), resp::kOkNodata);
+  ASSERT_EQ(submit(1, pipe_buffer(8)).type(), resp::kOkNodata);
+  ASSERT_EQ(create_host_blob(11, kBlobSize, 1, kBlobFlagMappable, 8), resp::kOkNodata);
+
+  auto src_map = map_blob(10, 0);
+  auto dst_map = map_blob(11, kBlobSize);
+  ASSERT_EQ(src_map.type(), resp::kOkMapInfo);
+  ASSERT_EQ(dst_map.type(), resp::kOkMapInfo);
+  std::uint8_t* src = mapped_host(10);
+  std::uint8_t* dst = mapped_host(11);
+  ASSERT_NE(src, nullptr);
+  ASSERT_NE(dst, nullptr);
+
+  // What the slot was asked for, and why: the renderer's answer is in the reason, and the
+  // slot's type follows the map_info the guest was given.
+  const std::uint32_t map_info = src_map.obj<RespMapInfo>().map_info;
+  for (const auto& [slot, request] : mapper.live) {
+    ASSERT_TRUE(request.cache_reason) << request.owner;
+    EXPECT_EQ(request.cache_reason->map_info, map_info_name(map_info));
+    EXPECT_EQ(request.cache_reason->decided_by, "map_info");
+    EXPECT_FALSE(request.cache_reason->renderer_map_info.empty());
+    EXPECT_EQ(request.cache_type, cache_type_for_map_info(map_info));
+    if (request.cache_reason->renderer_map_info == "NONE")
+      EXPECT_EQ(request.cache_reason->map_info_from, "default: virglrenderer reported none");
+    else
+      EXPECT_EQ(request.cache_reason->map_info_from, "virglrenderer");
+    EXPECT_FALSE(request.backing) << "renderer memory has no fd";
+  }
+
+  std::vector<std::uint8_t> pattern(kBlobSize);
+  for (std::size_t i = 0; i < pattern.size(); ++i) pattern[i] = static_cast<std::uint8_t>(i * 7 + 3);
+  std::memcpy(src, pattern.data(), pattern.size());
+  std::memset(dst, 0, kBlobSize);
+  const std::vector<std::uint32_t> copy = {
+      virgl_cmd0(kCcmdResourceCopyRegion, 13), 11, 0, 0, 0, 0,  // dst: handle level x y z
+      10, 0, 0, 0, 0, static_cast<std::uint32_t>(kBlobSize), 1, 1};  // src, box
+  auto copied = submit(1, copy, kFlagFence, 42);
+  ASSERT_EQ(copied.type(), resp::kOkNodata);
+  EXPECT_EQ(copied.hdr().flags & kFlagFence, kFlagFence);
+  EXPECT_EQ(copied.hdr().fence_id, 42u);
+  // The fenced response came once the copy was done: the destination holds the pattern.
+  EXPECT_EQ(std::memcmp(dst, pattern.data(), pattern.size()), 0);
+
+  EXPECT_EQ(unmap_blob(10), resp::kOkNodata);
+  EXPECT_EQ(mapped_host(10), nullptr);
+  EXPECT_EQ(resource_cmd(cmd::kResourceUnref, 11), resp::kOkNodata);  // unmaps it first
+  EXPECT_TRUE(mapper.live.empty());
+  auto stats = gpu->renderer_stats();
+  EXPECT_EQ(stats->blob_maps, 2u);
+  EXPECT_GE(stats->fences_retired, 1u);
+}
+
+TEST_F(GpuRendererTest, BadCommandStreamIsAnErrorAndTheDeviceGoesOn) {
+  ASSERT_EQ(ctx_create(1, kCapsetVirgl2), resp::kOkNodata);
+  EXPECT_EQ(submit(1, {virgl_cmd0(200, 3), 1, 2, 3}).type(), resp::kErrUnspec);
+  EXPECT_EQ(submit(1, {virgl_cmd0(kCcmdPipeResourceCreate, 2), 0, 0}).type(), resp::kErrUnspec);
+  EXPECT_EQ(submit(9, pipe_buffer(1)).type(), resp::kErrInvalidContextId);
+  // A blob id no command stream announced: the renderer refuses, the guest hears so.
+  EXPECT_EQ(create_host_blob(5, kBlobSize, 1, kBlobFlagMappable, 99), resp::kErrUnspec);
+  EXPECT_GE(gpu->renderer_stats()->renderer_errors, 1u);
+  ASSERT_EQ(submit(1, pipe_buffer(3)).type(), resp::kOkNodata);
+  EXPECT_EQ(create_host_blob(5, kBlobSize, 1, kBlobFlagMappable, 3), resp::kOkNodata);
+}
+
+TEST_F(GpuRendererTest, CommandStreamLimits) {
+  ASSERT_EQ(ctx_create(1, kCapsetVirgl2), resp::kOkNodata);
+  CmdSubmit odd{header(cmd::kSubmit3d, 1), 6, 0};  // not whole dwords
+  auto bytes = as_bytes(odd);
+  bytes.resize(bytes.size() + 8);
+  EXPECT_EQ(send_bytes(bytes).type(), resp::kErrInvalidParameter);
+  CmdSubmit longer{header(cmd::kSubmit3d, 1), 4096, 0};  // claims more than it carries
+  EXPECT_EQ(send(longer).type(), resp::kErrInvalidParameter);
+  CmdSubmit huge{header(cmd::kSubmit3d, 1), limits::kMaxSubmitBytes + 4, 0};
+  EXPECT_EQ(send(huge).type(), resp::kErrInvalidParameter);
+  ResourceCreate3d giant{header(cmd::kResourceCreate3d), 3, 2, 2, 2, 16384, 16384, 2048, 1, 0, 0, 0, 0};
+  EXPECT_EQ(send(giant).type(), resp::kErrOutOfMemory);
+}
+
+TEST_F(GpuRendererTest, ResetAndTeardownWithLiveMappings) {
+  ASSERT_EQ(ctx_create(1, kCapsetVirgl2), resp::kOkNodata);
+  ASSERT_EQ(submit(1, pipe_buffer(7)).type(), resp::kOkNodata);
+  ASSERT_EQ(create_host_blob(10, kBlobSize, 1, kBlobFlagMappable, 7), resp::kOkNodata);
+  ASSERT_EQ(map_blob(10, 0).type(), resp::kOkMapInfo);
+  gpu->reset();
+  EXPECT_TRUE(mapper.live.empty()) << "reset removes the blob's memslot before the renderer frees it";
+  gpu.reset();  // the destructor tears the renderer down on its thread
+}
+
+TEST(GpuRendererConfig, FixedMappingIsRefusedWithARenderer) {
+  VirtioGpuConfig config;
+  config.renderer = RendererKind::Virgl;
+  config.mapping = BlobMappingMode::Fixed;
+  auto problem = validate(config);
+  ASSERT_TRUE(problem);
+  EXPECT_NE(problem->find("fixed"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vmm::test
