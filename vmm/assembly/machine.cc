@@ -265,7 +265,15 @@ void Machine::create_vcpus() {
 }
 
 RunReportInput Machine::report_input(const StopReason& stop) const {
-  return {host_facts_,
+  std::optional<ReportRenderer> renderer;
+  if (auto stats = gpu_ ? gpu_->renderer_stats() : std::nullopt) {
+    renderer = ReportRenderer{stats->description, {}, stats->blob_maps, stats->renderer_map_info,
+                              stats->guest_map_info, stats->fences_retired, stats->renderer_errors};
+    for (const auto& capset : stats->capsets)
+      renderer->capsets.push_back(gpu::capset_name(capset.id) + " v" + std::to_string(capset.max_version) +
+                                  " (" + std::to_string(capset.max_size) + " bytes)");
+  }
+  RunReportInput input{host_facts_,
           memtype_plan_,
           event_log_ ? event_log_->events() : std::vector<MemslotEvent>{},
           event_log_ ? event_log_->dropped() : 0,
@@ -275,6 +283,8 @@ RunReportInput Machine::report_input(const StopReason& stop) const {
           vcpus_.front().tsc_khz(),
           stop,
           options_.gpu};
+  input.renderer = std::move(renderer);
+  return input;
 }
 
 }  // namespace vmm

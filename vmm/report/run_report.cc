@@ -137,6 +137,17 @@ nlohmann::json resident_memory_json(const std::optional<ResidentMemory>& memory)
           {"own_anonymous_bytes", memory->own_anonymous}};
 }
 
+nlohmann::json renderer_json(const std::optional<ReportRenderer>& renderer) {
+  if (!renderer) return nullptr;
+  return {{"description", renderer->description},
+          {"capsets", renderer->capsets},
+          {"blob_maps", renderer->blob_maps},
+          {"renderer_map_info", renderer->renderer_map_info},
+          {"guest_map_info", renderer->guest_map_info},
+          {"fences_retired", renderer->fences_retired},
+          {"renderer_errors", renderer->renderer_errors}};
+}
+
 }  // namespace
 
 nlohmann::json run_report_json(const RunReportInput& in) {
@@ -173,6 +184,7 @@ nlohmann::json run_report_json(const RunReportInput& in) {
       {"vmm_version", kVersion},
       {"timeline", timeline_json(in.timeline)},
       {"resident_memory", resident_memory_json(in.resident_memory)},
+      {"gpu_renderer", renderer_json(in.renderer)},
       {"host", in.host},
       {"policy",
        {{"mode", std::string(to_string(in.plan.mode))},

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,19 @@ struct ReportTimeline {
   std::uint64_t first_port_write_ns = 0;
 };
 
+// The GPU renderer, when --gpu-renderer put one behind the device: what it runs on, its
+// capsets, and for the blobs it mapped what it reported (map_info) against what the guest
+// was told; the per-slot story is in each blob slot's event (map_info_from, ...).
+struct ReportRenderer {
+  std::string description;
+  std::vector<std::string> capsets;  // "VIRGL2 v2 (1376 bytes)"
+  std::uint64_t blob_maps = 0;
+  std::map<std::string, std::uint64_t> renderer_map_info;  // "NONE" -> 3
+  std::map<std::string, std::uint64_t> guest_map_info;     // "CACHED" -> 3
+  std::uint64_t fences_retired = 0;
+  std::uint64_t renderer_errors = 0;
+};
+
 struct RunReportInput {
   HostFacts host{};
   MemtypePlan plan{};
@@ -43,6 +57,7 @@ struct RunReportInput {
   std::optional<ReportTimeline> timeline{};         // set by the Runner
   std::optional<ResidentMemory> resident_memory{};  // sampled at the stop, before tear-down
   std::string resident_memory_error{};              // why not, when it could not be
+  std::optional<ReportRenderer> renderer{};         // --gpu-renderer other than none
 };
 
 nlohmann::json run_report_json(const RunReportInput& input);

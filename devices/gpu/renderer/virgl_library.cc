@@ -2,22 +2,27 @@
 
 #include <dlfcn.h>
 
+#include <cstdlib>
+
 namespace vmm::gpu {
 
 std::unique_ptr<VirglLibrary> VirglLibrary::open(std::string* error) {
   std::unique_ptr<VirglLibrary> lib(new VirglLibrary);
-  lib->handle_ = dlopen(kSoname, RTLD_NOW | RTLD_LOCAL);
+  const char* chosen = std::getenv("VMM_VIRGLRENDERER_LIBRARY");
+  const std::string name = chosen != nullptr && *chosen != '\0' ? chosen : kSoname;
+  lib->handle_ = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (lib->handle_ == nullptr) {
     const char* why = dlerror();
-    *error = std::string("cannot load ") + kSoname + " (Debian package libvirglrenderer1): " +
-             (why != nullptr ? why : "unknown reason");
+    *error = "cannot load " + name +
+             (chosen ? " (from VMM_VIRGLRENDERER_LIBRARY)" : " (Debian package libvirglrenderer1)") +
+             ": " + (why != nullptr ? why : "unknown reason");
     return nullptr;
   }
   bool complete = true;
-  auto resolve = [&](auto& entry, const char* name) {
-    entry = reinterpret_cast<std::remove_reference_t<decltype(entry)>>(dlsym(lib->handle_, name));
+  auto resolve = [&](auto& entry, const char* symbol) {
+    entry = reinterpret_cast<std::remove_reference_t<decltype(entry)>>(dlsym(lib->handle_, symbol));
     if (entry == nullptr && complete) {
-      *error = std::string(kSoname) + " lacks " + name + ": vmm needs virglrenderer 0.10 or later";
+      *error = std::string(kSoname) + " lacks " + symbol + ": vmm needs virglrenderer 0.10 or later";
       complete = false;
     }
   };

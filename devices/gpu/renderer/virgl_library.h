@@ -16,8 +16,9 @@ namespace vmm::gpu {
 struct VirglLibrary {
   static constexpr const char* kSoname = "libvirglrenderer.so.1";
 
-  // Loads it, or returns nullptr with one line in *error ("cannot load libvirglrenderer.so.1
-  // (Debian: libvirglrenderer1): <dlerror>").
+  // Loads it (or the file VMM_VIRGLRENDERER_LIBRARY names: a virglrenderer build of your
+  // own), or returns nullptr with one line in *error ("cannot load libvirglrenderer.so.1
+  // (Debian package libvirglrenderer1): <dlerror>").
   static std::unique_ptr<VirglLibrary> open(std::string* error);
   ~VirglLibrary();
 

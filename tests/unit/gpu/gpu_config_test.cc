@@ -41,7 +41,9 @@ TEST(GpuConfigTest, MapInfoAndCacheType) {
 
 TEST(GpuConfigTest, DefaultsAndValidation) {
   VirtioGpuConfig config;
-  EXPECT_EQ(config.blob_cache, BlobCacheMode::Wc);
+  EXPECT_EQ(config.blob_cache, BlobCacheMode::Auto);
+  EXPECT_EQ(map_info_for(BlobCacheMode::Auto), gpu::kMapCacheWc) << "without a renderer, auto is wc";
+  EXPECT_EQ(config.renderer, RendererKind::None);
   EXPECT_EQ(config.mapping, BlobMappingMode::PerBlob);
   EXPECT_EQ(config.width, 1024u);
   EXPECT_EQ(config.height, 768u);

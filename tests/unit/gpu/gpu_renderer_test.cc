@@ -6,7 +6,10 @@
 // No KVM: the memslots go to a FakeMemoryMapper, which records what was asked.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 #include <numeric>
 
 #include "devices/gpu/gpu_limits.h"
@@ -187,6 +190,85 @@ TEST_F(GpuRendererTest, ResetAndTeardownWithLiveMappings) {
   gpu->reset();
   EXPECT_TRUE(mapper.live.empty()) << "reset removes the blob's memslot before the renderer frees it";
   gpu.reset();  // the destructor tears the renderer down on its thread
+}
+
+// Start-up failures: one line naming what is missing, thrown from the device's constructor
+// (vmm prints it and exits 1). Each runs in a child process, since the environment it
+// changes is read by libraries that stay loaded.
+VirtioGpuConfig renderer_config(RendererKind kind) {
+  VirtioGpuConfig config;
+  config.renderer = kind;
+  return config;
+}
+
+std::string start_up_error(RendererKind kind) {
+  GuestMemory mem = GuestMemory::from_ranges({{0, 1ull << 20, "ram"}});
+  FakeMemoryMapper mapper;
+  try {
+    VirtioGpu gpu(mem, mapper, renderer_config(kind),
+                  [kind](GpuRenderer::FenceRetired on_fence, std::string* error) {
+                    return create_virgl_renderer(kind, std::move(on_fence), error);
+                  });
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(GpuRendererStartUp, MissingLibraryIsOneLineNamingIt) {
+  EXPECT_EXIT(
+      {
+        setenv("VMM_VIRGLRENDERER_LIBRARY", "/nonexistent/libvirglrenderer.so.1", 1);
+        const std::string error = start_up_error(RendererKind::Virgl);
+        std::fprintf(stderr, "%s\n", error.c_str());
+        std::exit(error.find("--gpu-renderer virgl: cannot load /nonexistent/libvirglrenderer.so.1") == 0 &&
+                          error.find('\n') == std::string::npos
+                      ? 0
+                      : 1);
+      },
+      ::testing::ExitedWithCode(0), "cannot load");
+}
+
+TEST(GpuRendererStartUp, NoEglDisplayIsOneLineNamingIt) {
+  EXPECT_EXIT(
+      {
+        // Mesa finds no driver at all: neither a GPU's nor llvmpipe.
+        setenv("LIBGL_DRIVERS_PATH", "/nonexistent", 1);
+        setenv("GBM_BACKENDS_PATH", "/nonexistent", 1);
+        const std::string error = start_up_error(RendererKind::Virgl);
+        std::fprintf(stderr, "%s\n", error.c_str());
+        std::exit(error.find("--gpu-renderer virgl: ") == 0 && error.find("EGL") != std::string::npos ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "EGL");
+}
+
+TEST(GpuRendererStartUp, WithoutABackendTheDeviceSaysSo) {
+  GuestMemory mem = GuestMemory::from_ranges({{0, 1ull << 20, "ram"}});
+  FakeMemoryMapper mapper;
+  try {
+    VirtioGpu gpu(mem, mapper, renderer_config(RendererKind::Virgl));
+    FAIL() << "a renderer was asked for and none can be made";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("built without virglrenderer"), std::string::npos) << e.what();
+  }
+}
+
+// Venus on the host's Vulkan (lavapipe on CI): the VENUS capset and a Venus context.
+TEST_F(GpuRendererTest, VenusContextOnTheHostsVulkan) {
+  VirtioGpuConfig config = default_config();
+  config.renderer = RendererKind::All;
+  make_renderer = [](GpuRenderer::FenceRetired on_fence, std::string* error) {
+    return create_virgl_renderer(RendererKind::All, std::move(on_fence), error);
+  };
+  gpu.reset();  // one virglrenderer per process: the fixture's goes first
+  make_gpu(config, kAllFeatures | (1ull << kFeatureContextInit));
+  auto stats = gpu->renderer_stats();
+  ASSERT_TRUE(stats);
+  bool venus = false;
+  for (const auto& capset : stats->capsets) venus |= capset.id == 4;
+  ASSERT_TRUE(venus) << "no VENUS capset: " << stats->description;
+  EXPECT_EQ(ctx_create(2, 4), resp::kOkNodata) << "a Venus context (capset 4)";
+  EXPECT_EQ(ctx_create(3, kCapsetVirgl2), resp::kOkNodata) << "and a virgl one beside it";
 }
 
 TEST(GpuRendererConfig, FixedMappingIsRefusedWithARenderer) {

@@ -53,7 +53,7 @@ RunReportInput sample() {
   in.plan = {NonCoherentDmaMode::Auto, NonCoherentMechanism::Unknown, false, "PVM"};
   Memslot ram;
   ram.slot = 0;
-  ram.request = {0, 0x10000000, nullptr, std::nullopt, false, "ram-low", MemCacheType::CacheCoherent};
+  ram.request = {0, 0x10000000, nullptr, std::nullopt, false, "ram-low", MemCacheType::CacheCoherent, std::nullopt};
   ram.applied = {0, "none", "unknown (PVM)", GuestPat::Unknown};
   in.events.push_back({.kind = MemslotEventKind::Added, .slot = ram});
   in.slots_at_exit.push_back(ram);
@@ -97,7 +97,7 @@ RunReportInput blob_probe(const char* rule, GuestPat prediction, const char* wc_
   Memslot blob;
   blob.slot = 1;
   blob.request = {0x100e00000, 0x200000, nullptr, std::nullopt, false, "gpu-blob 9",
-                  MemCacheType::CacheNonCoherent};
+                  MemCacheType::CacheNonCoherent, std::nullopt};
   blob.applied = {0, "none", rule, prediction};
   in.events.push_back({.kind = MemslotEventKind::Added, .slot = blob});
   in.probes = {{{"mapping", "ram-wb"}, {"pat", "WB"}, {"gpa", "0xfe00000"}, {"class", "WB-like"}},
