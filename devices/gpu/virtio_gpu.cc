@@ -85,11 +85,10 @@ void VirtioGpu::stop_renderer() {
   render_thread_->stop();
 }
 
-void VirtioGpu::run_on_render_thread(const std::function<void()>& task) {
-  if (render_thread_)
-    render_thread_->run(task);
-  else
-    task();
+bool VirtioGpu::run_on_render_thread(const std::function<void()>& task) {
+  if (!render_thread_) return false;
+  render_thread_->run(task);
+  return true;
 }
 
 std::optional<RendererStats> VirtioGpu::renderer_stats() const {
@@ -182,7 +181,7 @@ void VirtioGpu::reset() {
   };
   // With a renderer its state is torn down on its thread, which then cannot be between
   // two commands of the old queues.
-  run_on_render_thread(reset_state);
+  if (!run_on_render_thread(reset_state)) reset_state();
 }
 
 void VirtioGpu::notify_display_change() {

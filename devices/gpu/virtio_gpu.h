@@ -141,9 +141,9 @@ class VirtioGpu : public VirtioDevice {
   // For tests and the VMM's reports.
   const VirtioGpuConfig& config() const { return config_; }
   std::optional<RendererStats> renderer_stats() const;  // nullopt without a renderer
-  // Runs `task` on the render thread (seccomp confines that thread this way); at once
-  // when there is none.
-  void run_on_render_thread(const std::function<void()>& task);
+  // Runs `task` on the render thread and waits for it (seccomp confines that thread this
+  // way); false, without running it, when there is no render thread.
+  bool run_on_render_thread(const std::function<void()>& task);
   VirtioGpuStats stats() const;
   std::optional<ScanoutState> scanout() const;
   std::size_t resource_count() const;

@@ -89,6 +89,10 @@ StopReason Runner::run_vcpus(const SeccompFilters& seccomp) {
         STDIN_FILENO,
         [this](std::span<const std::uint8_t> bytes) { machine_.serial().enqueue_input(bytes); },
         [&] { confine(ThreadRole::StdinPump, "stdin pump"); });
+    // The render thread was started with the machine (its renderer had to open libraries
+    // and the EGL display): it confines itself now, between two rounds of work.
+    if (machine_.gpu() != nullptr)
+      machine_.gpu()->run_on_render_thread([&] { confine(ThreadRole::Renderer, "renderer"); });
     confine(ThreadRole::Main, "main");
     start_gate.unlock();
     reason = stop.wait();

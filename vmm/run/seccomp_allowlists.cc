@@ -2,7 +2,9 @@
 
 #include <asm/ioctls.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 
 #include <cerrno>
@@ -196,6 +198,65 @@ void main_thread_rules(Rules& r, const AllowListFacts& f) {
   refuse_reading_files(r, f);
 }
 
+// The render thread (--gpu-renderer) runs code vmm did not write: virglrenderer parses the
+// guest's command streams, and Mesa compiles the guest's shaders and runs them (llvmpipe
+// JITs them with LLVM, so this list, unlike the others, lets memory become executable).
+// Everything that needs a path happened before it confined itself: the libraries were
+// loaded, the EGL display and the GPU's render node opened, llvmpipe's rasterizer threads
+// started (those threads predate the filter and stay unconfined: seccomp filters cover
+// only threads created after them). Mesa's shader cache, which would open files as shaders
+// compile, is turned off for the renderer (MESA_SHADER_CACHE_DISABLE, unless the user set
+// it). Found with --seccomp log on the Linux virgl guest test (README "seccomp").
+void renderer_rules(Rules& r, const AllowListFacts& f) {
+  r.allow("exit_group", "ending the process (a fatal error in the renderer)");
+  r.allow("exit", "the thread's own end, and the end of threads the drivers started");
+  r.allow("getpid", "abort() and pthread_kill() address tgkill to this process");
+  r.allow("gettid", "abort(); Mesa names its threads by id");
+  r.allow("tgkill", "abort() must still end vmm with SIGABRT",
+          {arg_is(0, static_cast<std::uint64_t>(f.pid)), arg_is(2, SIGABRT)});
+  r.allow("rt_sigprocmask", "glibc blocks signals around thread creation and abort()");
+  r.allow("futex", "the device mutex, the render thread's task hand-off, the drivers' locks");
+  r.allow("clock_gettime", "fence timeouts and spdlog stamps where the vDSO has no path");
+  r.allow("clock_nanosleep", "the drivers' fence waits sleep");
+  r.allow("nanosleep", "... and so do older code paths");
+  r.allow("sched_yield", "the drivers' spin waits yield");
+  r.allow("brk", "malloc");
+  r.allow("mmap", "malloc, the drivers' buffers and LLVM's JIT code (executable: see above)");
+  r.allow("mprotect", "malloc; LLVM makes JIT'd shader code executable after writing it");
+  r.allow("munmap", "free(), the drivers' buffers");
+  r.allow("mremap", "the drivers grow buffers");
+  r.allow("madvise", "free() and the drivers give pages back");
+  r.allow("poll", "the render thread waits for a queue notification or a fence");
+  r.allow("ppoll", "... the same through ppoll");
+  r.allow("read", "the wake-up eventfd and virglrenderer's fence eventfd");
+  r.allow("write", "eventfds, the log on stderr, --memslot-trace lines");
+  r.allow("close", "fds the drivers open and close (fence sync files, dma-bufs)");
+  r.allow("dup", "the drivers duplicate fence and buffer fds");
+  r.allow("dup3", "... and this way");
+  r.allow("fcntl", "... and mark them close-on-exec");
+  r.allow("eventfd2", "virglrenderer's per-context fence eventfds (Venus contexts)");
+  r.allow("memfd_create", "lavapipe's and virglrenderer's shareable memory (Venus blobs)");
+  r.allow("ftruncate", "sizes that memory");
+  r.allow("newfstatat", "the drivers look at fds they were given (fstat)");
+  r.allow("lseek", "the drivers size dma-bufs by seeking");
+  r.allow("clone", "Venus contexts and the drivers start threads (threads only)",
+          {{0, CLONE_THREAD, CLONE_THREAD}});
+  r.allow("clone3", "glibc's pthread_create (its flags are in memory: not checkable here)");
+  r.allow("set_robust_list", "each new thread registers its robust futex list");
+  r.allow("rseq", "each new thread registers its restartable sequences");
+  r.allow("prctl", "the drivers name their threads (PR_SET_NAME)", {arg_is(0, PR_SET_NAME)});
+  r.allow("sched_getaffinity", "the drivers size their thread pools by the CPUs they may use");
+  r.allow("sysinfo", "LLVM and Mesa ask how much memory there is");
+  r.allow("getrandom", "the drivers seed hash tables");
+  r.allow("rt_sigreturn", "returning from a signal handler");
+  r.ioctl(KVM_SET_USER_MEMORY_REGION, "MAP_BLOB and UNMAP_BLOB add and remove blob memslots");
+  r.ioctl(KVM_SIGNAL_MSI, "virtio-gpu's MSI-X messages for answered commands and fences");
+  r.ioctl(KVM_IRQ_LINE, "... and its INTx line without MSI-X");
+  r.allow("ioctl", "a GPU's render node: DRM ioctls ('d')", {{1, 0xff00, 0x6400}});
+  r.allow("ioctl", "dma-buf sync ioctls ('b') on the drivers' buffers", {{1, 0xff00, 0x6200}});
+  refuse_reading_files(r, f);
+}
+
 }  // namespace
 
 std::string_view to_string(ThreadRole role) {
@@ -208,6 +269,8 @@ std::string_view to_string(ThreadRole role) {
       return "stdin pump";
     case ThreadRole::Main:
       return "main";
+    case ThreadRole::Renderer:
+      return "renderer";
   }
   return "?";
 }
@@ -227,6 +290,10 @@ AllowList allow_list(ThreadRole role, const AllowListFacts& facts) {
       break;
     case ThreadRole::Main:
       main_thread_rules(rules, facts);
+      break;
+    case ThreadRole::Renderer:
+      renderer_rules(rules, facts);
+      sanitizer_runtime_rules(rules, facts);
       break;
   }
   return list;

@@ -21,10 +21,14 @@
 
 namespace vmm {
 
-enum class ThreadRole { Vcpu, SignalWatch, StdinPump, Main };
+// Renderer: virtio-gpu's render thread (--gpu-renderer), which runs virglrenderer and the
+// host's GL/Vulkan driver; its list is the widest (see renderer_rules in the .cc).
+enum class ThreadRole { Vcpu, SignalWatch, StdinPump, Main, Renderer };
 inline constexpr ThreadRole kThreadRoles[] = {ThreadRole::Vcpu, ThreadRole::SignalWatch,
-                                              ThreadRole::StdinPump, ThreadRole::Main};
-std::string_view to_string(ThreadRole role);  // "vCPU", "signal watcher", "stdin pump", "main"
+                                              ThreadRole::StdinPump, ThreadRole::Main,
+                                              ThreadRole::Renderer};
+// "vCPU", "signal watcher", "stdin pump", "main", "renderer"
+std::string_view to_string(ThreadRole role);
 
 // One condition on a system call's argument: (arg[index] & mask) == value.
 struct ArgCheck {

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 
 #include "base/guest_log.h"
@@ -278,6 +279,9 @@ std::unique_ptr<GpuRenderer> create_virgl_renderer(RendererKind kind,
     *error = "virglrenderer is already running in this process (it keeps global state)";
     return nullptr;
   }
+  // Mesa's shader cache would open files under ~/.cache as shaders compile, after vmm's
+  // render thread has confined itself (seccomp): off, unless the user decided otherwise.
+  setenv("MESA_SHADER_CACHE_DISABLE", "true", /*overwrite=*/0);
   auto lib = VirglLibrary::open(error);
   if (!lib) {
     g_renderer_exists = false;
