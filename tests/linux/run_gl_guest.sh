@@ -4,7 +4,8 @@
 # tests/linux/gl_blob_roundtrip (scripts/build-gl-guest), and passes only when the data
 # round-trips through GL buffers the guest maps persistently — which Mesa backs with
 # host-visible HOST3D blobs — and vmm's memslot trace shows those blobs mapped, each slot
-# carrying the renderer's map_info and the MemCacheType that follows from it.
+# carrying the renderer's map_info and the MemCacheType that follows from it, and hashes
+# their memory at removal to exactly what the guest wrote (source) and read back (dest).
 # See tests/linux/README.md.
 #
 # usage: run_gl_guest.sh VMM_BINARY [GUEST_DIR]
@@ -106,16 +107,19 @@ check host_memory_window has 'Host memory window: 0x[0-9a-f]+ \+0x[0-9a-f]+'
 check params_resource_blob_host_visible params_ok
 check renderer_is_virgl has '^GL-ROUNDTRIP RENDERER virgl'
 check buffer_storage_persistent_coherent has '^GL-ROUNDTRIP MODE persistent-coherent '
-check roundtrip_ok has '^GL-ROUNDTRIP OK bytes=[0-9]+ fnv1a=0x[0-9a-f]{8} mode=persistent-coherent$'
+check roundtrip_ok has '^GL-ROUNDTRIP OK bytes=[0-9]+ fnv1a=0x[0-9a-f]{8} src_fnv1a=0x[0-9a-f]{8} mode=persistent-coherent$'
 check roundtrip_no_fail no_fail
 check guest_done_0 has '^VMM-LINUX-GUEST DONE 0$'
 
 # The blobs as vmm saw them. Trace lines are JSON objects; these read one field of one line.
 str_field() { sed -n "s/.*\"$1\" *: *\"\([^\"]*\)\".*/\1/p"; }
 blob_adds=$(grep -E '"event" *: *"add"' "$trace" 2>/dev/null | grep -E '"owner" *: *"gpu-blob ' || true)
+blob_removes=$(grep -E '"event" *: *"remove"' "$trace" 2>/dev/null | grep -E '"owner" *: *"gpu-blob ' || true)
 echo "memslot trace: $(grep -c . "$trace" 2>/dev/null || echo 0) events," \
      "$(grep -c . <<<"$blob_adds") gpu-blob slots added:"
 while IFS= read -r line; do [ -n "$line" ] && echo "TRACE $line"; done <<<"$blob_adds"
+echo "$(grep -c . <<<"$blob_removes") gpu-blob slots removed:"
+while IFS= read -r line; do [ -n "$line" ] && echo "TRACE $line"; done <<<"$blob_removes"
 
 # A blob slot that vmm typed from virglrenderer's own map_info.
 renderer_typed=$(grep -E '"map_info" *: *"(WC|CACHED|UNCACHED|NONE)"' <<<"$blob_adds" |
@@ -164,16 +168,50 @@ slots_in_window() {
     (( addr >= win_base && addr + size <= win_base + win_size )) || return 1
   done <<<"$blob_adds"
 }
+# vmm hashes a blob's memory when its slot goes (the program's exit frees both buffers): the
+# destination's must be what the guest read back, the source's what the guest wrote last.
+dst_fnv=$(grep -oE '^GL-ROUNDTRIP OK .* fnv1a=0x[0-9a-f]{8}' <<<"$text" | grep -oE ' fnv1a=0x[0-9a-f]{8}' | cut -d= -f2)
+src_fnv=$(grep -oE '^GL-ROUNDTRIP OK .* src_fnv1a=0x[0-9a-f]{8}' <<<"$text" | grep -oE '0x[0-9a-f]{8}$')
+removed_with_fnv() {  # fnv: some gpu-blob slot was removed with that checksum
+  [ -n "$1" ] && grep -E '"fnv1a" *: *"'"$1"'"' <<<"$blob_removes" >/dev/null
+}
+# The guest mapped each of the program's blobs with the cache mode its map_info asks for: the
+# program prints the guest's PAT reservation of every range in the window while they live.
+pat_follows_map_info() {
+  local line addr size map mode want n=0 ok=0
+  while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    addr=$(str_field guest_addr <<<"$line") size=$(str_field size <<<"$line")
+    map=$(str_field map_info <<<"$line")
+    [ -n "$bytes" ] && (( size >= bytes )) || continue
+    case $map in
+      CACHED) mode=write-back ;; WC) mode=write-combining ;; UNCACHED) mode=uncached-minus ;;
+      *) continue ;;
+    esac
+    n=$((n + 1))
+    want=$(printf '[mem 0x%016x-0x%016x] %s' "$addr" $(( addr + size )) "$mode")
+    if grep -E '^GL-ROUNDTRIP PAT: ' <<<"$text" | grep -qF -- "$want"; then
+      echo "  $(str_field owner <<<"$line"): map_info $map, guest PAT $want"
+    else
+      echo "  $(str_field owner <<<"$line"): map_info $map, no guest PAT line '$want'"
+      ok=1
+    fi
+  done <<<"$blob_adds"
+  [ $n -gt 0 ] && [ $ok -eq 0 ]
+}
 check trace_blob_slot_mapped blob_slot_mapped
 check trace_blob_map_info_from_virglrenderer map_info_from_renderer
 check trace_blob_cache_type_follows_map_info cache_type_follows_map_info
 check trace_roundtrip_buffers_mapped buffers_mapped
 check trace_blob_slots_inside_window slots_in_window
+check guest_pat_follows_map_info pat_follows_map_info
+check trace_dst_blob_fnv_at_removal_equals_readback removed_with_fnv "$dst_fnv"
+check trace_src_blob_fnv_at_removal_equals_written removed_with_fnv "$src_fnv"
 
 init_at=$(grep -oE '^VMM-LINUX-GUEST INIT uptime=[0-9.]+' <<<"$text" | cut -d= -f2 | head -n1)
 echo "gl guest boot: /init started at ${init_at:-?} s of guest uptime; vmm ran ${elapsed} s in all" \
      "($(grep -c . <<<"$blob_adds") blob slots, $big_slots of >= ${bytes:-?} bytes," \
-     "window ${win_base:-?}+${win_size:-?})"
+     "window ${win_base:-?}+${win_size:-?}; dst fnv ${dst_fnv:-?}, src fnv ${src_fnv:-?})"
 if [ $failed -ne 0 ]; then
   echo "FAIL: virgl guest checks failed (console kept in $console, vmm stderr in $vmm_err," \
        "trace in $trace, report in $report)"
@@ -181,5 +219,6 @@ if [ $failed -ne 0 ]; then
 fi
 echo "PASS: Mesa's virgl driver on Linux $(manifest kernel_release) copied a pattern between" \
      "persistently mapped GL buffers through the host renderer and read it back; the blobs" \
-     "backing them were mapped into the host-visible window with virglrenderer's map_info"
+     "backing them were mapped into the host-visible window with virglrenderer's map_info," \
+     "and their memory at removal hashed to what the guest read and wrote"
 exit 0
