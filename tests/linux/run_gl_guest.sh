@@ -146,7 +146,7 @@ cache_type_follows_map_info() {
          "renderer said $(str_field renderer_map_info <<<"$line")) -> requested $got, want $want"
     [ "$got" = "$want" ] || ok=1
   done <<<"$blob_adds"
-  [ $n -gt 0 ] && [ $ok -eq 0 ]
+  [ "$n" -gt 0 ] && [ "$ok" -eq 0 ]
 }
 # The program's two buffers (3 MiB each, src and dst) are mapped blobs of their own: at least
 # two blob slots of that size or more (Mesa's own upload buffers are 1 MiB).
@@ -183,7 +183,7 @@ pat_follows_map_info() {
     [ -n "$line" ] || continue
     addr=$(str_field guest_addr <<<"$line") size=$(str_field size <<<"$line")
     map=$(str_field map_info <<<"$line")
-    [ -n "$bytes" ] && (( size >= bytes )) || continue
+    if [ -z "$bytes" ] || (( size < bytes )); then continue; fi
     case $map in
       CACHED) mode=write-back ;; WC) mode=write-combining ;; UNCACHED) mode=uncached-minus ;;
       *) continue ;;
@@ -197,7 +197,7 @@ pat_follows_map_info() {
       ok=1
     fi
   done <<<"$blob_adds"
-  [ $n -gt 0 ] && [ $ok -eq 0 ]
+  [ "$n" -gt 0 ] && [ "$ok" -eq 0 ]
 }
 check trace_blob_slot_mapped blob_slot_mapped
 check trace_blob_map_info_from_virglrenderer map_info_from_renderer
