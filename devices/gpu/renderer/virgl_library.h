@@ -29,6 +29,7 @@ struct VirglLibrary {
   VMM_VIRGL_ENTRY(virgl_renderer_get_poll_fd);
   VMM_VIRGL_ENTRY(virgl_renderer_get_cap_set);
   VMM_VIRGL_ENTRY(virgl_renderer_fill_caps);
+  VMM_VIRGL_ENTRY(virgl_renderer_context_create);
   VMM_VIRGL_ENTRY(virgl_renderer_context_create_with_flags);
   VMM_VIRGL_ENTRY(virgl_renderer_context_destroy);
   VMM_VIRGL_ENTRY(virgl_renderer_ctx_attach_resource);

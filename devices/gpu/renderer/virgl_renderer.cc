@@ -135,9 +135,14 @@ class VirglRenderer final : public GpuRenderer {
   }
 
   int create_context(std::uint32_t ctx, std::uint32_t capset_id, std::string_view name) override {
-    const int rc = lib_->virgl_renderer_context_create_with_flags(
-        ctx, capset_id & VIRGL_RENDERER_CONTEXT_FLAG_CAPSET_ID_MASK,
-        static_cast<std::uint32_t>(name.size()), name.data());
+    // capset 0: a driver without CONTEXT_INIT (Linux makes one per DRM file): virgl's
+    // default context, which create_with_flags does not take.
+    const auto nlen = static_cast<std::uint32_t>(name.size());
+    const int rc = capset_id == 0
+                       ? lib_->virgl_renderer_context_create(ctx, nlen, name.data())
+                       : lib_->virgl_renderer_context_create_with_flags(
+                             ctx, capset_id & VIRGL_RENDERER_CONTEXT_FLAG_CAPSET_ID_MASK, nlen,
+                             name.data());
     if (rc == 0) contexts_.insert(ctx);
     return rc;
   }

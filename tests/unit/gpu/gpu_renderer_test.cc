@@ -16,6 +16,7 @@
 #include "devices/gpu/renderer/egl_probe.h"
 #include "devices/gpu/renderer/virgl_renderer.h"
 #include "tests/unit/gpu/gpu_fixture.h"
+#include "tests/unit/gpu/png_reader.h"
 
 namespace vmm::test {
 namespace {
@@ -182,6 +183,33 @@ TEST_F(GpuRendererTest, CommandStreamLimits) {
   EXPECT_EQ(send(giant).type(), resp::kErrOutOfMemory);
 }
 
+// A scanout the renderer holds (RESOURCE_CREATE_3D, as GL's window-system buffers are):
+// its pixels are read back at RESOURCE_FLUSH and become the --gpu-screenshot PNG.
+TEST_F(GpuRendererTest, RendererScanoutBecomesTheScreenshot) {
+  constexpr std::uint32_t kTexture2d = 2, kBindRenderTarget = 1u << 1, kBindScanout = 1u << 18;
+  ResourceCreate3d create{header(cmd::kResourceCreate3d), 20, kTexture2d, format::kB8G8R8X8,
+                          kBindRenderTarget | kBindScanout, 2, 2, 1, 1, 0, 0, 0, 0};
+  ASSERT_EQ(send(create).type(), resp::kOkNodata);
+  // Memory order B, G, R, X: red, green, blue, white.
+  poke(kBackingBase, {0, 0, 255, 0, 0, 255, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0});
+  ASSERT_EQ(attach_backing(20, {{kBackingBase, 16, 0}}), resp::kOkNodata);
+  Transfer3d upload{header(cmd::kTransferToHost3d), {0, 0, 0, 2, 2, 1}, 0, 20, 0, 8, 0};
+  ASSERT_EQ(send(upload).type(), resp::kOkNodata);
+  ASSERT_EQ(set_scanout(20, {0, 0, 2, 2}), resp::kOkNodata);
+  const std::string path = ::testing::TempDir() + "/vmm_renderer_scanout_" + std::to_string(getpid()) + ".png";
+  std::string error;
+  EXPECT_FALSE(gpu->write_scanout_png(path, &error)) << "not flushed yet";
+  EXPECT_NE(error.find("never flushed"), std::string::npos) << error;
+  ResourceFlush flush{header(cmd::kResourceFlush), {0, 0, 2, 2}, 20, 0};
+  ASSERT_EQ(send(flush).type(), resp::kOkNodata);
+  ASSERT_TRUE(gpu->write_scanout_png(path, &error)) << error;
+  auto file = read_png(path);
+  ASSERT_TRUE(file.has_value());
+  EXPECT_EQ(file->rgba, (std::vector<std::uint8_t>{255, 0, 0, 255, 0, 255, 0, 255,  //
+                                                   0, 0, 255, 255, 255, 255, 255, 255}));
+  std::remove(path.c_str());
+}
+
 TEST_F(GpuRendererTest, ResetAndTeardownWithLiveMappings) {
   ASSERT_EQ(ctx_create(1, kCapsetVirgl2), resp::kOkNodata);
   ASSERT_EQ(submit(1, pipe_buffer(7)).type(), resp::kOkNodata);
@@ -269,6 +297,7 @@ TEST_F(GpuRendererTest, VenusContextOnTheHostsVulkan) {
   ASSERT_TRUE(venus) << "no VENUS capset: " << stats->description;
   EXPECT_EQ(ctx_create(2, 4), resp::kOkNodata) << "a Venus context (capset 4)";
   EXPECT_EQ(ctx_create(3, kCapsetVirgl2), resp::kOkNodata) << "and a virgl one beside it";
+  EXPECT_EQ(ctx_create(5, 0), resp::kOkNodata) << "and a default one (no context_init)";
 }
 
 TEST(GpuRendererConfig, FixedMappingIsRefusedWithARenderer) {

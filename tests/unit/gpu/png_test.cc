@@ -6,36 +6,13 @@
 #include <filesystem>
 
 #include "devices/gpu/png_writer.h"
+#include "tests/unit/gpu/png_reader.h"
 #include "tests/unit/gpu/gpu_fixture.h"
 
 namespace vmm::test {
 namespace {
 
 using namespace gpu;
-
-struct PngFile {
-  std::uint32_t width = 0;
-  std::uint32_t height = 0;
-  bool has_alpha = false;              // what the file itself stores
-  std::vector<std::uint8_t> rgba;      // decoded as RGBA
-};
-
-std::optional<PngFile> read_png(const std::string& path) {
-  png_image image{};
-  image.version = PNG_IMAGE_VERSION;
-  if (!png_image_begin_read_from_file(&image, path.c_str())) return std::nullopt;
-  PngFile file;
-  file.width = image.width;
-  file.height = image.height;
-  file.has_alpha = (image.format & PNG_FORMAT_FLAG_ALPHA) != 0;
-  image.format = PNG_FORMAT_RGBA;
-  file.rgba.resize(PNG_IMAGE_SIZE(image));
-  if (!png_image_finish_read(&image, nullptr, file.rgba.data(), 0, nullptr)) {
-    png_image_free(&image);
-    return std::nullopt;
-  }
-  return file;
-}
 
 std::string temp_path(const std::string& name) {
   return ::testing::TempDir() + "/vmm_gpu_" + std::to_string(getpid()) + "_" + name;
