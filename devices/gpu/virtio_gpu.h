@@ -266,6 +266,9 @@ class VirtioGpu : public VirtioDevice {
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> retired_;
   std::uint64_t renderer_bytes_ = 0;             // limits::kMaxRendererBytes
   std::vector<std::uint8_t> scanout_image_;      // a renderer scanout, read back at flush
+  // Guest-page arrays lent to renderer resources that stay alive because a memslot the
+  // hypervisor would not remove still reaches them (virglrenderer keeps the pointer).
+  std::vector<std::vector<iovec>> stuck_renderer_pages_;
   std::unique_ptr<RenderThread> render_thread_;  // last of the renderer's: stopped first
 
   std::map<std::uint32_t, gpu::GpuResource> resources_;

@@ -160,6 +160,8 @@ VirtioGpu::Reply VirtioGpu::handle(const TransferToHost3dCmd& c, const GpuReques
   GpuResource* res = named_resource(c.wire.resource_id, kName, failure);
   if (res == nullptr) return failure;
   if (!res->in_renderer()) return fail(resp::kErrInvalidParameter, kName, "not a renderer resource");
+  if (res->renderer_pages.empty())  // a host-only blob: Mesa asks, virglrenderer would refuse
+    return fail(resp::kErrInvalidParameter, kName, "the resource has no guest backing");
   // The renderer bounds the box by the resource and the copy by the backing it was lent.
   if (int rc = renderer_->transfer_to_host(transfer_args(c.wire)); rc != 0)
     return renderer_failed(kName, "the transfer", rc);
@@ -173,6 +175,8 @@ VirtioGpu::Reply VirtioGpu::handle(const TransferFromHost3dCmd& c, const GpuRequ
   GpuResource* res = named_resource(c.wire.resource_id, kName, failure);
   if (res == nullptr) return failure;
   if (!res->in_renderer()) return fail(resp::kErrInvalidParameter, kName, "not a renderer resource");
+  if (res->renderer_pages.empty())
+    return fail(resp::kErrInvalidParameter, kName, "the resource has no guest backing");
   if (int rc = renderer_->transfer_from_host(transfer_args(c.wire)); rc != 0)
     return renderer_failed(kName, "the transfer", rc);
   return {resp::kOkNodata, {}};
@@ -271,7 +275,11 @@ void VirtioGpu::release_in_renderer(GpuResource& res) {
   if (!renderer_) return;
   // A memslot KVM would not remove still reaches the renderer's memory: leave it mapped and
   // alive in the renderer (a leak the guest cannot grow: each resource pins at most once).
-  if (res.host_pinned) return;
+  if (res.host_pinned) {
+    // ... and the renderer keeps the iovec array it was lent: it must outlive the resource.
+    if (!res.renderer_pages.empty()) stuck_renderer_pages_.push_back(std::move(res.renderer_pages));
+    return;
+  }
   if (res.renderer_map.data != nullptr) renderer_->unmap_blob(res.id);
   res.renderer_map = {};
   renderer_->unref_resource(res.id);
