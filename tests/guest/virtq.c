@@ -59,6 +59,7 @@ const char *virtq_exchange(struct virtq *q, const struct virtq_buf *bufs, unsign
   uint32_t polls = 0;
   while (!virtq_used_ready(q)) {
     if (++polls == VIRTQ_POLL_LIMIT) return "timeout waiting for used ring";
+    __asm__ volatile("pause");
   }
   return virtq_take(q, written);
 }

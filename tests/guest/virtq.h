@@ -13,9 +13,11 @@
 
 #define VIRTQ_MAX_SIZE 16
 #define VIRTQ_MAX_CHAIN 4
-/* Polls of used->idx before giving up. vmm completes a request during the notify write,
- * so the first poll normally succeeds; ~200k emulated polls is under a second. */
-#define VIRTQ_POLL_LIMIT 200000u
+/* Polls of used->idx before giving up. Without a renderer vmm completes a request during
+ * the notify write, so the first poll normally succeeds; with --gpu-renderer its render
+ * thread answers, which on a one-CPU host must first be scheduled while this vCPU spins:
+ * a limit of seconds, not of one time slice (each poll pauses). */
+#define VIRTQ_POLL_LIMIT 50000000u
 
 /* The three parts of a split ring, laid out for the largest queue this driver sets up.
  * With a smaller queue the device uses only the first `size` entries of each ring, at the
