@@ -27,6 +27,9 @@ inline constexpr std::uint32_t kMaxContexts = 1024;
 // see, so each RESOURCE_CREATE_3D is charged an upper bound (16 bytes per texel, every
 // layer, x2 for mip levels) and blobs their size; all together may not pass this.
 inline constexpr std::uint64_t kMaxRendererBytes = 4ull << 30;
+// Contexts with a renderer: each is a GL context (virgl) or a Vulkan instance, device and
+// ring thread (Venus) in the renderer, megabytes apiece, so far fewer than kMaxContexts.
+inline constexpr std::uint32_t kMaxRendererContexts = 64;
 inline constexpr std::uint32_t kMaxSubmitBytes = 16u << 20;  // one SUBMIT_3D command stream
 inline constexpr std::uint32_t kMaxCapsetBytes = 64u << 10;  // one GET_CAPSET answer
 // Fenced responses held until the renderer retires their fence: at most one per chain the

@@ -29,7 +29,7 @@ VirtioGpu::Reply VirtioGpu::handle(const CtxCreateCmd& c, const GpuRequest&) {
     return fail(resp::kErrInvalidParameter, kName,
                 "context_init " + std::to_string(cmd.context_init) +
                     " without VIRTIO_GPU_F_CONTEXT_INIT");
-  if (contexts_.size() >= limits::kMaxContexts)
+  if (contexts_.size() >= (renderer_ ? limits::kMaxRendererContexts : limits::kMaxContexts))
     return fail(resp::kErrOutOfMemory, kName, "context limit reached");
   std::string name(cmd.debug_name, cmd.nlen);
   std::replace_if(name.begin(), name.end(), [](char c) { return c < 0x20 || c > 0x7e; }, '?');

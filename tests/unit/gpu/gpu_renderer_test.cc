@@ -169,6 +169,14 @@ TEST_F(GpuRendererTest, BadCommandStreamIsAnErrorAndTheDeviceGoesOn) {
   EXPECT_EQ(create_host_blob(5, kBlobSize, 1, kBlobFlagMappable, 3), resp::kOkNodata);
 }
 
+TEST_F(GpuRendererTest, RendererContextsAreFewer) {
+  for (std::uint32_t ctx = 1; ctx <= limits::kMaxRendererContexts; ++ctx)
+    ASSERT_EQ(ctx_create(ctx, kCapsetVirgl2), resp::kOkNodata) << ctx;
+  EXPECT_EQ(ctx_create(limits::kMaxRendererContexts + 1, kCapsetVirgl2), resp::kErrOutOfMemory);
+  EXPECT_EQ(send(header(cmd::kCtxDestroy, 1)).type(), resp::kOkNodata);
+  EXPECT_EQ(ctx_create(limits::kMaxRendererContexts + 1, kCapsetVirgl2), resp::kOkNodata);
+}
+
 TEST_F(GpuRendererTest, CommandStreamLimits) {
   ASSERT_EQ(ctx_create(1, kCapsetVirgl2), resp::kOkNodata);
   CmdSubmit odd{header(cmd::kSubmit3d, 1), 6, 0};  // not whole dwords
