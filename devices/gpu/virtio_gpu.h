@@ -239,6 +239,7 @@ class VirtioGpu : public VirtioDevice {
   Reply handle(const gpu::ResourceCreate3dCmd& c, const gpu::GpuRequest& req);
   Reply handle(const gpu::TransferToHost3dCmd& c, const gpu::GpuRequest& req);
   Reply handle(const gpu::TransferFromHost3dCmd& c, const gpu::GpuRequest& req);
+  Reply transfer_3d(std::uint32_t command, const gpu::Transfer3d& wire, bool to_host);
   Reply create_renderer_blob(const gpu::ResourceCreateBlob& cmd, const gpu::GpuRequest& req);
   Reply map_renderer_blob(gpu::GpuResource& res, const gpu::ResourceMapBlob& cmd);
   // Gives the renderer back what it lent for `res`: its blob mapping (when no memslot can

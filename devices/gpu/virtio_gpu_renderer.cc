@@ -154,31 +154,25 @@ TransferArgs transfer_args(const Transfer3d& t) {
 }  // namespace
 
 VirtioGpu::Reply VirtioGpu::handle(const TransferToHost3dCmd& c, const GpuRequest&) {
-  constexpr std::uint32_t kName = TransferToHost3dCmd::kType;
-  if (!renderer_) return fail(resp::kErrUnspec, kName, "there is no 3D renderer");
-  Reply failure;
-  GpuResource* res = named_resource(c.wire.resource_id, kName, failure);
-  if (res == nullptr) return failure;
-  if (!res->in_renderer()) return fail(resp::kErrInvalidParameter, kName, "not a renderer resource");
-  if (res->renderer_pages.empty())  // a host-only blob: Mesa asks, virglrenderer would refuse
-    return fail(resp::kErrInvalidParameter, kName, "the resource has no guest backing");
-  // The renderer bounds the box by the resource and the copy by the backing it was lent.
-  if (int rc = renderer_->transfer_to_host(transfer_args(c.wire)); rc != 0)
-    return renderer_failed(kName, "the transfer", rc);
-  return {resp::kOkNodata, {}};
+  return transfer_3d(TransferToHost3dCmd::kType, c.wire, /*to_host=*/true);
 }
 
 VirtioGpu::Reply VirtioGpu::handle(const TransferFromHost3dCmd& c, const GpuRequest&) {
-  constexpr std::uint32_t kName = TransferFromHost3dCmd::kType;
-  if (!renderer_) return fail(resp::kErrUnspec, kName, "there is no 3D renderer");
+  return transfer_3d(TransferFromHost3dCmd::kType, c.wire, /*to_host=*/false);
+}
+
+VirtioGpu::Reply VirtioGpu::transfer_3d(std::uint32_t command, const Transfer3d& wire, bool to_host) {
+  if (!renderer_) return fail(resp::kErrUnspec, command, "there is no 3D renderer");
   Reply failure;
-  GpuResource* res = named_resource(c.wire.resource_id, kName, failure);
+  GpuResource* res = named_resource(wire.resource_id, command, failure);
   if (res == nullptr) return failure;
-  if (!res->in_renderer()) return fail(resp::kErrInvalidParameter, kName, "not a renderer resource");
-  if (res->renderer_pages.empty())
-    return fail(resp::kErrInvalidParameter, kName, "the resource has no guest backing");
-  if (int rc = renderer_->transfer_from_host(transfer_args(c.wire)); rc != 0)
-    return renderer_failed(kName, "the transfer", rc);
+  if (!res->in_renderer()) return fail(resp::kErrInvalidParameter, command, "not a renderer resource");
+  if (res->renderer_pages.empty())  // a host-only blob: Mesa asks, virglrenderer would refuse
+    return fail(resp::kErrInvalidParameter, command, "the resource has no guest backing");
+  // The renderer bounds the box by the resource and the copy by the backing it was lent.
+  const TransferArgs args = transfer_args(wire);
+  if (int rc = to_host ? renderer_->transfer_to_host(args) : renderer_->transfer_from_host(args); rc != 0)
+    return renderer_failed(command, "the transfer", rc);
   return {resp::kOkNodata, {}};
 }
 
