@@ -9,6 +9,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <set>
 
 #include "base/guest_log.h"
@@ -108,7 +109,8 @@ class VirglRenderer final : public GpuRenderer {
       what = "virgl on " + egl + (gl.empty() ? "" : ": " + gl);
     }
     if (flags & VIRGL_RENDERER_VENUS)
-      what += std::string(what.empty() ? "" : "; ") + "venus on the host's Vulkan driver";
+      what += std::string(what.empty() ? "" : "; ") + "venus on the host's Vulkan driver" +
+              venus_protocol_note();
     description_ = "virglrenderer: " + what;
     for (std::uint32_t id : {kCapsetVirgl, kCapsetVirgl2, kCapsetVenus}) {
       std::uint32_t version = 0, size = 0;
@@ -119,6 +121,24 @@ class VirglRenderer final : public GpuRenderer {
       capsets_.push_back({id, version, size});
     }
     return true;
+  }
+
+  // The Venus capset opens with its wire format version (virglrenderer's
+  // virgl_renderer_capset_venus). 0 is the protocol before it was declared stable, which
+  // virglrenderer 0.10 speaks and current guest Mesa (23 and later) refuses with
+  // "Unsupported wire format version 0": said at start-up, not discovered in a guest log.
+  std::string venus_protocol_note() {
+    std::uint32_t version = 0, size = 0;
+    lib_->virgl_renderer_get_cap_set(kCapsetVenus, &version, &size);
+    if (size < 4 || size > kMaxCapsetBytes) return " (no Venus capset)";
+    std::vector<std::uint8_t> caps(size);
+    lib_->virgl_renderer_fill_caps(kCapsetVenus, version, caps.data());
+    std::uint32_t wire_format = 0;
+    std::memcpy(&wire_format, caps.data(), sizeof(wire_format));
+    if (wire_format == 0)
+      return " (Venus wire format 0, the pre-release protocol: guest Mesa 23 or later refuses "
+             "it; virglrenderer 1.0 or later speaks format 1)";
+    return " (Venus wire format " + std::to_string(wire_format) + ")";
   }
 
   std::string description() const override { return description_; }

@@ -303,6 +303,8 @@ TEST_F(GpuRendererTest, VenusContextOnTheHostsVulkan) {
   bool venus = false;
   for (const auto& capset : stats->capsets) venus |= capset.id == 4;
   ASSERT_TRUE(venus) << "no VENUS capset: " << stats->description;
+  EXPECT_NE(stats->description.find("Venus wire format"), std::string::npos)
+      << "the start-up line says which Venus protocol the guest will meet: " << stats->description;
   EXPECT_EQ(ctx_create(2, 4), resp::kOkNodata) << "a Venus context (capset 4)";
   EXPECT_EQ(ctx_create(3, kCapsetVirgl2), resp::kOkNodata) << "and a virgl one beside it";
   EXPECT_EQ(ctx_create(5, 0), resp::kOkNodata) << "and a default one (no context_init)";
