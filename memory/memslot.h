@@ -37,6 +37,10 @@ struct MemslotRequest {
   std::string owner;  // "ram-low", "ram-high", "gpu-blob 7": shown to the user
   MemCacheType cache_type = MemCacheType::CacheCoherent;
   std::optional<CacheTypeReason> cache_reason;  // device slots whose type has a story
+  // Give the hypervisor the slot only when the guest first reaches it (see
+  // MemslotTable::serve_device_access): until then an access exits to vmm on the vCPU that
+  // made it, whose page tables are the accessing process's. One extra exit per slot.
+  bool install_on_first_touch = false;
 };
 
 // What the backend actually told the hypervisor for one slot, so the table can show the
@@ -54,8 +58,14 @@ struct AppliedFlags {
 
 struct Memslot {
   std::uint32_t slot = 0;
+  // Numbers are reused; the serial is not: it names this slot among every slot the VM had
+  // (1, 2, ... in the order they were mapped), so later records can refer to it.
+  std::uint64_t serial = 0;
   MemslotRequest request;
   AppliedFlags applied;
+  // In the table, not yet given to the hypervisor (request.install_on_first_touch and not
+  // touched yet): `applied` says what it will be told.
+  bool pending = false;
 
   std::uint64_t guest_end() const { return request.guest_addr + request.size; }
   // Guest RAM slots are named "ram-*" by the machine; every other slot is a device mapping.
@@ -65,10 +75,12 @@ struct Memslot {
 // Refused: a request a device turned down because no slot could honour it as asked (a
 // blob whose MemCacheType differs from the fixed region's slot); `slot` then describes the
 // request, with the number of the slot that would have served it.
-enum class MemslotEventKind { Added, Removed, Moved, Refused };
-inline constexpr EnumNames<MemslotEventKind, 4> kMemslotEventKindNames({{
+// Installed: a slot added pending (install_on_first_touch) reached the hypervisor when the
+// guest first touched it; `touched_gpa` says where.
+enum class MemslotEventKind { Added, Removed, Moved, Refused, Installed };
+inline constexpr EnumNames<MemslotEventKind, 5> kMemslotEventKindNames({{
     {MemslotEventKind::Added, "add"}, {MemslotEventKind::Removed, "remove"}, {MemslotEventKind::Moved, "move"},
-    {MemslotEventKind::Refused, "refuse"},
+    {MemslotEventKind::Refused, "refuse"}, {MemslotEventKind::Installed, "install"},
 }});
 std::string_view to_string(MemslotEventKind kind);
 
@@ -85,6 +97,7 @@ struct MemslotEvent {
   MemslotEventKind kind = MemslotEventKind::Added;
   Memslot slot{};                                 // after the change (before, for Removed)
   std::optional<std::uint64_t> old_guest_addr{};  // set for Moved
+  std::optional<std::uint64_t> touched_gpa{};     // set for Installed
   std::string reason{};                           // set for Refused
   RemovalChecksum removal_checksum{};             // Removed device slots, when enabled
   // CLOCK_MONOTONIC when the table was asked, and how long until the hypervisor had the

@@ -24,6 +24,10 @@ class MemslotBackend {
   // slot to move but not to change size). Decides the flags from the request.
   virtual InstallResult install(std::uint32_t slot, const MemslotRequest& request) = 0;
 
+  // What install() would tell the hypervisor for `request`, without telling it: a slot that
+  // waits for its first touch is listed with the flags it will get.
+  virtual AppliedFlags describe(const MemslotRequest& request) const = 0;
+
   // Deletes `slot`. Returns 0 or a positive errno.
   virtual int uninstall(std::uint32_t slot, const Memslot& current) = 0;
 };

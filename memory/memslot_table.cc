@@ -94,13 +94,22 @@ MemslotResult MemslotTable::map(const MemslotRequest& request) {
     if (!number)
       return failure("no free memslot for " + request.owner + ": the hypervisor allows " +
                      std::to_string(backend_.slot_limit()));
-    const std::uint64_t backend_began = monotonic_ns();
-    InstallResult installed = backend_.install(*number, request);
-    event.backend_ns = monotonic_ns() - backend_began;
-    if (installed.error != 0)
-      return failure("hypervisor refused memslot " + std::to_string(*number) + " for " +
-                     request.owner + ": " + std::strerror(installed.error));
-    Memslot slot{*number, request, installed.applied};
+    Memslot slot{.slot = *number, .serial = next_serial_, .request = request, .applied = {}, .pending = false};
+    if (request.install_on_first_touch) {
+      // Told what it will be told, but not yet: the guest's first access installs it.
+      slot.applied = backend_.describe(request);
+      slot.pending = true;
+      ++pending_count_;
+    } else {
+      const std::uint64_t backend_began = monotonic_ns();
+      InstallResult installed = backend_.install(*number, request);
+      event.backend_ns = monotonic_ns() - backend_began;
+      if (installed.error != 0)
+        return failure("hypervisor refused memslot " + std::to_string(*number) + " for " +
+                       request.owner + ": " + std::strerror(installed.error));
+      slot.applied = installed.applied;
+    }
+    ++next_serial_;
     slots_.emplace(*number, slot);
     by_guest_addr_.emplace(request.guest_addr, *number);
     take_number(*number);
@@ -117,12 +126,16 @@ MemslotResult MemslotTable::unmap(std::uint32_t number) {
     std::lock_guard lock(mutex_);
     auto it = slots_.find(number);
     if (it == slots_.end()) return failure("memslot " + std::to_string(number) + " is not live");
-    const std::uint64_t backend_began = monotonic_ns();
-    const int error = backend_.uninstall(number, it->second);
-    event.backend_ns = monotonic_ns() - backend_began;
-    if (error != 0)
-      return failure("hypervisor refused to remove memslot " + std::to_string(number) + ": " +
-                     std::strerror(error));
+    if (!it->second.pending) {
+      const std::uint64_t backend_began = monotonic_ns();
+      const int error = backend_.uninstall(number, it->second);
+      event.backend_ns = monotonic_ns() - backend_began;
+      if (error != 0)
+        return failure("hypervisor refused to remove memslot " + std::to_string(number) + ": " +
+                       std::strerror(error));
+    } else {
+      --pending_count_;  // never reached the hypervisor: nothing to remove there
+    }
     event.slot = it->second;
     by_guest_addr_.erase(it->second.request.guest_addr);
     slots_.erase(it);
@@ -146,17 +159,19 @@ MemslotResult MemslotTable::move(std::uint32_t number, std::uint64_t new_guest_a
       return failure(problem + " (moving " + slot.request.owner + ")");
     MemslotRequest moved = slot.request;
     moved.guest_addr = new_guest_addr;
-    const std::uint64_t backend_began = monotonic_ns();
-    InstallResult installed = backend_.install(number, moved);
-    event.backend_ns = monotonic_ns() - backend_began;
-    if (installed.error != 0)
-      return failure("hypervisor refused to move memslot " + std::to_string(number) + ": " +
-                     std::strerror(installed.error));
+    if (!slot.pending) {
+      const std::uint64_t backend_began = monotonic_ns();
+      InstallResult installed = backend_.install(number, moved);
+      event.backend_ns = monotonic_ns() - backend_began;
+      if (installed.error != 0)
+        return failure("hypervisor refused to move memslot " + std::to_string(number) + ": " +
+                       std::strerror(installed.error));
+      slot.applied = installed.applied;
+    }
     event.old_guest_addr = slot.request.guest_addr;
     by_guest_addr_.erase(slot.request.guest_addr);
     by_guest_addr_.emplace(new_guest_addr, number);
     slot.request = moved;
-    slot.applied = installed.applied;
     event.slot = slot;
     event.took_ns = monotonic_ns() - event.began_ns;
   }
@@ -172,6 +187,82 @@ void MemslotTable::refused(const MemslotRequest& request, std::uint32_t slot, co
   event.reason = why;
   if (auto serving = find(slot)) event.slot.applied = serving->applied;
   notify(event);
+}
+
+Memslot* MemslotTable::device_slot_at(std::uint64_t gpa) {
+  auto above = by_guest_addr_.upper_bound(gpa);
+  if (above == by_guest_addr_.begin()) return nullptr;
+  Memslot& slot = slots_.at(std::prev(above)->second);
+  if (gpa >= slot.guest_end() || slot.is_guest_ram()) return nullptr;
+  return &slot;
+}
+
+std::string MemslotTable::install_now(Memslot& slot, std::uint64_t gpa, const FirstTouch& first_touch,
+                                      MemslotEvent& event) {
+  if (first_touch) first_touch(slot, gpa);
+  event.began_ns = monotonic_ns();
+  InstallResult installed = backend_.install(slot.slot, slot.request);
+  event.backend_ns = monotonic_ns() - event.began_ns;
+  if (installed.error != 0)
+    return "the hypervisor refused memslot " + std::to_string(slot.slot) + " (" + slot.request.owner +
+           ") at its first touch: " + std::strerror(installed.error);
+  slot.applied = installed.applied;
+  slot.pending = false;
+  --pending_count_;
+  event.kind = MemslotEventKind::Installed;
+  event.slot = slot;
+  event.touched_gpa = gpa;
+  event.took_ns = monotonic_ns() - event.began_ns;
+  return {};
+}
+
+MemslotTable::DeviceAccess MemslotTable::serve_device_access(std::uint64_t gpa, std::span<std::uint8_t> data,
+                                                             bool is_write, const FirstTouch& first_touch) {
+  MemslotEvent event;
+  DeviceAccess result;
+  bool installed = false;
+  {
+    std::lock_guard lock(mutex_);
+    Memslot* slot = device_slot_at(gpa);
+    if (slot == nullptr) return result;
+    result.served = true;
+    // KVM splits MMIO at page boundaries and slots are whole pages, so an access fits; the
+    // clamp is for an exit that lies anyway.
+    const std::uint64_t offset = gpa - slot->request.guest_addr;
+    const std::size_t inside = static_cast<std::size_t>(std::min<std::uint64_t>(data.size(), slot->request.size - offset));
+    auto* host = static_cast<std::uint8_t*>(slot->request.host_addr) + offset;
+    if (is_write) {
+      std::memcpy(host, data.data(), inside);
+    } else {
+      std::memcpy(data.data(), host, inside);
+      std::memset(data.data() + inside, 0xff, data.size() - inside);
+    }
+    if (slot->pending) {
+      result.install_error = install_now(*slot, gpa, first_touch, event);
+      installed = result.install_error.empty();
+    }
+  }
+  if (installed) notify(event);
+  return result;
+}
+
+std::size_t MemslotTable::install_pending(std::optional<std::uint64_t> gpa, const FirstTouch& first_touch) {
+  std::vector<MemslotEvent> events;
+  {
+    std::lock_guard lock(mutex_);
+    auto install = [&](Memslot& slot) {
+      MemslotEvent event;
+      if (slot.pending && install_now(slot, gpa.value_or(slot.request.guest_addr), first_touch, event).empty())
+        events.push_back(std::move(event));
+    };
+    if (gpa) {
+      if (Memslot* slot = device_slot_at(*gpa)) install(*slot);
+    } else {
+      for (auto& [number, slot] : slots_) install(slot);
+    }
+  }
+  for (const auto& event : events) notify(event);
+  return events.size();
 }
 
 std::optional<Memslot> MemslotTable::find(std::uint32_t number) const {

@@ -9,10 +9,13 @@
 // a blob mapped twice) and that must come back as an answer, not unwind a vCPU thread.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -34,6 +37,29 @@ class MemslotTable : public MemoryMapper {
   MemslotResult unmap(std::uint32_t slot) override;
   MemslotResult move(std::uint32_t slot, std::uint64_t new_guest_addr) override;
   void refused(const MemslotRequest& request, std::uint32_t slot, const std::string& why) override;
+
+  // An access that reached a device slot (not RAM) as MMIO: the first touch of a pending
+  // slot (request.install_on_first_touch: its exit is how vmm learns which vCPU, and so which
+  // guest address space, touched it first), or an access KVM was emulating when its slot went
+  // live. Copies between `data` and the slot's host memory, under the table's lock so the
+  // memory cannot be unmapped meanwhile (bytes past the slot's end read 0xff and are not
+  // written), then installs a pending slot, calling `first_touch` with it just before, still
+  // under the lock: it must not call back into the table. Returns false when no device slot
+  // holds `gpa`. A slot the hypervisor refuses stays pending and keeps being served here;
+  // `install_error` then says why, for the caller to log.
+  using FirstTouch = std::function<void(const Memslot& slot, std::uint64_t gpa)>;
+  struct DeviceAccess {
+    bool served = false;
+    std::string install_error;
+  };
+  DeviceAccess serve_device_access(std::uint64_t gpa, std::span<std::uint8_t> data, bool is_write,
+                                   const FirstTouch& first_touch);
+  // Installs pending slots without serving an access: KVM could not emulate the instruction
+  // that touched one, so it runs again once they are live. The slot holding `gpa` when that
+  // is known, else every pending slot. Returns how many were installed.
+  std::size_t install_pending(std::optional<std::uint64_t> gpa, const FirstTouch& first_touch);
+  // Cheap, for the exit path: whether any slot waits for its first touch.
+  bool has_pending() const { return pending_count_.load(std::memory_order_relaxed) != 0; }
 
   std::optional<Memslot> find(std::uint32_t slot) const;
   // All live slots, ordered by guest address.
@@ -58,6 +84,10 @@ class MemslotTable : public MemoryMapper {
   void take_number(std::uint32_t number);
   void release_number(std::uint32_t number);
   void notify(const MemslotEvent& event);
+  // The device slot holding gpa, or nullptr. Caller holds mutex_.
+  Memslot* device_slot_at(std::uint64_t gpa);
+  // Gives a pending slot to the backend. Caller holds mutex_. Empty, or why it was refused.
+  std::string install_now(Memslot& slot, std::uint64_t gpa, const FirstTouch& first_touch, MemslotEvent& event);
 
   MemslotBackend& backend_;
   mutable std::mutex mutex_;
@@ -69,6 +99,8 @@ class MemslotTable : public MemoryMapper {
   std::map<std::uint64_t, std::uint32_t> by_guest_addr_;
   std::set<std::uint32_t> free_numbers_;
   std::uint32_t next_number_ = 0;  // every number from here up is free
+  std::uint64_t next_serial_ = 1;
+  std::atomic<std::size_t> pending_count_{0};
   std::vector<Listener> listeners_;
   bool checksum_removals_ = false;  // set once before the guest runs
 };

@@ -52,8 +52,11 @@ std::string parse_event(const nlohmann::json& j, TraceEvent& e) {
                           num("size", e.size), str("owner", e.owner),
                           str("requested", e.requested), str("applied", e.applied)})
     if (!why.empty()) return why;
-  if (e.event != "add" && e.event != "remove" && e.event != "move" && e.event != "refuse")
+  if (e.event != "add" && e.event != "remove" && e.event != "move" && e.event != "refuse" &&
+      e.event != "install" && e.event != "derive")
     return "unknown event \"" + e.event + "\"";
+  if (e.event == "derive" && !(j.contains("effective") && j["effective"].is_string()))
+    return "a derive event without an \"effective\"";
   if (e.event == "refuse" && !(j.contains("reason") && j["reason"].is_string()))
     return "a refuse event without a \"reason\"";
   e.slot = static_cast<std::uint32_t>(slot);
@@ -119,11 +122,16 @@ std::vector<SlotLifetime> slot_lifetimes(const MemslotTraceFile& trace,
     if (e.event == "add") {
       if (it != open.end()) error(e, "add of a slot that is live");
       open[e.slot] = lives.size();
-      lives.push_back(SlotLifetime{e, {}, std::nullopt});
+      lives.push_back(SlotLifetime{e, {}, std::nullopt, std::nullopt, {}});
     } else if (it == open.end()) {
-      error(e, e.event == "move" ? "move of a slot that is not live" : "remove of a slot that is not live");
+      error(e, (e.event + " of a slot that is not live").c_str());
     } else if (e.event == "move") {
       lives[it->second].moves.push_back(e);
+    } else if (e.event == "install") {
+      if (lives[it->second].install) error(e, "a second install of a slot");
+      lives[it->second].install = e;
+    } else if (e.event == "derive") {
+      lives[it->second].derives.push_back(e);
     } else {
       lives[it->second].remove = e;
       open.erase(it);

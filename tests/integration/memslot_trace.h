@@ -1,6 +1,7 @@
 // vmm's --memslot-trace FILE, read back: one JSON object per line, one line per memslot
 // event, in the order they happened. Fields relied on (vmm/memslot_trace.cc writes them):
-//   "event"       "add" | "remove" | "move"
+//   "event"       "add" | "remove" | "move" | "refuse" | "install" (a slot added pending
+//                 reached KVM at the guest's first touch) | "derive" (a derived memory type)
 //   "slot"        KVM slot number (numbers are reused after a remove)
 //   "guest_addr"  "0x..." (a JSON number is accepted too), likewise "size"
 //   "owner"       "ram-low", "ram-high", "gpu-blob <id>", ...
@@ -56,6 +57,8 @@ struct SlotLifetime {
   TraceEvent add;
   std::vector<TraceEvent> moves;
   std::optional<TraceEvent> remove;
+  std::optional<TraceEvent> install;  // for a slot added pending ("pending": "first touch")
+  std::vector<TraceEvent> derives;
 };
 
 // Lifetimes in the order the slots were added; `errors` gets events that fit no lifetime

@@ -42,13 +42,18 @@ int KvmMemslotBackend::try_flags(KvmVm& vm, std::uint32_t flags) {
   return set_region(vm, slot, 0, kScratchGuestAddr, 0, nullptr);  // gone before the page is
 }
 
-InstallResult KvmMemslotBackend::install(std::uint32_t slot, const MemslotRequest& request) {
+AppliedFlags KvmMemslotBackend::describe(const MemslotRequest& request) const {
   AppliedFlags applied = slot_memtype(plan_, facts_, request.cache_type);
   if (request.read_only) {
     applied.kvm_flags |= KVM_MEM_READONLY;
     applied.names = applied.kvm_flags == KVM_MEM_READONLY ? "KVM_MEM_READONLY"
                                                           : "KVM_MEM_READONLY|" + applied.names;
   }
+  return applied;
+}
+
+InstallResult KvmMemslotBackend::install(std::uint32_t slot, const MemslotRequest& request) {
+  const AppliedFlags applied = describe(request);
   if (int error = set_region(vm_, slot, applied.kvm_flags, request.guest_addr, request.size,
                              request.host_addr);
       error != 0)

@@ -18,6 +18,7 @@ class KvmMemslotBackend : public MemslotBackend {
   KvmMemslotBackend(KvmVm& vm, const HostFacts& facts, const MemtypePlan& plan);
 
   std::uint32_t slot_limit() const override { return slot_limit_; }
+  AppliedFlags describe(const MemslotRequest& request) const override;
   InstallResult install(std::uint32_t slot, const MemslotRequest& request) override;
   int uninstall(std::uint32_t slot, const Memslot& current) override;
 

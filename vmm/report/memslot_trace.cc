@@ -13,6 +13,7 @@ nlohmann::json memslot_event_json(const MemslotEvent& event) {
   nlohmann::json j = {
       {"event", std::string(to_string(event.kind))},
       {"slot", slot.slot},
+      {"serial", slot.serial},
       {"guest_addr", hex(slot.request.guest_addr)},
       {"size", hex(slot.request.size)},
       {"owner", slot.request.owner},
@@ -33,6 +34,8 @@ nlohmann::json memslot_event_json(const MemslotEvent& event) {
     j["took_ns"] = event.took_ns;
     j["kvm_ns"] = event.backend_ns;
   }
+  if (slot.pending) j["pending"] = "first touch";  // in the table, not yet in KVM
+  if (event.touched_gpa) j["touched_gpa"] = hex(*event.touched_gpa);
   if (event.old_guest_addr) j["old_guest_addr"] = hex(*event.old_guest_addr);
   if (event.kind == MemslotEventKind::Refused) j["reason"] = event.reason;
   // Never hashed here: by the time an event is printed its memory may be gone.

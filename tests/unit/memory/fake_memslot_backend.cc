@@ -4,13 +4,17 @@
 
 namespace vmm::testing {
 
+AppliedFlags FakeMemslotBackend::describe(const MemslotRequest& request) const {
+  // Mirror the real backend's rule for the one flag memory/ knows about.
+  if (request.read_only) return {1u, "KVM_MEM_READONLY", "fake"};
+  return {0u, "none", "fake"};
+}
+
 InstallResult FakeMemslotBackend::install(std::uint32_t slot, const MemslotRequest& request) {
   calls.push_back({Call::Install, slot, request.guest_addr, request.size});
   if (int error = std::exchange(fail_next_install, 0); error != 0) return {error, {}};
   installed[slot] = request.guest_addr;
-  // Mirror the real backend's rule for the one flag memory/ knows about.
-  if (request.read_only) return {0, {1u, "KVM_MEM_READONLY", "fake"}};
-  return {0, {0u, "none", "fake"}};
+  return {0, describe(request)};
 }
 
 int FakeMemslotBackend::uninstall(std::uint32_t slot, const Memslot& current) {

@@ -21,6 +21,7 @@ class FakeMemslotBackend : public MemslotBackend {
   explicit FakeMemslotBackend(std::uint32_t limit = 32) : limit_(limit) {}
 
   std::uint32_t slot_limit() const override { return limit_; }
+  AppliedFlags describe(const MemslotRequest& request) const override;
   InstallResult install(std::uint32_t slot, const MemslotRequest& request) override;
   int uninstall(std::uint32_t slot, const Memslot& current) override;
 

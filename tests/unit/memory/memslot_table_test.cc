@@ -236,3 +236,146 @@ TEST(MemslotTableRefusal, RefusedRequestIsAnEventAndChangesNothing) {
 
 }  // namespace
 }  // namespace vmm
+
+namespace vmm {
+namespace {
+
+// First touch: a device slot asked for with install_on_first_touch is numbered and listed
+// at once but reaches the hypervisor only when the guest's access exits to vmm; that access
+// is served from the slot's memory, the callback sees the slot before it goes live.
+class FirstTouchTest : public ::testing::Test {
+ protected:
+  FakeMemslotBackend backend{8};
+  MemslotTable table{backend};
+  std::vector<MemslotEvent> events;
+  alignas(4096) std::uint8_t blob[2 * 4096] = {};
+
+  void SetUp() override {
+    table.subscribe([this](const MemslotEvent& e) { events.push_back(e); });
+  }
+  MemslotRequest device(std::uint64_t addr) {
+    MemslotRequest r;
+    r.guest_addr = addr;
+    r.size = sizeof blob;
+    r.host_addr = blob;
+    r.owner = "gpu-blob 7";
+    r.install_on_first_touch = true;
+    return r;
+  }
+};
+
+TEST_F(FirstTouchTest, PendingSlotIsListedButNotInstalledUntilTouched) {
+  ASSERT_TRUE(table.map(device(0x100000000)));
+  ASSERT_TRUE(table.has_pending());
+  auto slot = table.find(0);
+  ASSERT_TRUE(slot);
+  EXPECT_TRUE(slot->pending);
+  EXPECT_EQ(slot->applied.names, "none") << "listed with what it will be told";
+  EXPECT_TRUE(backend.calls.empty()) << "the hypervisor has not been told";
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, MemslotEventKind::Added);
+  EXPECT_TRUE(events[0].slot.pending);
+
+  blob[4096 + 8] = 0x5a;
+  std::uint8_t data[4] = {};
+  std::vector<std::pair<std::uint64_t, bool>> seen;  // gpa, pending when called
+  const auto access = table.serve_device_access(
+      0x100000000 + 4096 + 8, data, false,
+      [&](const Memslot& s, std::uint64_t gpa) { seen.emplace_back(gpa, s.pending); });
+  ASSERT_TRUE(access.served);
+  EXPECT_TRUE(access.install_error.empty()) << access.install_error;
+  EXPECT_EQ(data[0], 0x5a) << "the read is served from the slot's memory";
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].first, 0x100000000u + 4096 + 8);
+  EXPECT_TRUE(seen[0].second) << "called before the slot goes live";
+  EXPECT_EQ(backend.installed.at(0), 0x100000000u);
+  EXPECT_FALSE(table.has_pending());
+  EXPECT_FALSE(table.find(0)->pending);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].kind, MemslotEventKind::Installed);
+  EXPECT_EQ(events[1].touched_gpa, 0x100000000u + 4096 + 8);
+  EXPECT_EQ(to_string(events[1].kind), "install");
+
+  // A later exit on the installed slot (an emulated instruction in flight) is still served,
+  // but installs nothing and calls nothing.
+  const std::uint8_t value[2] = {0x11, 0x22};
+  std::uint8_t write[2] = {value[0], value[1]};
+  ASSERT_TRUE(table.serve_device_access(0x100000000 + 2, write, true,
+                                        [&](const Memslot&, std::uint64_t) { seen.emplace_back(0, false); })
+                  .served);
+  EXPECT_EQ(blob[2], 0x11);
+  EXPECT_EQ(blob[3], 0x22);
+  EXPECT_EQ(seen.size(), 1u);
+  EXPECT_EQ(backend.calls.size(), 1u);
+}
+
+TEST_F(FirstTouchTest, AccessesOutsideDeviceSlotsAreNotServed) {
+  ASSERT_TRUE(table.map(ram(0, 0x100000)));
+  ASSERT_TRUE(table.map(device(0x100000000)));
+  std::uint8_t data[8] = {};
+  EXPECT_FALSE(table.serve_device_access(0x1000, data, false, nullptr).served) << "RAM is not a device slot";
+  EXPECT_FALSE(table.serve_device_access(0x100000000 + sizeof blob, data, false, nullptr).served) << "past the end";
+  EXPECT_TRUE(table.has_pending());
+}
+
+TEST_F(FirstTouchTest, AnAccessOverTheSlotsEndReadsOnesAndWritesNothingBeyond) {
+  ASSERT_TRUE(table.map(device(0x100000000)));
+  std::uint8_t data[8];
+  std::fill(std::begin(data), std::end(data), 0);
+  blob[sizeof blob - 4] = 0x77;
+  ASSERT_TRUE(table.serve_device_access(0x100000000 + sizeof blob - 4, data, false, nullptr).served);
+  EXPECT_EQ(data[0], 0x77);
+  EXPECT_EQ(data[4], 0xff);
+  EXPECT_EQ(data[7], 0xff);
+}
+
+TEST_F(FirstTouchTest, RemovingOrMovingAPendingSlotNeverTellsTheHypervisor) {
+  ASSERT_TRUE(table.map(device(0x100000000)));
+  ASSERT_TRUE(table.move(0, 0x200000000));
+  EXPECT_TRUE(backend.calls.empty());
+  EXPECT_EQ(table.find(0)->request.guest_addr, 0x200000000u);
+  ASSERT_TRUE(table.unmap(0));
+  EXPECT_TRUE(backend.calls.empty());
+  EXPECT_FALSE(table.has_pending());
+}
+
+TEST_F(FirstTouchTest, ARefusedInstallLeavesTheSlotPendingAndServed) {
+  ASSERT_TRUE(table.map(device(0x100000000)));
+  backend.fail_next_install = 22;
+  std::uint8_t data[1] = {0x42};
+  const auto refused = table.serve_device_access(0x100000000, data, true, nullptr);
+  ASSERT_TRUE(refused.served);
+  EXPECT_NE(refused.install_error.find("Invalid argument"), std::string::npos) << refused.install_error;
+  EXPECT_EQ(blob[0], 0x42);
+  EXPECT_TRUE(table.find(0)->pending);
+  EXPECT_TRUE(table.has_pending());
+  ASSERT_TRUE(table.serve_device_access(0x100000000, data, true, nullptr).served);
+  EXPECT_FALSE(table.find(0)->pending) << "the next touch tries again";
+}
+
+TEST_F(FirstTouchTest, InstallPendingByAddressOrAll) {
+  ASSERT_TRUE(table.map(device(0x100000000)));
+  auto other = device(0x100010000);
+  ASSERT_TRUE(table.map(other));
+  int calls = 0;
+  EXPECT_EQ(table.install_pending(0x100010000 + 5, [&](const Memslot&, std::uint64_t) { ++calls; }), 1u);
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(table.find(0)->pending);
+  EXPECT_FALSE(table.find(1)->pending);
+  EXPECT_EQ(table.install_pending(std::nullopt, [&](const Memslot&, std::uint64_t) { ++calls; }), 1u);
+  EXPECT_EQ(calls, 2);
+  EXPECT_FALSE(table.has_pending());
+  EXPECT_EQ(table.install_pending(std::nullopt, nullptr), 0u);
+}
+
+TEST_F(FirstTouchTest, SerialsNameEverySlotOnce) {
+  ASSERT_TRUE(table.map(device(0x100000000)));
+  const std::uint64_t first = table.find(0)->serial;
+  ASSERT_TRUE(table.unmap(0));
+  ASSERT_TRUE(table.map(device(0x100000000)));
+  EXPECT_EQ(table.find(0)->slot, 0u) << "the number is reused";
+  EXPECT_GT(table.find(0)->serial, first) << "the serial is not";
+}
+
+}  // namespace
+}  // namespace vmm
