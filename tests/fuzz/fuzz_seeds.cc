@@ -10,6 +10,7 @@
 // name the fields as those descriptions do.
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "devices/gpu/virtio_gpu_protocol.h"
@@ -339,6 +341,118 @@ void memslot_table_seeds() {
   write_seed("memslot_table", "limit-and-wrap", full.b);
 }
 
+// --- page_walk -------------------------------------------------------------------------------
+
+// The header, ranges and RAM writes of page_walk_fuzz.cc's format.
+class WalkSeed {
+ public:
+  // limits: bit 7 with `max_entries` following; bits 3:0 max_runs (8 and up: 64).
+  WalkSeed(std::uint8_t mode, std::uint8_t pages, std::uint8_t root_page, std::uint16_t cr3_low,
+           bool no_flush, std::uint8_t limits, std::uint16_t max_entries = 0) {
+    o_.u8({mode, pages - 1, root_page}).le(cr3_low, 2).u8({no_flush, limits});
+    if (limits & 0x80) o_.le(max_entries, 2);
+  }
+  // Each range as the gap after the previous one's end, then its length.
+  WalkSeed& ranges(std::initializer_list<std::pair<std::uint64_t, std::uint64_t>> gaps_and_sizes) {
+    o_.u8({static_cast<int>(gaps_and_sizes.size()) - 1});
+    for (const auto& [gap, size] : gaps_and_sizes) amount(gap).amount(size);
+    return *this;
+  }
+  WalkSeed& entry(std::uint8_t page, std::uint16_t index, std::uint64_t value) {
+    o_.u8({0, page}).le(index, 2).le(value, 8);
+    return *this;
+  }
+  // step: 0 none, 1 4 KiB, 2 2 MiB, 3 1 GiB.
+  WalkSeed& fill(std::uint8_t page, std::uint16_t first, std::uint16_t count, std::uint64_t value,
+                 std::uint8_t step) {
+    o_.u8({1, page}).le(first, 2).le(count, 2).le(value, 8).u8({step});
+    return *this;
+  }
+  WalkSeed& table(std::uint8_t page, std::uint16_t index, std::uint8_t target, std::uint8_t flags) {
+    o_.u8({2, page}).le(index, 2).u8({target, flags});
+    return *this;
+  }
+  WalkSeed& leaf(std::uint8_t page, std::uint16_t index, std::uint32_t frame, std::uint16_t flags) {
+    o_.u8({3, page}).le(index, 2).le(frame, 4).le(flags, 2);
+    return *this;
+  }
+  Bytes bytes() const { return o_.b; }
+
+ private:
+  // u8 shift, u16 value: the smallest shift that holds `v` exactly.
+  WalkSeed& amount(std::uint64_t v) {
+    int shift = 0;
+    while (v >> shift > 0xffff) ++shift;
+    if ((v >> shift) << shift != v) {
+      std::fprintf(stderr, "page_walk seed: %#llx is not a 16-bit value shifted\n",
+                   static_cast<unsigned long long>(v));
+      std::exit(1);
+    }
+    o_.u8({shift}).le(v >> shift, 2);
+    return *this;
+  }
+  Out o_;
+};
+
+void page_walk_seeds() {
+  constexpr std::uint8_t kTable = 0x07;  // present, writable, user
+  // 4-level: PML4 0 -> PDPT 1 -> PD 2 -> PT 3 with 4 KiB, 2 MiB and 1 GiB leaves, one PTE with
+  // another PAT index in a run, CR3 with PCID bits and bit 63.
+  write_seed("page_walk", "4-level-mixed",
+             WalkSeed(0, 8, 0, 0x123, true, 0x0f)
+                 .ranges({{0x100000, 0x100000}, {0x3fe00000, 0x400000}, {0x3fc00000, 0x1000}})
+                 .table(0, 0, 1, kTable)
+                 .table(0, 256, 1, 0x03)  // the same PDPT in the high half: an alias
+                 .table(1, 0, 2, kTable)
+                 .table(2, 0, 3, kTable)
+                 .fill(3, 0, 512, 0x100000 | kTable, 1)
+                 .entry(3, 7, 0x107000 | 0x1f)          // PWT and PCD
+                 .leaf(2, 1, 0x40000, 0x83)             // 2 MiB at 0x40000000
+                 .leaf(1, 1, 0x80000, 0x1083)           // 1 GiB with the large PAT bit
+                 .bytes());
+  // 5-level: PML5 0 -> PML4 1 -> PDPT 2 -> PD 3 -> PT 4, and the top of the address space.
+  write_seed("page_walk", "5-level",
+             WalkSeed(8, 6, 0, 0, false, 0x0f)
+                 .ranges({{0x40000000, 0x10000}})
+                 .table(0, 1, 1, kTable)
+                 .table(0, 511, 1, kTable)
+                 .table(1, 2, 2, kTable)
+                 .table(2, 3, 3, kTable)
+                 .table(3, 4, 4, kTable)
+                 .fill(4, 0, 64, 0x40000000 | kTable, 1)
+                 .bytes());
+  // Two recursive slots, 512 PDPT entries at one PD, a table outside RAM, PS in a PML4E;
+  // the range covers the tables themselves.
+  write_seed("page_walk", "recursive-aliases-outside",
+             WalkSeed(0, 4, 0, 0, false, 0x0f)
+                 .ranges({{0, 0x4000}})
+                 .table(0, 510, 0, 0x03)
+                 .table(0, 511, 0, 0x03)
+                 .table(0, 0, 1, kTable)
+                 .fill(1, 0, 512, 0x2000 | kTable, 0)
+                 .table(2, 0, 3, kTable)
+                 .table(0, 1, 200, kTable)
+                 .entry(0, 2, 0x1000 | 0x81)
+                 .leaf(3, 5, 0x1, kTable)
+                 .bytes());
+  // A budget of 300 entries and 3 runs over a PT whose first half maps pages 2 MiB apart:
+  // both run out, the budget inside the PT.
+  write_seed("page_walk", "budget-and-runs",
+             WalkSeed(0, 4, 0, 0, false, 0x80 | 3, 300)
+                 .ranges({{0, 0x1000000}})
+                 .table(0, 0, 1, kTable)
+                 .table(1, 0, 2, kTable)
+                 .table(2, 0, 3, kTable)
+                 .fill(3, 0, 256, 0x1000 | kTable, 2)
+                 .fill(3, 256, 256, 0x800000 | kTable, 1)
+                 .bytes());
+  // PAE paging (EFER.LMA clear) and a root outside RAM: nothing walked.
+  write_seed("page_walk", "pae-not-walked",
+             WalkSeed(2, 2, 0, 0, false, 0x0f).ranges({{0, 0x1000}}).table(0, 0, 1, kTable).bytes());
+  write_seed("page_walk", "root-outside-ram",
+             WalkSeed(0, 2, 100, 0, false, 0x0f).ranges({{0, 0x1000}}).table(0, 0, 1, kTable).bytes());
+}
+
 }  // namespace
 }  // namespace vmm::fuzz
 
@@ -355,5 +469,6 @@ int main(int argc, char** argv) {
   vmm::fuzz::bzimage_seeds();
   vmm::fuzz::config_seeds(argv[2]);
   vmm::fuzz::memslot_table_seeds();
+  vmm::fuzz::page_walk_seeds();
   return 0;
 }
