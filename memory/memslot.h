@@ -37,10 +37,6 @@ struct MemslotRequest {
   std::string owner;  // "ram-low", "ram-high", "gpu-blob 7": shown to the user
   MemCacheType cache_type = MemCacheType::CacheCoherent;
   std::optional<CacheTypeReason> cache_reason;  // device slots whose type has a story
-  // Give the hypervisor the slot only when the guest first reaches it (see
-  // MemslotTable::serve_device_access): until then an access exits to vmm on the vCPU that
-  // made it, whose page tables are the accessing process's. One extra exit per slot.
-  bool install_on_first_touch = false;
 };
 
 // What the backend actually told the hypervisor for one slot, so the table can show the
@@ -63,8 +59,9 @@ struct Memslot {
   std::uint64_t serial = 0;
   MemslotRequest request;
   AppliedFlags applied;
-  // In the table, not yet given to the hypervisor (request.install_on_first_touch and not
-  // touched yet): `applied` says what it will be told.
+  // In the table, not yet given to the hypervisor (a device slot waiting for the guest's
+  // first touch: MemslotTable::install_device_slots_on_first_touch): `applied` says what it
+  // will be told.
   bool pending = false;
 
   std::uint64_t guest_end() const { return request.guest_addr + request.size; }
@@ -75,7 +72,7 @@ struct Memslot {
 // Refused: a request a device turned down because no slot could honour it as asked (a
 // blob whose MemCacheType differs from the fixed region's slot); `slot` then describes the
 // request, with the number of the slot that would have served it.
-// Installed: a slot added pending (install_on_first_touch) reached the hypervisor when the
+// Installed: a slot added pending (waiting for its first touch) reached the hypervisor when the
 // guest first touched it; `touched_gpa` says where.
 enum class MemslotEventKind { Added, Removed, Moved, Refused, Installed };
 inline constexpr EnumNames<MemslotEventKind, 5> kMemslotEventKindNames({{

@@ -95,7 +95,7 @@ MemslotResult MemslotTable::map(const MemslotRequest& request) {
       return failure("no free memslot for " + request.owner + ": the hypervisor allows " +
                      std::to_string(backend_.slot_limit()));
     Memslot slot{.slot = *number, .serial = next_serial_, .request = request, .applied = {}, .pending = false};
-    if (request.install_on_first_touch) {
+    if (first_touch_ && !slot.is_guest_ram()) {
       // Told what it will be told, but not yet: the guest's first access installs it.
       slot.applied = backend_.describe(request);
       slot.pending = true;

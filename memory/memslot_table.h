@@ -38,10 +38,16 @@ class MemslotTable : public MemoryMapper {
   MemslotResult move(std::uint32_t slot, std::uint64_t new_guest_addr) override;
   void refused(const MemslotRequest& request, std::uint32_t slot, const std::string& why) override;
 
+  // From now on a device slot (not guest RAM) is numbered and listed when it is mapped, but
+  // given to the hypervisor only when the guest first touches it: until then the guest's
+  // accesses exit to vmm on the vCPU that made them, whose page tables are the accessing
+  // process's (vmm/run/first_touch derives the memory type there). One extra exit per slot.
+  // Set once, before the guest runs.
+  void install_device_slots_on_first_touch() { first_touch_ = true; }
+
   // An access that reached a device slot (not RAM) as MMIO: the first touch of a pending
-  // slot (request.install_on_first_touch: its exit is how vmm learns which vCPU, and so which
-  // guest address space, touched it first), or an access KVM was emulating when its slot went
-  // live. Copies between `data` and the slot's host memory, under the table's lock so the
+  // slot (its exit is how vmm learns which vCPU, and so which guest address space, touched
+  // it first), or an access KVM was emulating when its slot went live. Copies between `data` and the slot's host memory, under the table's lock so the
   // memory cannot be unmapped meanwhile (bytes past the slot's end read 0xff and are not
   // written), then installs a pending slot, calling `first_touch` with it just before, still
   // under the lock: it must not call back into the table. Returns false when no device slot
@@ -103,6 +109,7 @@ class MemslotTable : public MemoryMapper {
   std::atomic<std::size_t> pending_count_{0};
   std::vector<Listener> listeners_;
   bool checksum_removals_ = false;  // set once before the guest runs
+  bool first_touch_ = false;        // likewise
 };
 
 }  // namespace vmm

@@ -252,6 +252,7 @@ class FirstTouchTest : public ::testing::Test {
 
   void SetUp() override {
     table.subscribe([this](const MemslotEvent& e) { events.push_back(e); });
+    table.install_device_slots_on_first_touch();
   }
   MemslotRequest device(std::uint64_t addr) {
     MemslotRequest r;
@@ -259,7 +260,6 @@ class FirstTouchTest : public ::testing::Test {
     r.size = sizeof blob;
     r.host_addr = blob;
     r.owner = "gpu-blob 7";
-    r.install_on_first_touch = true;
     return r;
   }
 };
@@ -311,6 +311,8 @@ TEST_F(FirstTouchTest, PendingSlotIsListedButNotInstalledUntilTouched) {
 
 TEST_F(FirstTouchTest, AccessesOutsideDeviceSlotsAreNotServed) {
   ASSERT_TRUE(table.map(ram(0, 0x100000)));
+  EXPECT_FALSE(table.find(0)->pending) << "RAM is installed at once";
+  EXPECT_EQ(backend.installed.count(0), 1u);
   ASSERT_TRUE(table.map(device(0x100000000)));
   std::uint8_t data[8] = {};
   EXPECT_FALSE(table.serve_device_access(0x1000, data, false, nullptr).served) << "RAM is not a device slot";
