@@ -26,9 +26,8 @@ constexpr std::uint64_t kDeviceSlotAddr = 1ull << 40;  // above every live slot
 class NullMemslotBackend : public MemslotBackend {
  public:
   std::uint32_t slot_limit() const override { return kSlotLimit; }
-  InstallResult install(std::uint32_t, const MemslotRequest&) override {
-    return {0, {0u, "none", "bench"}};
-  }
+  AppliedFlags describe(const MemslotRequest&) const override { return {0u, "none", "bench"}; }
+  InstallResult install(std::uint32_t, const MemslotRequest& request) override { return {0, describe(request)}; }
   int uninstall(std::uint32_t, const Memslot&) override { return 0; }
 };
 

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <system_error>
 
@@ -38,6 +39,7 @@
 #include "vmm/kvm/host_probe.h"
 #include "vmm/kvm/kvm_probe_target.h"
 #include "vmm/kvm/memtype_uapi.h"
+#include "vmm/memtype/pat.h"
 #include "vmm/report/memslot_report.h"
 #include "vmm/run/exit_status.h"
 
@@ -87,7 +89,7 @@ BzImage read_kernel(const Options& options) {
 
 HostFacts probe_vm(KvmVm& vm, const HostEnvironment& env) {
   KvmVmProbeTarget target(vm);
-  return probe_host(target, env.cpu, kvm_flavour(env));
+  return probe_host(target, env.cpu, kvm_flavour(env), kvm_uses_tdp(env));
 }
 
 }  // namespace
@@ -117,6 +119,7 @@ Machine::Machine(const Options& options)
   if (options_.memslot_trace) {
     trace_ = std::make_unique<MemslotTrace>(*options_.memslot_trace);
     trace_->attach(memslots_);
+    derivations_.subscribe([this](const memtype::SlotDerivation& d) { trace_->write_derivation(d); });
   }
   spdlog::info("memtype: {} on {} ({}): {}", to_string(memtype_plan_.mode),
                to_string(host_facts_.flavour), host_facts_.vendor_id, memtype_plan_.explanation);
@@ -127,6 +130,7 @@ Machine::Machine(const Options& options)
   add_pci_devices();
   load_kernel();
   create_vcpus();
+  set_up_derivation();
   if (options_.print_memslots) std::fputs(format_memslot_table(memslots_.slots()).c_str(), stderr);
 }
 
@@ -244,8 +248,10 @@ void Machine::create_vcpus() {
   for (const auto& route : pci_->irq_routes())  // PciRoot numbers pins from 1 (INTA)
     mp.pci_routes.push_back({route.slot, static_cast<std::uint8_t>(route.pin - 1),
                              static_cast<std::uint8_t>(route.gsi)});
-  for (const auto& leaf : supported)
+  for (const auto& leaf : supported) {
     if (leaf.function == 1) mp.cpu_signature = leaf.eax, mp.cpu_features = leaf.edx;
+    if (leaf.function == 0x80000008) guest_phys_addr_bits_ = leaf.eax & 0xff;
+  }
   write_mptable(memory_, mp);
 
   const GuestCpuidHost cpuid_host{.tsc_deadline_timer =
@@ -262,6 +268,40 @@ void Machine::create_vcpus() {
       apply_msrs(vcpu, boot_entry_.msrs);
     }
   }
+}
+
+void Machine::set_up_derivation() {
+  if (options_.derive_memtype == DeriveMode::Off) return;
+  const std::uint64_t mmio64 = layout::mmio64_start(memory_.ranges().back().end());
+  spte_tracer_ = SpteTracer::open(mmio64, mmio64 + layout::kMmio64Size, second_level_of(host_facts_),
+                                  memtype::kPatLinux, &spte_unavailable_);
+  if (spte_tracer_) {
+    memslots_.subscribe([tracer = spte_tracer_.get()](const MemslotEvent& e) { tracer->on_memslot_event(e); });
+  } else {
+    spdlog::info("memtype: {}; derived types use the policy's rule for KVM's side", spte_unavailable_);
+  }
+  deriver_ = std::make_unique<MemtypeDeriver>(memory_, host_facts_, guest_phys_addr_bits_, derivations_,
+                                              spte_tracer_.get(), spte_unavailable_);
+  if (options_.derive_memtype != DeriveMode::FirstTouch) return;
+  first_touch_ = true;
+  memslots_.install_device_slots_on_first_touch();
+  if (const int error = vm_.enable_exit_on_emulation_failure(); error == 0)
+    emulation_exits_ = true;
+  else
+    spdlog::warn("--derive-memtype first-touch: KVM_CAP_EXIT_ON_EMULATION_FAILURE is not available ({}): "
+                 "an instruction KVM cannot emulate at a blob's first access would fault in the guest; "
+                 "--derive-memtype stop avoids first touches", std::strerror(error));
+}
+
+std::map<std::uint64_t, std::string> Machine::derived_effective() const {
+  std::map<std::uint64_t, std::string> latest;
+  if (!deriver_) return latest;
+  for (auto& d : derivations_.derivations()) {
+    memtype::rederive(d, deriver_->second_level(d.slot));
+    latest[d.slot.serial] = d.effective + " (" + d.moment + ", KVM side from " +
+                            memtype::to_string(d.second_level.source) + ")";
+  }
+  return latest;
 }
 
 RunReportInput Machine::report_input(const StopReason& stop) const {
@@ -284,6 +324,15 @@ RunReportInput Machine::report_input(const StopReason& stop) const {
           stop,
           options_.gpu};
   input.renderer = std::move(renderer);
+  input.derivation_mode = std::string(to_string(options_.derive_memtype));
+  input.spte_source = spte_tracer_ ? spte_tracer_->status() : spte_unavailable_;
+  if (deriver_) {
+    // KVM's entries are read now: a derivation made at a first touch, before KVM had mapped
+    // the slot, gets them here.
+    input.derivations = derivations_.derivations();
+    for (auto& d : input.derivations) memtype::rederive(d, deriver_->second_level(d.slot));
+    input.derivations_dropped = derivations_.dropped();
+  }
   return input;
 }
 

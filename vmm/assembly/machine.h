@@ -8,6 +8,7 @@
 // the VM fd that referenced it is closed.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -28,7 +29,10 @@
 #include "vmm/report/guest_probe_log.h"
 #include "vmm/report/memslot_event_log.h"
 #include "vmm/report/memslot_trace.h"
+#include "vmm/kvm/spte_tracer.h"
+#include "vmm/report/derivation_log.h"
 #include "vmm/report/run_report.h"
+#include "vmm/run/memtype_deriver.h"
 #include "vmm/run/stop_signal.h"
 
 namespace vmm {
@@ -53,6 +57,18 @@ class Machine {
   Serial8250& serial() { return *serial_; }
   VirtioGpu* gpu() { return gpu_; }  // nullptr without --gpu
   const MemslotTable& memslots() const { return memslots_; }
+  MemslotTable& memslot_table() { return memslots_; }
+  const HostFacts& host_facts() const { return host_facts_; }
+  // --derive-memtype other than off; null otherwise. The tracer may be null where KVM's
+  // tracepoint cannot be read (the deriver then uses the policy's rule and says why).
+  MemtypeDeriver* memtype_deriver() { return deriver_.get(); }
+  SpteTracer* spte_tracer() { return spte_tracer_.get(); }
+  // --derive-memtype first-touch: device slots wait for the guest's first access.
+  bool first_touch() const { return first_touch_; }
+  // KVM_CAP_EXIT_ON_EMULATION_FAILURE was enabled (for first touch).
+  bool emulation_exits() const { return emulation_exits_; }
+  // Each derived slot's latest effective type, by serial (the memslot table at exit).
+  std::map<std::uint64_t, std::string> derived_effective() const;
   // Everything --report holds, as of now, with `stop` as the reason the VM stopped.
   RunReportInput report_input(const StopReason& stop) const;
 
@@ -62,6 +78,7 @@ class Machine {
   void add_pci_devices();
   void load_kernel();
   void create_vcpus();
+  void set_up_derivation();
 
   Options options_;
   // Read and validated before /dev/kvm is touched, so a bad kernel or initrd is reported
@@ -79,6 +96,15 @@ class Machine {
   std::unique_ptr<MemslotTrace> trace_;
   std::unique_ptr<MemslotEventLog> event_log_;  // with --report
   GuestProbeLog guest_probes_;                  // MEMTYPE-PROBE lines from the console
+  // The derived memory type (--derive-memtype): declared before the devices, whose
+  // tear-down still reports memslot removals to the tracer.
+  DerivationLog derivations_;
+  std::unique_ptr<SpteTracer> spte_tracer_;
+  std::string spte_unavailable_;  // why there is no tracer
+  std::unique_ptr<MemtypeDeriver> deriver_;
+  bool first_touch_ = false;
+  bool emulation_exits_ = false;
+  unsigned guest_phys_addr_bits_ = 36;
   X86EntryState boot_entry_;
   std::vector<std::uint8_t> dtb_;  // the device tree handed to the guest, if any
   StopSignal stop_;

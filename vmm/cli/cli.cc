@@ -134,6 +134,13 @@ CliResult parse_command_line(int argc, const char* const* argv) {
                       "cannot do is a start-up error");
   app.add_flag("--require-noncoherent", options.require_noncoherent,
                "Refuse to start when CacheNonCoherent cannot be honoured on this host");
+  add_enum_option(app, "--derive-memtype", options.derive_memtype, kDeriveModeNames, "mode",
+                  "When vmm derives the memory type the guest really gets for device memory, "
+                  "from the guest's page tables, PAT, MTRRs and KVM's own entries: " +
+                      kDeriveModeNames.choices() +
+                      ". first-touch: a blob's memslot reaches KVM at the guest's first access, "
+                      "where the accessing process's page tables are walked (one extra exit per "
+                      "blob), and again at the stop; stop: only at the stop; off: never");
   add_enum_option(app, "--seccomp", options.seccomp, kSeccompModeNames, "mode",
                   "Confine vmm's threads to the system calls they need once the machine is "
                   "assembled: " + kSeccompModeNames.choices() +

@@ -7,6 +7,7 @@
 
 #include "devices/gpu/virtio_gpu_config.h"
 #include "vmm/kvm/memtype_policy.h"
+#include "vmm/run/derive_mode.h"
 #include "vmm/run/seccomp_mode.h"
 
 namespace vmm {
@@ -22,6 +23,7 @@ struct Options {
   std::optional<std::string> memslot_trace;  // JSON lines, one per memslot event
   NonCoherentDmaMode noncoherent_dma = NonCoherentDmaMode::Auto;
   bool require_noncoherent = false;
+  DeriveMode derive_memtype = DeriveMode::FirstTouch;  // when the effective type is derived
   bool gpu = false;  // a virtio-gpu PCI device
   VirtioGpuConfig gpu_config;
   std::optional<std::string> gpu_screenshot;  // PNG of the scanout, written at exit

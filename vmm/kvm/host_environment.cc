@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -65,7 +66,18 @@ HostEnvironment read_host_environment(const HostCpu& cpu, const HostPaths& paths
   for (const char* name : kKvmModules)
     if (std::filesystem::is_directory(sys / "module" / name, error)) env.kvm_modules.push_back(name);
   env.kvm_device_registered = std::filesystem::exists(sys / "class" / "misc" / "kvm", error);
+  for (const auto& [module, parameter] : {std::pair{"kvm_intel", "ept"}, std::pair{"kvm_amd", "npt"}}) {
+    if (!env.has_module(module)) continue;
+    std::ifstream in(sys / "module" / module / "parameters" / parameter);
+    std::getline(in, env.tdp_parameter);
+  }
   return env;
+}
+
+bool kvm_uses_tdp(const HostEnvironment& env) {
+  const KvmFlavour flavour = kvm_flavour(env);
+  if (flavour != KvmFlavour::HardwareVmx && flavour != KvmFlavour::HardwareSvm) return false;
+  return env.tdp_parameter == "Y" || env.tdp_parameter == "1";
 }
 
 KvmFlavour kvm_flavour(const HostEnvironment& env) {
@@ -102,6 +114,7 @@ void to_json(nlohmann::json& j, const HostEnvironment& env) {
       {"under_hypervisor", env.cpu.under_hypervisor()},
       {"hypervisor", env.cpu.hypervisor_name()},
       {"cpu_emulated", env.cpu.emulated()},
+      {"kvm_tdp", kvm_uses_tdp(env)},
   };
   if (env.dev_kvm == DevKvm::CannotOpen) j["dev_kvm_error"] = env.dev_kvm_error;
 }

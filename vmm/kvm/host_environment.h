@@ -30,6 +30,10 @@ struct HostEnvironment {
   std::string dev_kvm_error;             // strerror of the failed open, for CannotOpen
   bool kvm_device_registered = false;    // a module registered the kvm misc device
   std::vector<std::string> kvm_modules;  // which of kvm, kvm_intel, kvm_amd, kvm_pvm are present
+  // Whether KVM translates guest-physical addresses with the CPU's second-level tables (EPT,
+  // NPT) rather than shadow pages: kvm_intel's `ept` or kvm_amd's `npt` parameter ("Y",
+  // "1"), empty where neither module is present. PVM always shadows.
+  std::string tdp_parameter;
   HostCpu cpu;
 
   bool has_module(const std::string& name) const;
@@ -47,6 +51,9 @@ HostEnvironment read_host_environment(const HostCpu& cpu, const HostPaths& paths
 // Which KVM serves /dev/kvm: kvm_intel on a CPU with VMX, kvm_amd on one with SVM, else
 // kvm_pvm (which needs neither); Unknown when none of them is present.
 KvmFlavour kvm_flavour(const HostEnvironment& env);
+// Whether the module serving /dev/kvm uses EPT/NPT (false for PVM, and where the parameter
+// says no or cannot be read).
+bool kvm_uses_tdp(const HostEnvironment& env);
 
 // One line for `vmm --kernel` where /dev/kvm cannot be used: what is missing and why, and
 // where to run vmm instead. Empty when /dev/kvm is usable.

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "base/enum_names.h"
+#include "vmm/memtype/spte.h"
 
 namespace vmm {
 
@@ -33,6 +34,9 @@ struct HostFacts {
   // The CPU is emulated (QEMU TCG): rules still hold, but no cache is modelled, so nothing
   // measured in a guest here says anything about memory types.
   bool cpu_emulated = false;
+  // KVM's second-level translation: EPT (vmx), NPT (svm) when its module uses them, else
+  // shadow paging (PVM, or ept/npt switched off). Decides how a KVM entry is decoded.
+  bool tdp = false;
 
   // The downstream per-slot flag, decided by installing a scratch slot with it.
   bool slot_flag_works = false;
@@ -45,5 +49,8 @@ struct HostFacts {
 };
 
 void to_json(nlohmann::json& j, const HostFacts& facts);
+
+// EPT on vmx and NPT on svm when KVM uses them; shadow paging otherwise.
+memtype::SecondLevel second_level_of(const HostFacts& facts);
 
 }  // namespace vmm

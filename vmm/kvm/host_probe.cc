@@ -24,6 +24,7 @@ void to_json(nlohmann::json& j, const HostFacts& f) {
       {"cpu_self_snoop", f.self_snoop},
       {"hypervisor", f.hypervisor},
       {"cpu_emulated", f.cpu_emulated},
+      {"second_level", std::string(memtype::to_string(second_level_of(f)))},
       {"slot_flag_non_coherent_dma", {{"works", f.slot_flag_works},
                                        {"error", f.slot_flag_works ? "" : std::strerror(f.slot_flag_errno)},
                                        {"cap_236", f.cap_236},
@@ -33,8 +34,15 @@ void to_json(nlohmann::json& j, const HostFacts& f) {
   };
 }
 
-HostFacts probe_host(KvmProbeTarget& kvm, const HostCpu& cpu, KvmFlavour flavour) {
+memtype::SecondLevel second_level_of(const HostFacts& facts) {
+  if (facts.tdp && facts.flavour == KvmFlavour::HardwareVmx) return memtype::SecondLevel::Ept;
+  if (facts.tdp && facts.flavour == KvmFlavour::HardwareSvm) return memtype::SecondLevel::Npt;
+  return memtype::SecondLevel::Shadow;
+}
+
+HostFacts probe_host(KvmProbeTarget& kvm, const HostCpu& cpu, KvmFlavour flavour, bool tdp) {
   HostFacts facts;
+  facts.tdp = tdp;
   facts.vendor_id = cpu.vendor_id;
   facts.vendor = cpu.vendor_id == "GenuineIntel"   ? CpuVendor::Intel
                  : cpu.vendor_id == "AuthenticAMD" ? CpuVendor::Amd

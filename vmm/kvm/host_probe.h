@@ -19,7 +19,8 @@ class KvmProbeTarget {
   virtual int try_memslot_flags(std::uint32_t flags) = 0;
 };
 
-// `flavour` comes from the host environment (kvm_flavour): which module serves /dev/kvm.
-HostFacts probe_host(KvmProbeTarget& kvm, const HostCpu& cpu, KvmFlavour flavour);
+// `flavour` comes from the host environment (kvm_flavour): which module serves /dev/kvm;
+// `tdp` too (kvm_uses_tdp): whether that module uses EPT/NPT.
+HostFacts probe_host(KvmProbeTarget& kvm, const HostCpu& cpu, KvmFlavour flavour, bool tdp = false);
 
 }  // namespace vmm

@@ -67,4 +67,27 @@ void KvmVcpu::set_msrs(const std::vector<std::pair<std::uint32_t, std::uint64_t>
   }
 }
 
+std::vector<std::optional<std::uint64_t>> KvmVcpu::msrs(const std::vector<std::uint32_t>& indices) const {
+  std::vector<std::uint8_t> buffer(sizeof(kvm_msrs) + indices.size() * sizeof(kvm_msr_entry));
+  auto* list = reinterpret_cast<kvm_msrs*>(buffer.data());
+  list->nmsrs = static_cast<std::uint32_t>(indices.size());
+  for (std::size_t i = 0; i < indices.size(); ++i) list->entries[i].index = indices[i];
+  const int read = ioctl(fd_.get(), KVM_GET_MSRS, list);
+  std::vector<std::optional<std::uint64_t>> values(indices.size());
+  for (std::size_t i = 0; read > 0 && i < static_cast<std::size_t>(read) && i < indices.size(); ++i)
+    values[i] = list->entries[i].data;
+  return values;
+}
+
+int KvmVcpu::queue_exception(std::uint8_t vector) {
+  kvm_vcpu_events events{};
+  if (ioctl(fd_.get(), KVM_GET_VCPU_EVENTS, &events) < 0) return errno;
+  events.exception.injected = 1;
+  events.exception.nr = vector;
+  events.exception.has_error_code = 0;
+  events.exception.error_code = 0;
+  events.flags = 0;  // change nothing else (NMI, SIPI, shadow) that the flags would select
+  return ioctl(fd_.get(), KVM_SET_VCPU_EVENTS, &events) < 0 ? errno : 0;
+}
+
 }  // namespace vmm

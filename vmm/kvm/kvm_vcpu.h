@@ -4,6 +4,7 @@
 #include "vmm/kvm/kvm_uapi.h"
 
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -34,6 +35,13 @@ class KvmVcpu {
   // KVM_GET_TSC_KHZ: the guest TSC frequency, or 0 when KVM does not say.
   std::uint32_t tsc_khz() const;
   void set_msrs(const std::vector<std::pair<std::uint32_t, std::uint64_t>>& msrs);
+  // KVM_GET_MSRS. KVM stops at the first MSR it refuses: the values of the MSRs before it
+  // come back, the rest (and every one on an ioctl error) are nullopt.
+  std::vector<std::optional<std::uint64_t>> msrs(const std::vector<std::uint32_t>& indices) const;
+  // Makes the guest take an exception at its current instruction when it next runs
+  // (KVM_GET/SET_VCPU_EVENTS), as KVM itself does with #UD for an instruction it cannot
+  // emulate. Returns 0 or errno.
+  int queue_exception(std::uint8_t vector);
 
  private:
   UniqueFd fd_;

@@ -67,6 +67,14 @@ void KvmVm::disable_quirks(std::uint64_t quirks) {
     throw KvmError("KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2, " + std::to_string(quirks) + ")", errno);
 }
 
+int KvmVm::enable_exit_on_emulation_failure() {
+  if (check_extension(KVM_CAP_EXIT_ON_EMULATION_FAILURE) <= 0) return EINVAL;
+  kvm_enable_cap cap{};
+  cap.cap = KVM_CAP_EXIT_ON_EMULATION_FAILURE;
+  cap.args[0] = 1;
+  return ioctl(fd_.get(), KVM_ENABLE_CAP, &cap) < 0 ? errno : 0;
+}
+
 KvmVcpu KvmVm::create_vcpu(std::uint32_t index) {
   int fd = ioctl(fd_.get(), KVM_CREATE_VCPU, index);
   if (fd < 0) throw KvmError("KVM_CREATE_VCPU " + std::to_string(index), errno);

@@ -36,6 +36,11 @@ class KvmVm {
   // KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2, quirks). Throws KvmError when refused.
   void disable_quirks(std::uint64_t quirks);
 
+  // KVM_ENABLE_CAP(KVM_CAP_EXIT_ON_EMULATION_FAILURE): an instruction KVM cannot emulate
+  // comes back to vmm as KVM_EXIT_INTERNAL_ERROR at every privilege level, instead of KVM
+  // injecting #UD into guest user space. Returns 0 or errno (EINVAL: KVM lacks the cap).
+  int enable_exit_on_emulation_failure();
+
   KvmVcpu create_vcpu(std::uint32_t index);
   int fd() const { return fd_.get(); }
 

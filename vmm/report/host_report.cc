@@ -50,6 +50,10 @@ std::string host_report_text(const HostFacts& f) {
   out << "host\n"
       << "  cpu vendor            " << f.vendor_id << " (" << to_string(f.vendor) << ")\n"
       << "  kvm flavour           " << to_string(f.flavour) << "\n"
+      << "  second level          " << memtype::to_string(second_level_of(f))
+      << (second_level_of(f) == memtype::SecondLevel::Shadow ? " (shadow paging: KVM's entries map guest-virtual pages)"
+                                                             : " (KVM's entries map guest-physical pages)")
+      << "\n"
       << "  cpu self-snoop        " << (f.self_snoop ? "yes" : "no") << "\n"
       << (f.cpu_emulated ? "  measurements          none possible: the CPU is emulated (" + f.hypervisor +
                                "); the rules below hold, but a guest cannot measure them\n"
@@ -91,7 +95,7 @@ int run_probe_host(bool json) {
   KvmSystem kvm = KvmSystem::open();
   KvmVm vm = kvm.create_vm();
   KvmVmProbeTarget target(vm);
-  const HostFacts facts = probe_host(target, env.cpu, kvm_flavour(env));
+  const HostFacts facts = probe_host(target, env.cpu, kvm_flavour(env), kvm_uses_tdp(env));
   if (json) {
     nlohmann::json j = host_report_json(facts);
     j["machine"] = env;

@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "base/format.h"
+#include "vmm/report/derivation_json.h"
 
 namespace vmm {
 
@@ -60,14 +61,22 @@ MemslotTrace::~MemslotTrace() {
   std::fputs((last.dump() + "\n").c_str(), file_.get());
 }
 
-void MemslotTrace::write(const MemslotEvent& event) {
+void MemslotTrace::write(const MemslotEvent& event) { write_line(memslot_event_json(event)); }
+
+void MemslotTrace::write_derivation(const memtype::SlotDerivation& derivation) {
+  nlohmann::json line = {{"event", "derive"}};
+  line.update(derivation_json(derivation));
+  write_line(line);
+}
+
+void MemslotTrace::write_line(const nlohmann::json& json) {
   std::lock_guard lock(mutex_);
   if (lines_ == kMaxLines) {
     ++dropped_;
     return;
   }
   ++lines_;
-  const std::string line = memslot_event_json(event).dump() + "\n";
+  const std::string line = json.dump() + "\n";
   std::fputs(line.c_str(), file_.get());
   std::fflush(file_.get());  // a crash must not lose the events that led to it
 }

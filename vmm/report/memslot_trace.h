@@ -1,5 +1,6 @@
 // MemslotTrace: --memslot-trace FILE writes one JSON object per line for every memslot
-// event (add, remove, move), as it happens, so an engineer can replay what the guest made
+// event (add, remove, move, install, refuse) and every derived memory type (derive), as it
+// happens, so an engineer can replay what the guest made
 // the VMM do. For a removed slot that is not RAM, the line also carries an FNV-1a-32
 // checksum of the slot's host memory at removal: the proof that what the guest wrote
 // through a mapping reached the memory behind it.
@@ -16,6 +17,7 @@
 
 #include "memory/memslot.h"
 #include "memory/memslot_table.h"
+#include "vmm/memtype/slot_derivation.h"
 #include <nlohmann/json_fwd.hpp>
 
 namespace vmm {
@@ -32,6 +34,8 @@ class MemslotTrace {
   // Subscribes to `table`: every later event becomes a line.
   void attach(MemslotTable& table);
   void write(const MemslotEvent& event);
+  // A derived memory type ({"event": "derive", ...}: vmm/report/derivation_json.h).
+  void write_derivation(const memtype::SlotDerivation& derivation);
 
  private:
   struct FileCloser {
@@ -39,6 +43,7 @@ class MemslotTrace {
   };
   std::mutex mutex_;
   std::unique_ptr<std::FILE, FileCloser> file_;
+  void write_line(const nlohmann::json& line);
   std::uint64_t lines_ = 0;
   std::uint64_t dropped_ = 0;
 };

@@ -6,7 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
+#include "base/format.h"
+#include "vmm/report/derivation_json.h"
 #include "vmm/report/memslot_trace.h"
+#include "vmm/report/probe_verdict.h"
 #include "vmm/version.h"
 
 namespace vmm {
@@ -47,70 +50,105 @@ const Memslot* slot_at(const std::vector<MemslotEvent>& events, const std::strin
   return found;
 }
 
-// What the rule predicts the guest measures for a mapping it made with type `pat`.
-std::optional<std::string> predicted_class(const std::string& pat, GuestPat rule) {
-  if (pat == "WB") return "WB-like";
-  switch (rule) {
-    case GuestPat::Honoured: return "WC/UC-like";
-    case GuestPat::HostTypeWins: return "WB-like";
-    case GuestPat::Unknown: return std::nullopt;
-  }
-  return std::nullopt;
-}
-
 std::string get(const GuestProbeLog::Fields& fields, const char* key) {
   auto it = fields.find(key);
   return it == fields.end() ? std::string() : it->second;
 }
 
-// The rule's prediction next to the guest's measurement, and a verdict that names a
-// disagreement rather than printing one side only.
-void judge(nlohmann::json& j, const GuestProbeLog::Fields& fields, const Memslot* slot,
-           const HostFacts& host) {
-  const std::string pat = get(fields, "pat"), cls = get(fields, "class");
-  std::optional<std::string> predicted;
+std::optional<std::uint64_t> hex_field(const GuestProbeLog::Fields& fields, const char* key) {
+  try {
+    const std::string text = get(fields, key);
+    if (text.empty()) return std::nullopt;
+    return std::stoull(text, nullptr, 16);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// The derived mapping the probe timed: the one at the probe's virtual address (va=), else
+// one of the slot at its guest-physical address with the type it asked for.
+const memtype::MappingDerivation* derived_mapping(const std::vector<memtype::SlotDerivation>& derivations,
+                                                  const GuestProbeLog::Fields& fields,
+                                                  std::optional<memtype::MemoryType> guest_type,
+                                                  const memtype::SlotDerivation** from) {
+  const auto gpa = hex_field(fields, "gpa");
+  const auto va = hex_field(fields, "va");
+  if (!gpa) return nullptr;
+  for (const auto& d : derivations) {
+    if (*gpa < d.slot.gpa || *gpa - d.slot.gpa >= d.slot.size) continue;
+    for (const auto& m : d.mappings) {
+      const bool hit = va ? (*va >= m.run.va && *va - m.run.va < m.run.size)
+                          : (*gpa >= m.run.gpa && *gpa - m.run.gpa < m.run.size && m.guest_pat_type == guest_type);
+      if (hit) {
+        *from = &d;
+        return &m;
+      }
+    }
+  }
+  return nullptr;
+}
+
+// The policy's prediction, the derivation and the guest's measurement side by side
+// (vmm/report/probe_verdict).
+void judge(nlohmann::json& j, const GuestProbeLog::Fields& fields, const Memslot* slot, const RunReportInput& in,
+           std::vector<std::string>& missing) {
+  ProbeVerdictInput v;
+  v.mapping = get(fields, "mapping");
+  v.guest_type = memtype::parse_memory_type(get(fields, "pat"));
+  v.measured_class = get(fields, "class");
+  v.cpu_emulated = in.host.cpu_emulated;
+  v.hypervisor = in.host.hypervisor;
   if (slot) {
     j["rule"] = slot->applied.rule;
     j["slot_owner"] = slot->request.owner;
-    if (!pat.empty()) predicted = predicted_class(pat, slot->applied.guest_pat);
+    v.rule = slot->applied.rule;
+    v.rule_says = slot->applied.guest_pat == GuestPat::Honoured       ? ProbeVerdictInput::Rule::Honoured
+                  : slot->applied.guest_pat == GuestPat::HostTypeWins ? ProbeVerdictInput::Rule::HostTypeWins
+                                                                      : ProbeVerdictInput::Rule::Unknown;
   }
-  j["predicted_class"] = predicted ? nlohmann::json(*predicted) : nlohmann::json(nullptr);
-  const std::string rule = slot ? "the rule '" + slot->applied.rule + "'" : "no rule (no slot found)";
-  if (host.cpu_emulated) {
-    j["agrees"] = nullptr;
-    j["verdict"] = "not measurable here: the CPU is emulated (" + host.hypervisor +
-                   "), which models no caches; " + rule + " predicts " + predicted.value_or("nothing");
-    return;
+  const memtype::SlotDerivation* derivation = nullptr;
+  const memtype::MappingDerivation* m = derived_mapping(in.derivations, fields, v.guest_type, &derivation);
+  if (m) {
+    nlohmann::json derived = {{"serial", derivation->slot.serial},
+                              {"moment", derivation->moment},
+                              {"va", hex(m->run.va)},
+                              {"pat_index", m->run.pat_index},
+                              {"guest_pat_type", m->guest_pat_type ? nlohmann::json(std::string(memtype::to_string(*m->guest_pat_type))) : nlohmann::json(nullptr)},
+                              {"second_level_source", memtype::to_string(derivation->second_level.source)}};
+    if (m->effective) {
+      derived["effective"] = std::string(memtype::to_string(m->effective->type));
+      derived["rule"] = m->effective->rule;
+      v.derived = m->effective->type;
+      v.derived_from = std::string("PAT index ") + std::to_string(m->run.pat_index) + ", " +
+                       std::string(memtype::to_string(derivation->second_level.paging)) + " from its " +
+                       memtype::to_string(derivation->second_level.source);
+    } else {
+      derived["effective"] = nullptr;
+      derived["unknown"] = m->unknown;
+      v.derivation_missing = m->unknown;
+    }
+    j["derived"] = derived;
+  } else if (v.measured_class != "baseline") {
+    const bool expected = in.derivation_mode == "first-touch" || in.derivation_mode == "stop";
+    v.derivation_missing = expected ? "no derivation found this mapping" : "--derive-memtype off";
+    j["derived"] = nullptr;
+    if (expected) missing.push_back("derivation of guest mapping " + v.mapping);
   }
-  if (cls != "WB-like" && cls != "WC/UC-like") return;  // not classified: `missing` says so
-  if (!predicted) {
-    j["agrees"] = nullptr;
-    if (pat != "WB" && !pat.empty())
-      j["verdict"] = cls == "WB-like" ? "guest " + pat + " behaves as WB: host type wins (measured)"
-                                      : "guest " + pat + " honoured (measured)";
-    return;
-  }
-  const bool agrees = *predicted == cls;
-  j["agrees"] = agrees;
-  if (!agrees)
-    j["verdict"] = "DISAGREEMENT: " + rule + " predicts " + *predicted + " for a guest " + pat +
-                   " mapping, but the guest measured " + cls;
-  else if (pat == "WB")
-    j["verdict"] = "WB, as a guest WB mapping of host WB memory is under any rule (measured)";
-  else if (cls == "WB-like")
-    j["verdict"] = "guest " + pat + " behaves as WB: host type wins, as " + rule + " predicts (measured)";
-  else
-    j["verdict"] = "guest " + pat + " honoured, as " + rule + " predicts (measured)";
+  const ProbeVerdict verdict = judge_probe(v);
+  j["predicted"] = verdict.predicted ? nlohmann::json(std::string(memtype::to_string(*verdict.predicted))) : nlohmann::json(nullptr);
+  j["agrees"] = verdict.agrees ? nlohmann::json(*verdict.agrees) : nlohmann::json(nullptr);
+  j["verdict"] = verdict.verdict;
 }
 
-nlohmann::json probe_json(const GuestProbeLog::Fields& fields, const RunReportInput& in) {
+nlohmann::json probe_json(const GuestProbeLog::Fields& fields, const RunReportInput& in,
+                          std::vector<std::string>& missing) {
   nlohmann::json j(fields);
   for (const char* kind : {"read", "write"}) {
     auto cpb = fields.find(std::string(kind) + "_cpb_x1000");
     if (cpb == fields.end()) continue;
     if (auto value = mbps(cpb->second, in.tsc_khz)) j[std::string(kind) + "_mbps_host_tsc"] = *value;
   }
-  judge(j, fields, slot_at(in.events, get(fields, "gpa")), in.host);
+  judge(j, fields, slot_at(in.events, get(fields, "gpa")), in, missing);
   return j;
 }
 
@@ -158,7 +196,7 @@ nlohmann::json run_report_json(const RunReportInput& in) {
   nlohmann::json probes = nlohmann::json::array();
   std::vector<std::string> missing;
   for (const auto& fields : in.probes) {
-    probes.push_back(probe_json(fields, in));
+    probes.push_back(probe_json(fields, in, missing));
     if (!fields.contains("class")) {
       auto mapping = fields.find("mapping");
       missing.push_back("class of guest mapping " +
@@ -174,6 +212,12 @@ nlohmann::json run_report_json(const RunReportInput& in) {
   if (in.probes_dropped != 0)
     missing.push_back(std::to_string(in.probes_dropped) + " guest probe lines after the first " +
                       std::to_string(in.probes.size()) + " (only counted)");
+
+  nlohmann::json derivations = nlohmann::json::array();
+  for (const auto& d : in.derivations) derivations.push_back(derivation_json(d));
+  if (in.derivations_dropped != 0)
+    missing.push_back(std::to_string(in.derivations_dropped) + " derived memory types after the first " +
+                      std::to_string(in.derivations.size()) + " (only counted)");
 
   if (in.timeline && in.timeline->first_port_write_ns == 0)
     missing.push_back("the guest's first port write (it never wrote to a port)");
@@ -192,6 +236,11 @@ nlohmann::json run_report_json(const RunReportInput& in) {
         {"honoured", in.plan.honoured},
         {"explanation", in.plan.explanation}}},
       {"memslots", {{"events", events}, {"events_dropped", in.events_dropped}, {"at_exit", slots}}},
+      {"derived_memtypes",
+       {{"mode", in.derivation_mode},
+        {"kvm_entries", in.spte_source},
+        {"derivations", derivations},
+        {"dropped", in.derivations_dropped}}},
       {"guest_probe", {{"tsc_khz", in.tsc_khz}, {"mappings", probes}, {"dropped", in.probes_dropped}}},
       {"stop", {{"exit_status", in.stop.exit_status}, {"reason", in.stop.description}}},
       {"complete", missing.empty()},

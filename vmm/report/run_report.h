@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "memory/memslot.h"
+#include "vmm/memtype/slot_derivation.h"
 #include "vmm/report/guest_probe_log.h"
 #include "vmm/report/resident_memory.h"
 #include "vmm/kvm/host_facts.h"
@@ -58,6 +59,12 @@ struct RunReportInput {
   std::optional<ResidentMemory> resident_memory{};  // sampled at the stop, before tear-down
   std::string resident_memory_error{};              // why not, when it could not be
   std::optional<ReportRenderer> renderer{};         // --gpu-renderer other than none
+  // The derived memory types (--derive-memtype), with KVM's side as of the stop; empty with
+  // `derivation` saying why when there are none to expect.
+  std::vector<memtype::SlotDerivation> derivations{};
+  std::uint64_t derivations_dropped = 0;
+  std::string derivation_mode{};   // "first-touch", "stop", "off"
+  std::string spte_source{};       // the tracer's status line, or why KVM's entries are not read
 };
 
 nlohmann::json run_report_json(const RunReportInput& input);

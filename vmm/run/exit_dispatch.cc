@@ -35,11 +35,14 @@ void port_access(const VcpuExit& e, Bus& io, std::uint32_t vcpu) {
   }
 }
 
-void mmio_access(const VcpuExit& e, Bus& mmio, std::uint32_t vcpu) {
-  if (e.kind == VcpuExit::Kind::MmioWrite) {
-    if (!mmio.write(e.address, e.data))
-      VMM_GUEST_LOG(spdlog::level::debug, "vCPU {}: write to unclaimed MMIO {:#x}", vcpu, e.address);
-  } else if (!mmio.read(e.address, e.data)) {
+void mmio_access(const VcpuExit& e, ExitBuses buses, std::uint32_t vcpu) {
+  Bus& mmio = buses.mmio;
+  const bool write = e.kind == VcpuExit::Kind::MmioWrite;
+  if (write ? mmio.write(e.address, e.data) : mmio.read(e.address, e.data)) return;
+  if (buses.device_memory && buses.device_memory->access(e.address, e.data, write)) return;
+  if (write) {
+    VMM_GUEST_LOG(spdlog::level::debug, "vCPU {}: write to unclaimed MMIO {:#x}", vcpu, e.address);
+  } else {
     std::memset(e.data.data(), 0xff, e.data.size());
     VMM_GUEST_LOG(spdlog::level::debug, "vCPU {}: read from unclaimed MMIO {:#x}", vcpu, e.address);
   }
@@ -57,7 +60,7 @@ std::optional<ExitStop> dispatch_exit(const VcpuExit& e, ExitBuses buses, std::u
       return std::nullopt;
     case VcpuExit::Kind::MmioRead:
     case VcpuExit::Kind::MmioWrite:
-      mmio_access(e, buses.mmio, vcpu);
+      mmio_access(e, buses, vcpu);
       return std::nullopt;
     case VcpuExit::Kind::Hlt:
       // Only reached without an in-kernel LAPIC; with one, KVM parks the vCPU itself.

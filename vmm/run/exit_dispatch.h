@@ -4,7 +4,9 @@
 // every exit kind is unit-tested without KVM.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "devices/bus.h"
@@ -18,9 +20,20 @@ struct ExitStop {
   bool failure;      // the VM failed (the vCPU's registers belong in the message)
 };
 
+// Guest-physical memory behind device memslots that KVM does not map (yet): a slot waiting
+// for its first touch, or one that went live while KVM was emulating an instruction on it.
+// An MMIO access no bus device claims is offered here before it reads as 0xff.
+class DeviceMemory {
+ public:
+  virtual ~DeviceMemory() = default;
+  // False when no device slot holds `gpa`.
+  virtual bool access(std::uint64_t gpa, std::span<std::uint8_t> data, bool is_write) = 0;
+};
+
 struct ExitBuses {
   Bus& io;
   Bus& mmio;
+  DeviceMemory* device_memory = nullptr;
 };
 
 // Carries `exit` out; nullopt means "run the vCPU again".

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "vmm/run/exit_status.h"
 #include "vmm/run/seccomp_filter.h"
 #include "vmm/run/signal_watch.h"
+#include "vmm/run/spte_reader.h"
 #include "vmm/run/stdin_pump.h"
 #include "vmm/run/vcpu_loop.h"
 
@@ -76,13 +78,23 @@ StopReason Runner::run_vcpus(const SeccompFilters& seccomp) {
     std::lock_guard lock(handles_mutex);
     for (auto& vcpu : vcpus) {
       threads.emplace_back([this, &vcpu, &stop, &confine, &start_mutex] {
+        // KVM's tracepoint names the thread that faulted a page in: events of this thread
+        // are this VM's.
+        if (SpteTracer* tracer = machine_.spte_tracer()) tracer->add_vcpu_thread(static_cast<pid_t>(gettid()));
         confine(ThreadRole::Vcpu, "vCPU " + std::to_string(vcpu.index()));
         { std::lock_guard wait_for_main(start_mutex); }
-        VcpuLoop(vcpu, machine_.io_bus(), machine_.mmio_bus(), stop, &timeline_).run();
+        std::optional<FirstTouch> first_touch;
+        if (machine_.first_touch())
+          first_touch.emplace(machine_.memslot_table(), vcpu, machine_.memtype_deriver(),
+                              machine_.host_facts().flavour, machine_.emulation_exits());
+        VcpuLoop(vcpu, machine_.io_bus(), machine_.mmio_bus(), stop, &timeline_,
+                 first_touch ? &*first_touch : nullptr)
+            .run();
       });
       handles.push_back(threads.back().native_handle());
     }
   }
+  SpteReader spte_reader(machine_.spte_tracer(), [&] { confine(ThreadRole::SpteReader, "KVM entry reader"); });
   StopReason reason;
   {
     StdinPump input(
@@ -99,6 +111,10 @@ StopReason Runner::run_vcpus(const SeccompFilters& seccomp) {
   }
   for (auto& thread : threads) thread.join();
   stop.on_stop({});
+  // No vCPU runs: KVM writes no more entries. The reader reads what is left and gives the
+  // tracefs instance back; then every vCPU's address space is walked once more.
+  spte_reader.finish();
+  if (MemtypeDeriver* deriver = machine_.memtype_deriver()) deriver->at_stop(vcpus, machine_.memslots().slots());
   return reason;
 }
 
@@ -124,7 +140,9 @@ void Runner::write_outputs(const StopReason& reason) {
   }
   if (options_.print_memslots) {
     std::fputs("memslots at exit:\n", stderr);
-    std::fputs(format_memslot_table(machine_.memslots().slots()).c_str(), stderr);
+    const auto derived = machine_.derived_effective();
+    std::fputs(format_memslot_table(machine_.memslots().slots(), machine_.memtype_deriver() ? &derived : nullptr).c_str(),
+               stderr);
   }
 }
 

@@ -124,7 +124,12 @@ void vcpu_rules(Rules& r, const AllowListFacts& f) {
   kick_rules(r, f);
   r.ioctl(KVM_RUN, "runs the guest");
   r.ioctl(KVM_GET_REGS, "the registers named in the message when the VM fails");
-  r.ioctl(KVM_GET_SREGS, "the segment and control registers in that message");
+  r.ioctl(KVM_GET_SREGS, "the segment and control registers in that message; the paging registers a "
+                         "blob's first touch derives its memory type from");
+  r.ioctl(KVM_GET_MSRS, "IA32_PAT and the MTRRs at a blob's first touch (--derive-memtype)");
+  r.ioctl(KVM_GET_VCPU_EVENTS, "an instruction KVM cannot emulate in guest user space gets the #UD KVM "
+                               "would give it (first touch asks KVM for every emulation failure)");
+  r.ioctl(KVM_SET_VCPU_EVENTS, "... queued with this");
   r.ioctl(KVM_IRQ_LINE, "the 8250's and PCI INTx interrupts (in-kernel IOAPIC)");
   r.ioctl(KVM_SIGNAL_MSI, "virtio-gpu's MSI-X messages");
   r.ioctl(KVM_SET_USER_MEMORY_REGION,
@@ -178,6 +183,8 @@ void main_thread_rules(Rules& r, const AllowListFacts& f) {
   r.allow("writev", "std::ofstream (the report) writes its buffer and the rest in one writev");
   r.ioctl(KVM_SET_USER_MEMORY_REGION, "tear-down removes the blob memslots virtio-gpu still holds");
   r.ioctl(KVM_GET_TSC_KHZ, "--report turns the guest probe's cycles into MB/s with KVM's TSC rate");
+  r.ioctl(KVM_GET_SREGS, "the derivation at the stop walks every vCPU's page tables (--derive-memtype)");
+  r.ioctl(KVM_GET_MSRS, "... with its IA32_PAT and MTRRs");
   r.ioctl(TCGETS, "stdio asks whether an output file is a terminal at its first write");
   r.allow("newfstatat", "stdio sizes an output file's buffer at its first write (fstat)",
           {arg_is(3, AT_EMPTY_PATH)});
@@ -257,6 +264,19 @@ void renderer_rules(Rules& r, const AllowListFacts& f) {
   refuse_reading_files(r, f);
 }
 
+// The reader of KVM's tracepoint buffers (vmm/kvm/spte_tracer): their per-CPU files were
+// opened at set-up; it reads them, and as it ends closes them and removes its tracefs
+// instance (a directory), so that no other thread needs rmdir.
+void spte_reader_rules(Rules& r, const AllowListFacts& f) {
+  common_rules(r, f);
+  thread_end_rules(r);
+  r.allow("read", "the per-CPU trace_pipe_raw files of vmm's tracefs instance");
+  r.allow("close", "... closed as the thread ends");
+  r.allow("rmdir", "... and the instance removed (tracefs_instance_destroy)");
+  r.allow("write", "the log, on stderr only", {arg_is(0, 2)});
+  refuse_reading_files(r, f);
+}
+
 }  // namespace
 
 std::string_view to_string(ThreadRole role) {
@@ -271,6 +291,8 @@ std::string_view to_string(ThreadRole role) {
       return "main";
     case ThreadRole::Renderer:
       return "renderer";
+    case ThreadRole::SpteReader:
+      return "KVM entry reader";
   }
   return "?";
 }
@@ -294,6 +316,9 @@ AllowList allow_list(ThreadRole role, const AllowListFacts& facts) {
     case ThreadRole::Renderer:
       renderer_rules(rules, facts);
       sanitizer_runtime_rules(rules, facts);
+      break;
+    case ThreadRole::SpteReader:
+      spte_reader_rules(rules, facts);
       break;
   }
   return list;

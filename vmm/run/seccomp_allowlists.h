@@ -23,11 +23,12 @@ namespace vmm {
 
 // Renderer: virtio-gpu's render thread (--gpu-renderer), which runs virglrenderer and the
 // host's GL/Vulkan driver; its list is the widest (see renderer_rules in the .cc).
-enum class ThreadRole { Vcpu, SignalWatch, StdinPump, Main, Renderer };
+// SpteReader: reads KVM's tracepoint buffers (--derive-memtype, where tracefs is readable).
+enum class ThreadRole { Vcpu, SignalWatch, StdinPump, Main, Renderer, SpteReader };
 inline constexpr ThreadRole kThreadRoles[] = {ThreadRole::Vcpu, ThreadRole::SignalWatch,
                                               ThreadRole::StdinPump, ThreadRole::Main,
-                                              ThreadRole::Renderer};
-// "vCPU", "signal watcher", "stdin pump", "main", "renderer"
+                                              ThreadRole::Renderer, ThreadRole::SpteReader};
+// "vCPU", "signal watcher", "stdin pump", "main", "renderer", "KVM entry reader"
 std::string_view to_string(ThreadRole role);
 
 // One condition on a system call's argument: (arg[index] & mask) == value.

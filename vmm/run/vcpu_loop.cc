@@ -64,7 +64,10 @@ void VcpuLoop::run() {
     const VcpuExit exit = decode_exit(*vcpu_.run_data(), vcpu_.run_size());
     if (timeline_ && exit.kind == VcpuExit::Kind::IoOut && !timeline_->port_write_seen())
       timeline_->note_port_write(monotonic_ns());
-    if (auto stop = dispatch_exit(exit, {io_bus_, mmio_bus_}, vcpu_.index())) {
+    if (first_touch_ && exit.kind == VcpuExit::Kind::InternalError &&
+        exit.code == VcpuExit::kInternalErrorEmulation && first_touch_->emulation_failure(exit, vcpu_))
+      continue;
+    if (auto stop = dispatch_exit(exit, {io_bus_, mmio_bus_, first_touch_}, vcpu_.index())) {
       if (stop->failure)
         fail(stop->what);
       else

@@ -5,6 +5,7 @@
 
 #include "devices/bus.h"
 #include "vmm/kvm/kvm_vcpu.h"
+#include "vmm/run/first_touch.h"
 #include "vmm/run/startup_timeline.h"
 #include "vmm/run/stop_signal.h"
 
@@ -12,10 +13,12 @@ namespace vmm {
 
 class VcpuLoop {
  public:
-  // `timeline`, when given, learns when the guest first wrote to a port.
+  // `timeline`, when given, learns when the guest first wrote to a port; `first_touch`, when
+  // given, serves device slots that wait for their first touch.
   VcpuLoop(KvmVcpu& vcpu, Bus& io_bus, Bus& mmio_bus, StopSignal& stop,
-           StartupTimeline* timeline = nullptr)
-      : vcpu_(vcpu), io_bus_(io_bus), mmio_bus_(mmio_bus), stop_(stop), timeline_(timeline) {}
+           StartupTimeline* timeline = nullptr, FirstTouch* first_touch = nullptr)
+      : vcpu_(vcpu), io_bus_(io_bus), mmio_bus_(mmio_bus), stop_(stop), timeline_(timeline),
+        first_touch_(first_touch) {}
 
   // Returns when a stop was requested (by anyone) or this vCPU failed.
   void run();
@@ -33,6 +36,7 @@ class VcpuLoop {
   Bus& mmio_bus_;
   StopSignal& stop_;
   StartupTimeline* timeline_;
+  FirstTouch* first_touch_;
 };
 
 }  // namespace vmm

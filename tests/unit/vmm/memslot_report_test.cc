@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 namespace vmm {
 namespace {
@@ -36,6 +37,20 @@ TEST(MemslotReport, OneRowPerSlotWithRequestedAndApplied) {
       << text;
   EXPECT_NE(text.find("host type wins (IPAT)"), std::string::npos) << text;
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4);
+}
+
+TEST(MemslotReport, AtExitADerivedColumnSaysWhatEachDeviceSlotGets) {
+  Memslot blob = slot(1, 0x100000000ull, 0x200000, "gpu-blob 7", MemCacheType::CacheNonCoherent, "none");
+  blob.serial = 9;
+  Memslot other = slot(2, 0x100200000ull, 0x200000, "gpu-blob 8", MemCacheType::CacheNonCoherent, "none");
+  other.serial = 10;
+  const std::map<std::uint64_t, std::string> derived = {{9, "WC (stop, KVM side from spte)"}};
+  const auto text = format_memslot_table(
+      {slot(0, 0, 1ull << 30, "ram-low", MemCacheType::CacheCoherent, "none"), blob, other}, &derived);
+  EXPECT_NE(text.find("derived"), std::string::npos) << text;
+  EXPECT_NE(text.find("WC (stop, KVM side from spte)"), std::string::npos) << text;
+  EXPECT_NE(text.find("not derived"), std::string::npos) << "gpu-blob 8 has no derivation: " << text;
+  EXPECT_EQ(format_memslot_table({blob}).find("derived"), std::string::npos) << "no column without derivations";
 }
 
 TEST(MemslotReport, SaysSoWhenEmpty) {

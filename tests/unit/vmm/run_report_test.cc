@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "vmm/memtype/slot_derivation.h"
 #include "vmm/report/guest_probe_log.h"
 
 namespace vmm {
@@ -66,7 +67,7 @@ RunReportInput sample() {
 TEST(RunReport, CompleteWhenEveryPartIsThereAndConvertsToMbps) {
   auto in = sample();
   in.probes = {{{"mapping", "ram-wb"}, {"read_cpb_x1000", "100"}, {"write_cpb_x1000", "400"},
-                {"class", "WB-like"}}};
+                {"class", "baseline"}}};
   auto j = run_report_json(in);
   EXPECT_TRUE(j["complete"].get<bool>()) << j.dump(2);
   EXPECT_EQ(j["host"]["kvm_flavour"], "pvm");
@@ -77,70 +78,105 @@ TEST(RunReport, CompleteWhenEveryPartIsThereAndConvertsToMbps) {
   const auto& probe = j["guest_probe"]["mappings"][0];
   EXPECT_EQ(probe["read_mbps_host_tsc"], 20000) << "2 GHz / 0.1 cycles per byte";
   EXPECT_EQ(probe["write_mbps_host_tsc"], 5000);
-  EXPECT_FALSE(probe.contains("verdict")) << "WB RAM needs no verdict";
+  EXPECT_EQ(probe["verdict"].get<std::string>().rfind("baseline", 0), 0u) << "RAM is the reference, not a result";
+  EXPECT_TRUE(probe["agrees"].is_null());
   EXPECT_EQ(j["stop"]["exit_status"], 0);
 }
 
-TEST(RunReport, VerdictSaysWhetherTheGuestTypeWasHonoured) {
-  auto in = sample();
-  in.probes = {{{"mapping", "blob-wc"}, {"pat", "WC"}, {"class", "WB-like"}},
-               {{"mapping", "blob-uc"}, {"pat", "UC"}, {"class", "WC/UC-like"}}};
-  auto j = run_report_json(in);
-  EXPECT_EQ(j["guest_probe"]["mappings"][0]["verdict"], "guest WC behaves as WB: host type wins (measured)");
-  EXPECT_EQ(j["guest_probe"]["mappings"][1]["verdict"], "guest UC honoured (measured)");
-}
-
-// A blob slot at 0x100e00000 with the given rule, and the guest's WC and UC mappings of it.
-RunReportInput blob_probe(const char* rule, GuestPat prediction, const char* wc_class,
-                          const char* uc_class) {
+// A blob slot at 0x100e00000 with the given rule, the guest's WC and UC mappings of it (at
+// the VAs the tiny guest uses), and, when `derive` is set, derivations for both.
+RunReportInput blob_probe(const char* rule, GuestPat prediction, const char* wc_class, const char* uc_class,
+                          std::optional<memtype::MemoryType> derived_wc, std::optional<memtype::MemoryType> derived_uc) {
   auto in = sample();
   Memslot blob;
   blob.slot = 1;
+  blob.serial = 2;
   blob.request = {0x100e00000, 0x200000, nullptr, std::nullopt, false, "gpu-blob 9",
                   MemCacheType::CacheNonCoherent, std::nullopt};
   blob.applied = {0, "none", rule, prediction};
   in.events.push_back({.kind = MemslotEventKind::Added, .slot = blob});
-  in.probes = {{{"mapping", "ram-wb"}, {"pat", "WB"}, {"gpa", "0xfe00000"}, {"class", "WB-like"}},
-               {{"mapping", "blob-wc"}, {"pat", "WC"}, {"gpa", "0x100e00000"}, {"class", wc_class}},
-               {{"mapping", "blob-uc"}, {"pat", "UC"}, {"gpa", "0x100e00000"}, {"class", uc_class}}};
+  in.probes = {{{"mapping", "ram-wb"}, {"pat", "WB"}, {"gpa", "0xfe00000"}, {"class", "baseline"}},
+               {{"mapping", "blob-wc"}, {"pat", "WC"}, {"gpa", "0x100e00000"}, {"va", "0x7f0000200000"},
+                {"pat_index", "1"}, {"class", wc_class}},
+               {{"mapping", "blob-uc"}, {"pat", "UC"}, {"gpa", "0x100e00000"}, {"va", "0x7f0000400000"},
+                {"pat_index", "3"}, {"class", uc_class}}};
+  in.derivation_mode = "first-touch";
+  memtype::SlotDerivation d;
+  d.slot = {1, 2, "gpu-blob 9", 0x100e00000, 0x200000, "CacheNonCoherent", "none", rule,
+            prediction == GuestPat::Honoured, prediction == GuestPat::Unknown, "WC"};
+  d.moment = "first touch";
+  auto mapping = [](std::uint64_t va, unsigned index, std::optional<memtype::MemoryType> type) {
+    memtype::MappingDerivation m;
+    m.run = {.range_index = 0, .va = va, .gpa = 0x100e00000, .size = 0x200000, .page_shift = 21,
+             .leaf_entry = 0, .pat_index = index, .user = true, .writable = true};
+    if (type) m.effective = memtype::Combined{*type, "test", false};
+    else m.unknown = "shadow paging";
+    return m;
+  };
+  d.mappings = {mapping(0x7f0000200000, 1, derived_wc), mapping(0x7f0000400000, 3, derived_uc)};
+  in.derivations.push_back(d);
   return in;
 }
 
-TEST(RunReport, MeasurementThatMatchesTheRuleSaysSo) {
-  auto in = blob_probe("host type wins (IPAT)", GuestPat::HostTypeWins, "WB-like", "WB-like");
-  const auto m = run_report_json(in)["guest_probe"]["mappings"];
-  EXPECT_EQ(m[1]["rule"], "host type wins (IPAT)");
+TEST(RunReport, EachProbedMappingGetsTheRuleTheDerivationAndTheMeasurementSideBySide) {
+  auto in = blob_probe("guest PAT honoured (AMD NPT)", GuestPat::Honoured, "WC/UC-like", "WC/UC-like",
+                       memtype::MemoryType::WC, memtype::MemoryType::UC);
+  const auto j = run_report_json(in);
+  const auto m = j["guest_probe"]["mappings"];
+  EXPECT_EQ(m[1]["rule"], "guest PAT honoured (AMD NPT)");
   EXPECT_EQ(m[1]["slot_owner"], "gpu-blob 9");
-  EXPECT_EQ(m[1]["predicted_class"], "WB-like");
-  EXPECT_EQ(m[1]["agrees"], true);
-  EXPECT_EQ(m[1]["verdict"],
-            "guest WC behaves as WB: host type wins, as the rule 'host type wins (IPAT)' predicts (measured)");
-  EXPECT_EQ(m[0]["predicted_class"], "WB-like") << "guest WB over host WB, whatever the rule";
-  EXPECT_EQ(m[0]["agrees"], true);
+  EXPECT_EQ(m[1]["predicted"], "WC");
+  EXPECT_EQ(m[1]["derived"]["effective"], "WC");
+  EXPECT_EQ(m[1]["derived"]["va"], "0x7f0000200000");
+  EXPECT_EQ(m[1]["agrees"], true) << m[1].dump();
+  EXPECT_EQ(m[2]["derived"]["effective"], "UC");
+  EXPECT_EQ(m[2]["agrees"], true);
+  EXPECT_TRUE(j["complete"].get<bool>()) << j["missing"].dump();
+  EXPECT_EQ(j["derived_memtypes"]["derivations"].size(), 1u);
 }
 
-TEST(RunReport, MeasurementThatContradictsTheRuleIsNamedADisagreement) {
-  auto in = blob_probe("guest PAT honoured (AMD NPT)", GuestPat::Honoured, "WB-like", "WC/UC-like");
+TEST(RunReport, AWrongDerivationIsNamedADisagreementAndTheRightOneIsNot) {
+  // The derivation says WB where the guest's WC is honoured: one of the three is wrong, and
+  // the report must say so rather than pick a side.
+  auto in = blob_probe("guest PAT honoured (AMD NPT)", GuestPat::Honoured, "WC/UC-like", "WC/UC-like",
+                       memtype::MemoryType::WB, memtype::MemoryType::UC);
   const auto m = run_report_json(in)["guest_probe"]["mappings"];
   EXPECT_EQ(m[1]["agrees"], false);
-  EXPECT_EQ(m[1]["verdict"],
-            "DISAGREEMENT: the rule 'guest PAT honoured (AMD NPT)' predicts WC/UC-like for a guest WC "
-            "mapping, but the guest measured WB-like");
+  EXPECT_NE(m[1]["verdict"].get<std::string>().find("DISAGREEMENT"), std::string::npos) << m[1].dump();
   EXPECT_EQ(m[2]["agrees"], true);
-  EXPECT_EQ(m[2]["verdict"], "guest UC honoured, as the rule 'guest PAT honoured (AMD NPT)' predicts (measured)");
 }
 
-TEST(RunReport, NothingIsJudgedOnAnEmulatedCpu) {
-  auto in = blob_probe("guest PAT honoured (AMD NPT)", GuestPat::Honoured, "not-classified", "not-classified");
+TEST(RunReport, AMeasurementAgainstTheDerivationIsNamedADisagreement) {
+  auto in = blob_probe("host type wins (IPAT)", GuestPat::HostTypeWins, "WC/UC-like", "WB-like",
+                       memtype::MemoryType::WB, memtype::MemoryType::WB);
+  const auto m = run_report_json(in)["guest_probe"]["mappings"];
+  EXPECT_EQ(m[1]["agrees"], false) << "derived and predicted WB, but measured WC/UC-like";
+  EXPECT_NE(m[1]["verdict"].get<std::string>().find("but the guest measured WC/UC-like"), std::string::npos);
+  EXPECT_EQ(m[2]["agrees"], true);
+}
+
+TEST(RunReport, OnAnEmulatedCpuTheRuleAndTheDerivationAreStillCompared) {
+  auto in = blob_probe("guest PAT honoured (AMD NPT)", GuestPat::Honoured, "not-classified", "not-classified",
+                       memtype::MemoryType::WC, memtype::MemoryType::UC);
   in.host.cpu_emulated = true;
   in.host.hypervisor = "QEMU TCG";
   const auto j = run_report_json(in);
   const auto m = j["guest_probe"]["mappings"];
-  EXPECT_TRUE(m[1]["agrees"].is_null());
-  EXPECT_EQ(m[1]["verdict"],
-            "not measurable here: the CPU is emulated (QEMU TCG), which models no caches; the rule "
-            "'guest PAT honoured (AMD NPT)' predicts WC/UC-like");
+  EXPECT_EQ(m[1]["agrees"], true) << "rule and derivation agree; nothing was measured";
+  EXPECT_NE(m[1]["verdict"].get<std::string>().find("not measurable here: the CPU is emulated (QEMU TCG)"),
+            std::string::npos);
   EXPECT_TRUE(j["complete"].get<bool>()) << "an unclassified mapping is an answer, not a gap";
+}
+
+TEST(RunReport, AMappingNoDerivationFoundIsMissingAndNotAgreedOn) {
+  auto in = blob_probe("unknown (PVM)", GuestPat::Unknown, "WB-like", "WB-like", std::nullopt, std::nullopt);
+  in.derivations.clear();
+  const auto j = run_report_json(in);
+  const auto m = j["guest_probe"]["mappings"];
+  EXPECT_TRUE(m[1]["agrees"].is_null()) << "only the measurement: nothing to compare";
+  EXPECT_TRUE(m[1]["derived"].is_null());
+  EXPECT_FALSE(j["complete"].get<bool>());
+  EXPECT_NE(j["missing"].dump().find("derivation of guest mapping blob-wc"), std::string::npos) << j["missing"].dump();
 }
 
 TEST(RunReport, SaysWhatIsMissing) {

@@ -245,3 +245,31 @@ TEST(VcpuExit, UnknownExitIsAFailureNamingItsNumber) {
 
 }  // namespace
 }  // namespace vmm
+
+#include "vmm/run/first_touch.h"
+
+namespace vmm {
+namespace {
+
+// KVM's emulation-failure exit (prepare_emulation_failure_exit): data[0] flags, the
+// instruction bytes in data[1..2] when flag 1 is set, then exit reason, info1, info2.
+TEST(FirstTouchExit, TheFaultingAddressIsReadFromAnAmdNestedPageFault) {
+  VcpuExit e;
+  e.kind = VcpuExit::Kind::InternalError;
+  e.code = VcpuExit::kInternalErrorEmulation;
+  e.internal = {1, 0xc5fdc5fd, 0x90909090, 0x400, 0x10000000f, 0x100e00040, 0, 0};
+  e.internal_count = 8;
+  EXPECT_EQ(FirstTouch::faulting_gpa(e, KvmFlavour::HardwareSvm), 0x100e00040u);
+  e.internal = {0, 0x400, 0x1, 0x100e00080, 0, 0};
+  e.internal_count = 6;
+  EXPECT_EQ(FirstTouch::faulting_gpa(e, KvmFlavour::HardwareSvm), 0x100e00080u) << "without instruction bytes";
+  e.internal[1] = 0x7b;  // an I/O intercept, not a nested page fault
+  EXPECT_FALSE(FirstTouch::faulting_gpa(e, KvmFlavour::HardwareSvm));
+  e.internal[1] = 0x400;
+  EXPECT_FALSE(FirstTouch::faulting_gpa(e, KvmFlavour::HardwareVmx)) << "VMX's exit carries no address";
+  e.internal_count = 3;
+  EXPECT_FALSE(FirstTouch::faulting_gpa(e, KvmFlavour::HardwareSvm)) << "too short to say";
+}
+
+}  // namespace
+}  // namespace vmm
