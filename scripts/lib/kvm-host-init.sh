@@ -3,7 +3,7 @@
 #   - loads virtio_pci, 9p and kvm_amd (the list in /etc/kvm-host/modules),
 #   - mounts the host's root read-only at /host (9p tag hostroot), the writable shares
 #     listed in the spool's `shares` file at their own paths under /host, and guest-private
-#     proc, sysfs, devtmpfs (with the real /dev/kvm) and a tmpfs /run inside /host,
+#     proc, sysfs (with tracefs), devtmpfs (with the real /dev/kvm) and a tmpfs /run inside /host,
 #   - keeps two idle KVM VMs open (kvm-hold: see scripts/lib/kvm_hold.c for why),
 #   - writes a heartbeat line to ttyS1 every 5 s, which the host watches for hangs,
 #   - runs jobs from the spool (9p tag spool, at /spool): a job is a directory job.ID with a
@@ -44,6 +44,8 @@ while read -r tag path; do
 done </spool/shares
 mount -t proc proc /host/proc
 mount -t sysfs sysfs /host/sys
+# KVM's tracepoints (vmm reads kvmmmu:kvm_mmu_set_spte to derive memory types).
+mount -t tracefs nodev /host/sys/kernel/tracing 2>/dev/null || true
 mount -t devtmpfs devtmpfs /host/dev
 mkdir -p /host/dev/pts /host/dev/shm
 mount -t devpts devpts /host/dev/pts

@@ -38,8 +38,12 @@ void check_gpu_blob_create(const struct guest_ctx *g, struct check_result *r) {
 /* Maps blob A at `offset`, optionally checks the pattern `prev_seed` survived, writes and
  * verifies the pattern `seed`, hashes the blob and unmaps it. On failure after a successful
  * map the blob is still unmapped, so the checks after this one start clean. */
-static void map_write_unmap(struct check_result *r, uint64_t offset, uint64_t seed,
-                            bool check_prev, uint64_t prev_seed) {
+static void map_write_unmap(const struct guest_ctx *g, struct check_result *r, uint64_t offset,
+                            uint64_t seed, bool check_prev, uint64_t prev_seed) {
+  /* vmm --gpu-blob-cache changes the answer; vmmtest.map_cache says which to expect. */
+  const uint32_t want_cache = g->params.map_cache.present && g->params.map_cache.valid
+                                  ? (uint32_t)g->params.map_cache.value
+                                  : GPU_EXPECT_MAP_CACHE;
   struct virtio_gpu *gpu = &gpu_test.dev;
   const uint64_t gpa = gpu->pci.shm.addr + offset;
   uint32_t map_info;
@@ -50,9 +54,8 @@ static void map_write_unmap(struct check_result *r, uint64_t offset, uint64_t se
   bool ok = true;
   struct pattern_mismatch bad;
   uint32_t fnv = 0;
-  if ((map_info & VIRTIO_GPU_MAP_CACHE_MASK) != GPU_EXPECT_MAP_CACHE) {
-    check_fail(r, "offset=0x%lx map_info=0x%x, want cache type 0x%x", offset, map_info,
-               GPU_EXPECT_MAP_CACHE);
+  if ((map_info & VIRTIO_GPU_MAP_CACHE_MASK) != want_cache) {
+    check_fail(r, "offset=0x%lx map_info=0x%x, want cache type 0x%x", offset, map_info, want_cache);
     ok = false;
   } else if (check_prev && !pattern_check(gpa, GPU_TEST_BLOB_SIZE, prev_seed, 0, &bad)) {
     check_fail(r, "offset=0x%lx gpa=0x%lx: blob lost its contents across unmap/map: word %lu is "
@@ -75,14 +78,12 @@ static void map_write_unmap(struct check_result *r, uint64_t offset, uint64_t se
 }
 
 void check_gpu_blob_map0(const struct guest_ctx *g, struct check_result *r) {
-  (void)g;
   if (!gpu_require(r, gpu_test.blob_ready, "gpu.blob_create failed")) return;
-  map_write_unmap(r, 0, SEED_MAP0, false, 0);
+  map_write_unmap(g, r, 0, SEED_MAP0, false, 0);
   gpu_test.map0_ok = r->pass;
 }
 
 void check_gpu_blob_map1(const struct guest_ctx *g, struct check_result *r) {
-  (void)g;
   if (!gpu_require(r, gpu_test.blob_ready, "gpu.blob_create failed")) return;
   const uint64_t len = gpu_test.dev.pci.shm.length;
   /* Half the region: a different 2 MiB page for any region of 4 MiB or more. */
@@ -91,7 +92,7 @@ void check_gpu_blob_map1(const struct guest_ctx *g, struct check_result *r) {
     check_fail(r, "host-visible region of 0x%lx bytes has no room for a second offset", len);
     return;
   }
-  map_write_unmap(r, offset, SEED_MAP1, gpu_test.map0_ok, SEED_MAP0);
+  map_write_unmap(g, r, offset, SEED_MAP1, gpu_test.map0_ok, SEED_MAP0);
 }
 
 /* Expects `want` from mapping `id` at `offset`; a mapping that wrongly succeeds is undone. */

@@ -10,14 +10,20 @@
  *                    blob-wc  a 2 MiB HOST3D blob mapped into the host-visible region at a
  *                             2 MiB-aligned address, PAT index 1 (WC)
  *                    blob-uc  the same blob again, PAT index 3 (UC)
+ *                    blob-map the same blob again, with the type its map_info asks for, as
+ *                             Linux's virtio-gpu driver maps a blob for user space: WC ->
+ *                             PAT index 1 (WC), UNCACHED -> index 2 (UC-, pgprot_noncached),
+ *                             CACHED -> index 0 (WB): the mapping vmm --gpu-blob-cache and
+ *                             scripts/memtype-matrix vary
  *                  For each, in ring 3 (native speed under PVM): a touch pass (faults every
  *                  4 KiB page in, untimed), then a timed streaming write and a timed
  *                  streaming read (memtype_loops.S). One line per mapping, then the verdict:
  *
- *   MEMTYPE-PROBE mapping=<ram-wb|blob-wc|blob-uc> pat=<WB|WC|UC> gpa=0x<hex> size=0x200000
+ *   MEMTYPE-PROBE mapping=<ram-wb|blob-wc|blob-uc|blob-map> pat=<WB|WC|UC|UC-> gpa=0x<hex>
+ *     size=0x200000 va=0x<hex> pat_index=<0-7> map_info=0x<hex>
  *     read_cpb_x1000=<n> write_cpb_x1000=<n> [read_mbps=<n> write_mbps=<n>]
  *     read_vs_ram_x100=<n> write_vs_ram_x100=<n> read_bytes=<n> write_bytes=<n>
- *     class=<WB-like|WC/UC-like|not-classified>
+ *     class=<baseline|WB-like|WC/UC-like|not-classified>
  *   (one line; cpb = TSC cycles per byte, x1000, integer; mbps = 10^6 bytes/s, only with
  *   vmmtest.tsc_khz=<kHz>; *_vs_ram_x100 = this mapping's cost / ram-wb's, x100; *_bytes =
  *   bytes the timed loop moved, repetitions included.)
@@ -43,7 +49,10 @@
  * no caches) the numbers are printed but every class is "not-classified".
  *
  * Classification: a mapping whose read cost is more than SLOW_READ_FACTOR times ram-wb's is
- * "WC/UC-like", otherwise "WB-like". Reads are the discriminator because WC and UC both make
+ * "WC/UC-like", otherwise "WB-like". ram-wb itself is the "baseline": compared with itself it
+ * would be WB-like by definition, which says nothing, so it is not classified.
+ * The va and pat_index of each mapping let vmm's derived memory type (--report) be matched
+ * to the mapping that was timed. Reads are the discriminator because WC and UC both make
  * every load go to memory (no cache line is filled; each 8-byte load waits for its own bus
  * transaction), which costs one to two orders of magnitude over cached WB reads, while WC
  * writes are combined into full-line bursts and can be nearly as fast as WB writes (UC
@@ -73,6 +82,7 @@
    PAT_ENTRY(6, MT_UC_MINUS) | PAT_ENTRY(7, MT_WT))
 #define PAT_INDEX_WB 0
 #define PAT_INDEX_WC 1
+#define PAT_INDEX_UC_MINUS 2
 #define PAT_INDEX_UC 3
 
 #define PROBE_BYTES (2ull << 20) /* one 2 MiB page per mapping */
@@ -205,12 +215,14 @@ static void measure_mapping(struct mapping *m) {
   m->read = measure(MEMTYPE_OP_READ, m->va);
 }
 
-static void print_mapping(const struct mapping *m, const struct mapping *ram, uint64_t tsc_khz) {
+static void print_mapping(const struct mapping *m, const struct mapping *ram, uint64_t tsc_khz,
+                          uint32_t map_info) {
   char line[512];
   size_t n = format(line, sizeof line,
-                    "MEMTYPE-PROBE mapping=%s pat=%s gpa=0x%lx size=0x%lx read_cpb_x1000=%lu "
-                    "write_cpb_x1000=%lu",
-                    m->name, m->pat, m->gpa, (uint64_t)PROBE_BYTES, cpb_x1000(m->read), cpb_x1000(m->write));
+                    "MEMTYPE-PROBE mapping=%s pat=%s gpa=0x%lx size=0x%lx va=0x%lx pat_index=%u "
+                    "map_info=0x%x read_cpb_x1000=%lu write_cpb_x1000=%lu",
+                    m->name, m->pat, m->gpa, (uint64_t)PROBE_BYTES, m->va, m->pat_index, map_info,
+                    cpb_x1000(m->read), cpb_x1000(m->write));
   if (tsc_khz && n < sizeof line)
     n += format(line + n, sizeof line - n, " read_mbps=%lu write_mbps=%lu", mbps(m->read, tsc_khz),
                 mbps(m->write, tsc_khz));
@@ -273,10 +285,18 @@ static void check_memtype_probe(const struct guest_ctx *g, struct check_result *
                   VIRTIO_GPU_RESP_OK_MAP_INFO))
     return;
 
+  /* The blob as a driver maps it for the type its map_info asks for (Linux: WC ->
+   * pgprot_writecombine, UNCACHED -> pgprot_noncached = UC-, else write-back). */
+  const uint32_t cache = map_info & VIRTIO_GPU_MAP_CACHE_MASK;
+  const unsigned map_index = cache == VIRTIO_GPU_MAP_CACHE_WC         ? PAT_INDEX_WC
+                             : cache == VIRTIO_GPU_MAP_CACHE_UNCACHED ? PAT_INDEX_UC_MINUS
+                                                                      : PAT_INDEX_WB;
+  const char *map_pat = map_index == PAT_INDEX_WC ? "WC" : map_index == PAT_INDEX_UC_MINUS ? "UC-" : "WB";
   struct mapping maps[] = {
       {"ram-wb", "WB", PAT_INDEX_WB, ram, 0, {0, 0}, {0, 0}, ""},
       {"blob-wc", "WC", PAT_INDEX_WC, blob, 0, {0, 0}, {0, 0}, ""},
       {"blob-uc", "UC", PAT_INDEX_UC, blob, 0, {0, 0}, {0, 0}, ""},
+      {"blob-map", map_pat, map_index, blob, 0, {0, 0}, {0, 0}, ""},
   };
   const unsigned count = sizeof maps / sizeof maps[0];
   const char *why = ring3_begin();
@@ -298,25 +318,28 @@ static void check_memtype_probe(const struct guest_ctx *g, struct check_result *
   const char *emulator = dtb_vmm_property(g->bp, "vmm,host-cpu-emulated");
   const uint64_t ram_read = cpb_x1000(maps[0].read);
   for (unsigned i = 0; i < count; i++) {
-    /* ram-wb compared with itself is WB-like by definition: it is the baseline. */
-    maps[i].class = emulator ? CLASS_NOT_CLASSIFIED
+    /* ram-wb compared with itself is WB-like by definition: it is the baseline, not a result. */
+    maps[i].class = i == 0     ? "baseline"
+                    : emulator ? CLASS_NOT_CLASSIFIED
                     : cpb_x1000(maps[i].read) > SLOW_READ_FACTOR * ram_read ? "WC/UC-like"
                                                                             : "WB-like";
-    print_mapping(&maps[i], &maps[0], tsc_khz);
+    print_mapping(&maps[i], &maps[0], tsc_khz, map_info);
   }
   if (!gpu_expect(r, "RESOURCE_UNMAP_BLOB", unmap, VIRTIO_GPU_RESP_OK_NODATA)) return;
   if (emulator) {
     check_pass(r, "not classified: the host CPU is emulated (%s), no caches; read/write cycles/byte "
-               "x1000: ram-wb %lu/%lu, blob-wc %lu/%lu, blob-uc %lu/%lu", emulator,
+               "x1000: ram-wb %lu/%lu, blob-wc %lu/%lu, blob-uc %lu/%lu, blob-map (%s) %lu/%lu", emulator,
                cpb_x1000(maps[0].read), cpb_x1000(maps[0].write), cpb_x1000(maps[1].read),
-               cpb_x1000(maps[1].write), cpb_x1000(maps[2].read), cpb_x1000(maps[2].write));
+               cpb_x1000(maps[1].write), cpb_x1000(maps[2].read), cpb_x1000(maps[2].write), maps[3].pat,
+               cpb_x1000(maps[3].read), cpb_x1000(maps[3].write));
     return;
   }
-  check_pass(r, "ram-wb %lu/%lu %s, blob-wc %lu/%lu %s, blob-uc %lu/%lu %s (read/write cycles/byte "
-             "x1000) map_info=0x%x",
+  check_pass(r, "ram-wb %lu/%lu %s, blob-wc %lu/%lu %s, blob-uc %lu/%lu %s, blob-map (%s) %lu/%lu %s "
+             "(read/write cycles/byte x1000) map_info=0x%x",
              cpb_x1000(maps[0].read), cpb_x1000(maps[0].write), maps[0].class,
              cpb_x1000(maps[1].read), cpb_x1000(maps[1].write), maps[1].class,
-             cpb_x1000(maps[2].read), cpb_x1000(maps[2].write), maps[2].class, map_info);
+             cpb_x1000(maps[2].read), cpb_x1000(maps[2].write), maps[2].class, maps[3].pat,
+             cpb_x1000(maps[3].read), cpb_x1000(maps[3].write), maps[3].class, map_info);
 }
 
 const struct named_check memtype_checks[] = {

@@ -93,6 +93,7 @@ void test_params_parse(const char *cmdline, size_t len, struct test_params *p) {
   parse_num_param(cmdline, len, "vmmtest.memtype=", &p->memtype);
   parse_num_param(cmdline, len, "vmmtest.tsc_khz=", &p->tsc_khz);
   parse_num_param(cmdline, len, "vmmtest.fdt=", &p->fdt);
+  parse_num_param(cmdline, len, "vmmtest.map_cache=", &p->map_cache);
   parse_num_param(cmdline, len, "vmmtest.bench_exits=", &p->bench_exits);
   parse_num_param(cmdline, len, "vmmtest.bench_batches=", &p->bench_batches);
   parse_num_param(cmdline, len, "vmmtest.bench_blob=", &p->bench_blob);

@@ -19,6 +19,9 @@
  *   vmmtest.memtype=<num>      non-zero: run memtype.pat and memtype.probe after all of those
  *                              (check_memtype.c; the probe needs vmmtest.gpu=1 and vmm --gpu)
  *   vmmtest.tsc_khz=<num>      the TSC frequency in kHz: memtype.probe then also prints MB/s
+ *   vmmtest.map_cache=<num>    the map_info cache type vmm is expected to answer for HOST3D
+ *                              blobs (1 cached, 2 uncached, 3 wc: vmm --gpu-blob-cache;
+ *                              default 3, GPU_EXPECT_MAP_CACHE)
  *   vmmtest.fdt=<num>          non-zero: run the fdt.* checks (check_fdt.c) on vmm's device
  *                              tree, after the gpu.* checks and before gpu.msix/gpu.bar_move
  *   vmmtest.bench_exits=<num>  bench.exits: PIO and MMIO exit round trips from ring 3, <num>
@@ -70,6 +73,7 @@ struct test_params {
   struct param_u64 free_mapped;
   struct param_u64 memtype;
   struct param_u64 tsc_khz;
+  struct param_u64 map_cache;
   struct param_u64 fdt;
   struct param_u64 bench_exits;   /* check_bench.c */
   struct param_u64 bench_batches;

@@ -1,12 +1,16 @@
 // The guest-side memtype probe (vmmtest.memtype=1, tests/guest/check_memtype.c): the tiny
-// guest programs its PAT, maps 2 MiB of RAM write-back and a 2 MiB HOST3D blob both
-// write-combining and uncached, times streaming reads and writes over each in ring 3 and
-// classifies each mapping against the RAM baseline. What class the blob gets is the
-// measurement (on a host that honours the guest's PAT: WC/UC-like; where the host type
-// wins: WB-like), so it is reported, never asserted; what is asserted is that the probe
-// ran, measured all three mappings, printed well-formed lines that agree with its own
-// classification rule, and that the blob it used came and went as a memslot like any other.
+// guest programs its PAT, maps 2 MiB of RAM write-back and a 2 MiB HOST3D blob
+// write-combining, uncached and as its map_info asks, times streaming reads and writes over
+// each in ring 3 and classifies each blob mapping against the RAM baseline. What class the
+// blob gets is a measurement, so it is reported, never asserted. What is asserted: the probe
+// ran and printed well-formed lines, the blob came and went as a memslot (installed at its
+// first touch), and vmm's derived memory type for every mapping is right by references the
+// test works out itself (tests/integration/derivation_check.h): the guest type is the PAT
+// entry the guest programmed and selected, and on AMD NPT the effective type is what NPT
+// with KVM's host WB gives it.
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 #include <charconv>
 #include <cstdint>
@@ -15,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/derivation_check.h"
 #include "tests/integration/guest_boot.h"
 #include "tests/integration/memslot_trace.h"
 #include "tests/integration/test_env.h"
@@ -38,13 +43,14 @@ std::vector<std::string> concat(std::vector<std::string> a, const std::vector<st
 }
 
 std::vector<std::string> probe_args(const std::vector<std::string>& extra_tokens,
-                                    const std::string& trace_path = "") {
+                                    const std::string& trace_path = "", const std::string& report_path = "") {
   std::vector<std::string> tokens = {"vmmtest.mem=" + std::to_string(kGuestMem), "vmmtest.gpu=1",
                                      "vmmtest.memtype=1"};
   tokens.insert(tokens.end(), extra_tokens.begin(), extra_tokens.end());
   std::vector<std::string> args = {"--kernel", kTinyGuestImage, "--mem", "128M",
                                    "--gpu",    "--gpu-hostmem", "16M"};
   if (!trace_path.empty()) args.insert(args.end(), {"--memslot-trace", trace_path});
+  if (!report_path.empty()) args.insert(args.end(), {"--report", report_path});
   args.insert(args.end(), {"--cmdline", guest_cmdline(tokens)});
   return args;
 }
@@ -84,16 +90,16 @@ std::optional<Region> parse_shm(const std::string& detail) {
   return Region{std::stoull(m[1], nullptr, 16), std::stoull(m[2], nullptr, 16)};
 }
 
-// The three lines, in order, each well-formed; the classes follow the guest's rule, except
-// on an emulated CPU (QEMU TCG: no caches are modelled), where vmm's device tree tells the
-// guest so and nothing may be classified.
+// The four lines, in order, each well-formed; the blob's classes follow the guest's rule,
+// except on an emulated CPU (QEMU TCG: no caches are modelled), where vmm's device tree tells
+// the guest so and nothing may be classified; RAM is the baseline, never classified.
 void expect_probe_lines(const Boot& b) {
   const std::vector<ProbeFields>& probes = b.report.memtype_probes;
-  ASSERT_EQ(probes.size(), 3u) << b.run.describe();
+  ASSERT_EQ(probes.size(), 4u) << b.run.describe();
   const struct {
     const char* mapping;
     const char* pat;
-  } want[] = {{"ram-wb", "WB"}, {"blob-wc", "WC"}, {"blob-uc", "UC"}};
+  } want[] = {{"ram-wb", "WB"}, {"blob-wc", "WC"}, {"blob-uc", "UC"}, {"blob-map", "WC"}};
   const std::optional<std::uint64_t> ram_read = number(probes[0], "read_cpb_x1000");
   for (std::size_t i = 0; i < probes.size(); ++i) {
     const ProbeFields& p = probes[i];
@@ -114,6 +120,10 @@ void expect_probe_lines(const Boot& b) {
     ASSERT_TRUE(p.count("class"));
     const std::string& cls = p.at("class");
     ::testing::Test::RecordProperty(std::string(want[i].mapping) + ".class", cls);
+    if (i == 0) {
+      EXPECT_EQ(cls, "baseline") << "RAM is what the others are timed against";
+      continue;
+    }
     if (host_cpu_emulated()) {
       EXPECT_EQ(cls, "not-classified") << "an emulated CPU measures no memory type";
       continue;
@@ -128,16 +138,14 @@ void expect_probe_lines(const Boot& b) {
     ::testing::Test::RecordProperty(std::string(want[i].mapping) + ".write_cpb_x1000",
                                     p.at("write_cpb_x1000"));
   }
-  if (!host_cpu_emulated()) {
-    EXPECT_EQ(probes[0].at("class"), "WB-like") << "ram-wb is the baseline";
-  }
 }
 
 class MemtypeProbeBoot : public TinyGuestBoot {};
 
 TEST_F(MemtypeProbeBoot, GuestMeasuresRamWbBlobWcAndBlobUc) {
   TempFile trace_file("memslot-trace", {});
-  const Boot b = boot(probe_args({}, trace_file.path()));
+  TempFile report_file("report.json", {});
+  const Boot b = boot(probe_args({}, trace_file.path(), report_file.path()));
   expect_all_passed(b, concat(concat(kBaseChecks, kGpuChecks), kMemtypeChecks));
   if (HasFailure()) return;
   EXPECT_NE(b.report.detail("memtype.pat").find(std::string("read=") + kProbePat),
@@ -158,11 +166,30 @@ TEST_F(MemtypeProbeBoot, GuestMeasuresRamWbBlobWcAndBlobUc) {
   const std::uint64_t ram = *number(probes[0], "gpa");
   const std::uint64_t blob = *number(probes[1], "gpa");
   EXPECT_EQ(*number(probes[2], "gpa"), blob) << "WC and UC map the same blob";
+  EXPECT_EQ(*number(probes[3], "gpa"), blob) << "so does the mapping its map_info asks for";
   EXPECT_LE(ram + kProbeBytes, kGuestMem) << "the RAM buffer lies in guest RAM";
   const auto shm = parse_shm(b.report.detail("gpu.caps"));
   ASSERT_TRUE(shm) << b.report.detail("gpu.caps");
   EXPECT_TRUE(blob >= shm->base && blob - shm->base + kProbeBytes <= shm->size)
       << "blob 0x" << std::hex << blob << " outside the host-visible region";
+
+  // vmm's derived memory type for each mapping, against the test's own references.
+  const auto bytes = read_file(report_file.path());
+  const auto report = nlohmann::json::parse(bytes.begin(), bytes.end());
+  const std::string paging = kvm_paging_here();
+  RecordProperty("kvm_paging", paging);
+  for (const std::string& error : check_probe_derivations(report, std::stoull(kProbePat, nullptr, 16), paging))
+    ADD_FAILURE() << error;
+  // Where vmm could read KVM's tracepoint, the second level came from KVM's own entries.
+  const std::string entries = report.at("derived_memtypes").at("kvm_entries").get<std::string>();
+  RecordProperty("kvm_entries", entries);
+  if (paging == "npt" && entries.rfind("kvmmmu:kvm_mmu_set_spte:", 0) == 0) {
+    for (const auto& m : report.at("guest_probe").at("mappings")) {
+      if (m.contains("derived") && m["derived"].is_object()) {
+        EXPECT_EQ(m["derived"].at("second_level_source"), "spte") << m.dump();
+      }
+    }
+  }
 
   // The probe's blob is one CacheNonCoherent slot at that address, added and removed.
   const MemslotTraceFile trace = read_memslot_trace(trace_file.path());
@@ -178,6 +205,12 @@ TEST_F(MemtypeProbeBoot, GuestMeasuresRamWbBlobWcAndBlobUc) {
   EXPECT_EQ(life.add.guest_addr, blob) << life.add.describe();
   EXPECT_EQ(life.add.requested, "CacheNonCoherent") << life.add.describe();
   EXPECT_TRUE(life.remove) << life.add.describe() << " is never removed";
+  // Added pending, installed at the probe's first access, derived there from the ring-3
+  // window's tables, which map it three times.
+  EXPECT_EQ(life.add.json.value("pending", ""), "first touch") << life.add.describe();
+  ASSERT_TRUE(life.install) << life.add.describe() << " never reached KVM";
+  ASSERT_FALSE(life.derives.empty());
+  EXPECT_EQ(life.derives.front().json.value("moment", ""), "first touch");
 }
 
 // vmmtest.tsc_khz lets the guest print MB/s itself; they must agree with its cycles per

@@ -16,7 +16,6 @@
 #include <stdexcept>
 
 #include "base/unique_fd.h"
-#include "vmm/kvm/host_cpu.h"
 
 namespace vmm::test {
 
@@ -32,7 +31,12 @@ std::optional<std::string> kvm_unavailable_reason() {
   return std::nullopt;
 }
 
-bool host_cpu_emulated() { return read_host_cpu().emulated(); }
+bool host_cpu_emulated() {
+  // Said by scripts/kvm-host, which ran this test in its QEMU TCG machine: not vmm's CPUID
+  // reading, which is what the tests check.
+  const char* where = std::getenv("VMM_KVM_HOST");
+  return where != nullptr && std::string_view(where) == "emulated";
+}
 
 ProcessResult run_vmm(const std::vector<std::string>& args, const std::string& stdin_path) {
   std::vector<std::string> argv{kVmmBinary};

@@ -25,8 +25,10 @@ inline constexpr std::chrono::seconds kVmmWatchdog{60};
 // Why /dev/kvm is not a usable KVM character device, or nullopt when it is. Never creates it.
 std::optional<std::string> kvm_unavailable_reason();
 
-// The CPU this test (and so vmm) runs on is emulated (QEMU TCG), as CPUID says: memory-type
-// measurements then mean nothing, and vmm says so.
+// The CPU this test (and so vmm) runs on is emulated (QEMU TCG): memory-type measurements
+// then mean nothing, and vmm must say so. Known from the launcher (scripts/kvm-host exports
+// VMM_KVM_HOST=emulated into the commands it runs in its TCG machine), not from vmm's own
+// CPUID reading: that is what is being checked. Natively the CPU is taken to be real.
 bool host_cpu_emulated();
 
 // Runs vmm with `args` under the watchdog.
