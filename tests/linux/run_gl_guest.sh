@@ -15,6 +15,8 @@
 # env:  VMM_GL_TIMEOUT     seconds before vmm is killed (default 600)
 #       VMM_GL_MEM         guest RAM (default 2G: the initramfs unpacks ~220 MB)
 #       VMM_GL_EXTRA_ARGS  extra vmm arguments, word-split (e.g. "--gpu-hostmem 256M")
+#       VMM_GL_BLOB_CACHE  --gpu-blob-cache MODE for this run (wc, cached, uncached; default:
+#                          vmm's auto, the renderer's answer)
 #       VMM_GL_CMDLINE     extra kernel parameters (e.g. "vmmguest.gl_debug=1")
 #       VMM_LINUX_FORCE=1  run even on PVM (expect the timeout; for measurements only)
 #       VMM_GL_LOG         where to keep the guest console (default ./gl-guest-console.log)
@@ -64,6 +66,7 @@ rm -f "$trace" "$report"
 cmdline="console=ttyS0 reboot=k panic=-1 rdinit=/init vmmguest.gl_require_persistent=1${VMM_GL_CMDLINE:+ $VMM_GL_CMDLINE}"
 # shellcheck disable=SC2206  # word splitting of the extra arguments is intended
 extra=(${VMM_GL_EXTRA_ARGS:-})
+[ -n "${VMM_GL_BLOB_CACHE:-}" ] && extra+=(--gpu-blob-cache "$VMM_GL_BLOB_CACHE")
 cmd=("$vmm" --kernel "$kernel" --initrd "$initrd" --mem "${VMM_GL_MEM:-2G}"
      --cmdline "$cmdline" --gpu --gpu-renderer virgl
      --memslot-trace "$trace" --report "$report" "${extra[@]}")
@@ -126,6 +129,11 @@ renderer_typed=$(grep -E '"map_info" *: *"(WC|CACHED|UNCACHED|NONE)"' <<<"$blob_
                  grep -E '"map_info_from" *: *"virglrenderer"' || true)
 blob_slot_mapped() { [ -n "$blob_adds" ]; }
 map_info_from_renderer() { [ -n "$renderer_typed" ]; }
+# With VMM_GL_BLOB_CACHE the guest is given that map_info instead, and the trace says who
+# decided it (--gpu-blob-cache) beside what the renderer itself said.
+overridden=$(grep -E '"map_info" *: *"'"$(tr '[:lower:]' '[:upper:]' <<<"${VMM_GL_BLOB_CACHE:-}")"'"' <<<"$blob_adds" |
+             grep -E '"map_info_from" *: *"--gpu-blob-cache"' | grep -E '"renderer_map_info" *: *"[A-Z]+"' || true)
+map_info_from_override() { [ -n "$overridden" ]; }
 # Every blob slot with a map_info asks for the type that map_info implies (CACHED:
 # CacheCoherent; WC, UNCACHED, NONE: CacheNonCoherent), unless an override decided it.
 cache_type_follows_map_info() {
@@ -199,12 +207,72 @@ pat_follows_map_info() {
   done <<<"$blob_adds"
   [ "$n" -gt 0 ] && [ "$ok" -eq 0 ]
 }
+# The derived memory type against an oracle vmm does not write: the guest kernel's own record
+# of how it mapped each blob (pat_memtype_list, printed by the program as GL-ROUNDTRIP PAT).
+# For each of the program's blob slots, vmm's derivation at the slot's first touch must have
+# found a user-space mapping of it (the program's, in its own page tables) whose guest type is
+# the kernel's record; and the effective type must follow the combination rules of the KVM
+# this ran on, worked out here from the machine itself (not from vmm): AMD NPT with KVM's
+# host WB leaves the guest type, with UC- over WB becoming UC (SDM Table 11-7).
+kvm_paging() {
+  if grep -qw svm /proc/cpuinfo && [ -d /sys/module/kvm_amd ] &&
+     grep -qE '^(1|Y)$' /sys/module/kvm_amd/parameters/npt 2>/dev/null; then echo npt
+  elif grep -qw vmx /proc/cpuinfo && [ -d /sys/module/kvm_intel ] &&
+     grep -qE '^(1|Y)$' /sys/module/kvm_intel/parameters/ept 2>/dev/null; then echo ept
+  else echo other; fi
+}
+paging=$(kvm_paging)
+linux_name() {  # vmm's type name -> pat_memtype_list's
+  case $1 in WB) echo write-back ;; WC) echo write-combining ;; UC-) echo uncached-minus ;;
+             UC) echo uncached ;; WT) echo write-through ;; WP) echo write-protect ;; *) echo "?" ;; esac
+}
+npt_effective() {  # guest type over NPT host WB (and host MTRR WB)
+  case $1 in UC-) echo UC ;; *) echo "$1" ;; esac
+}
+derived_matches_guest_kernel() {
+  local n=0 bad=0 owner addr size line guest effective source want_mode want_eff
+  command -v jq >/dev/null || { echo "  jq is missing (scripts/install-deps installs it)"; return 1; }
+  [ -f "$report" ] || { echo "  no report"; return 1; }
+  # One tab-separated line per user-space mapping a first-touch derivation found; addresses
+  # in decimal. (No process substitution: the emulated host's chroot has no /dev/fd.)
+  local rows
+  rows=$(jq -r '.derived_memtypes.derivations[] | select(.moment == "first touch") |
+                . as $d | .mappings[] | select(.user) |
+                [$d.owner, $d.guest_addr, $d.size, .guest_pat_type, (.effective // "unknown"),
+                 $d.second_level.source, (.user | tostring)] | @tsv' "$report" 2>/dev/null)
+  while IFS=$'\t' read -r owner addr size guest effective source user; do
+    [ -n "$owner" ] || continue
+    addr=$((addr)) size=$((size))
+    if [ -z "$bytes" ] || (( size < bytes )); then continue; fi
+    n=$((n + 1))
+    want_mode=$(grep -E '^GL-ROUNDTRIP PAT: ' <<<"$text" |
+                grep -F -- "$(printf '[mem 0x%016x-0x%016x]' "$addr" $(( addr + size )))" | awk '{ print $NF }' | head -n1)
+    line="  $owner: derived guest type $guest ($(linux_name "$guest")), effective $effective (KVM side from $source);"
+    line+=" guest kernel: ${want_mode:-no record}"
+    if [ "$user" != true ] || [ -z "$want_mode" ] || [ "$(linux_name "$guest")" != "$want_mode" ]; then
+      echo "$line: MISMATCH"; bad=1; continue
+    fi
+    if [ "$paging" = npt ]; then
+      want_eff=$(npt_effective "$guest")
+      if [ "$effective" != "$want_eff" ]; then echo "$line; NPT gives $want_eff: MISMATCH"; bad=1; continue; fi
+      line+="; NPT gives $want_eff"
+    fi
+    echo "$line: ok"
+  done <<<"$rows"
+  echo "  ($n blob mappings compared; KVM here: $paging)"
+  [ "$n" -ge 2 ] && [ "$bad" -eq 0 ]
+}
 check trace_blob_slot_mapped blob_slot_mapped
-check trace_blob_map_info_from_virglrenderer map_info_from_renderer
+if [ -n "${VMM_GL_BLOB_CACHE:-}" ]; then
+  check trace_blob_map_info_from_gpu_blob_cache map_info_from_override
+else
+  check trace_blob_map_info_from_virglrenderer map_info_from_renderer
+fi
 check trace_blob_cache_type_follows_map_info cache_type_follows_map_info
 check trace_roundtrip_buffers_mapped buffers_mapped
 check trace_blob_slots_inside_window slots_in_window
 check guest_pat_follows_map_info pat_follows_map_info
+check derived_type_is_the_guest_kernels_and_follows_kvm derived_matches_guest_kernel
 check trace_dst_blob_fnv_at_removal_equals_readback removed_with_fnv "$dst_fnv"
 check trace_src_blob_fnv_at_removal_equals_written removed_with_fnv "$src_fnv"
 
