@@ -4,24 +4,12 @@
 
 #include "base/monotonic_clock.h"
 #include "vmm/kvm/guest_type_inputs.h"
+#include "vmm/memtype/guest_ram_tables.h"
 #include "vmm/memtype/pat.h"
 
 namespace vmm {
 
 namespace {
-
-// The walker's view of guest RAM: whole tables, bounds-checked; a table outside RAM (in a
-// device slot, or nowhere) is not read.
-class GuestRamTables : public memtype::GuestTableReader {
- public:
-  explicit GuestRamTables(const GuestMemory& memory) : memory_(memory) {}
-  bool read_table(std::uint64_t gpa, std::span<std::uint64_t, 512> out) const override {
-    return memory_.read(gpa, std::span(reinterpret_cast<std::uint8_t*>(out.data()), out.size_bytes()));
-  }
-
- private:
-  const GuestMemory& memory_;
-};
 
 struct Walked {
   memtype::WalkResult walk;
@@ -31,7 +19,7 @@ struct Walked {
 Walked walk(const GuestMemory& memory, const memtype::GuestTypeInputs& guest,
             std::span<const memtype::GpaRange> ranges) {
   const std::uint64_t began = monotonic_ns();
-  Walked w{memtype::find_mappings(GuestRamTables(memory), guest.regs, ranges), 0};
+  Walked w{memtype::find_mappings(memtype::GuestRamTables(memory), guest.regs, ranges), 0};
   w.ns = monotonic_ns() - began;
   return w;
 }
