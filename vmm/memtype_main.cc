@@ -73,7 +73,13 @@ int main(int argc, char** argv) {
   app.add_option("--guest-mtrr", mtrr_name, "the guest's MTRR type for the page (default WB)");
   app.add_flag("--cr0-cd", cr0_cd, "the guest runs with CR0.CD set");
   app.add_flag("--json", json, "print JSON");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help
+  } catch (const CLI::ParseError& e) {
+    return fail(std::string(e.what()) + " (see vmm-memtype --help)");  // one line, as vmm does
+  }
 
   GuestTypeInputs guest;
   guest.regs.cr0 = cr0_cd ? (1u << 30) : 0;

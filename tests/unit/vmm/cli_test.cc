@@ -137,6 +137,14 @@ TEST(Cli, EnumOptionsRoundTripThroughAConfigFile) {
                     [](const Options& o) { return o.gpu_config.mapping; });
   expect_round_trip("noncoherent-dma", kNonCoherentDmaModeNames,
                     [](const Options& o) { return o.noncoherent_dma; });
+  expect_round_trip("derive-memtype", kDeriveModeNames, [](const Options& o) { return o.derive_memtype; });
+}
+
+TEST(Cli, DeriveMemtypeDefaultsToFirstTouchAndRefusesOtherWords) {
+  EXPECT_EQ(std::get<Options>(parse({"--kernel", "bz"})).derive_memtype, DeriveMode::FirstTouch);
+  EXPECT_EQ(std::get<Options>(parse({"--kernel", "bz", "--derive-memtype", "stop"})).derive_memtype, DeriveMode::Stop);
+  EXPECT_EQ(std::get<Options>(parse({"--kernel", "bz", "--derive-memtype", "OFF"})).derive_memtype, DeriveMode::Off);
+  EXPECT_EQ(std::get<int>(parse({"--kernel", "bz", "--derive-memtype", "sometimes"})), 2);
 }
 
 TEST(Cli, MemslotCacheTakesMemCacheTypeNames) {
