@@ -74,6 +74,34 @@ TEST(DeriveMapping, CacheDisabledMakesEverythingUc) {
   EXPECT_EQ(d.guest_view->type, MemoryType::UC);
 }
 
+// Firmware (OVMF) commonly covers the 64-bit BAR window with a variable MTRR of type UC. The
+// guest then believes its WB mapping of a BAR is UC and its WC mapping WC (SDM Table 11-7,
+// MTRR UC row); but the guest's MTRRs never reach the hardware under EPT or NPT, so over
+// NPT's host WB the WB mapping is really WB: the guest's view and the effective type differ.
+TEST(DeriveMapping, AnMtrrUcOverTheBarIsTheGuestsBeliefNotTheHardwares) {
+  GuestTypeInputs g = linux_guest();
+  g.mtrr->variable.push_back({0x100000000ull | 0 /* UC */, 0x3fff00000000ull | (1u << 11)});  // 4 GiB..8 GiB
+  const SecondLevelView npt = predict_second_level(SecondLevel::Npt, true, false, "");
+  MappingRun run = wc_run();
+  run.pat_index = 0;  // WB
+  const MappingDerivation wb = derive_mapping(run, g, npt);
+  ASSERT_EQ(wb.guest_mtrr.type, MemoryType::UC) << wb.guest_mtrr.explanation;
+  EXPECT_EQ(wb.guest_view->type, MemoryType::UC) << "what the guest believes";
+  EXPECT_EQ(wb.effective->type, MemoryType::WB) << "what it gets";
+  run.pat_index = 1;  // WC
+  const MappingDerivation wc = derive_mapping(run, g, npt);
+  EXPECT_EQ(wc.guest_view->type, MemoryType::WC) << "MTRR UC x PAT WC = WC";
+  EXPECT_EQ(wc.effective->type, MemoryType::WC);
+  // An older Intel KVM that copied the guest's MTRR type into EPT for non-coherent DMA:
+  // EPT UC without IPAT, so the guest's belief comes true.
+  SecondLevelView ept_uc = predict_second_level(SecondLevel::Ept, true, false, "");
+  ept_uc.host_type = MemoryType::UC;
+  run.pat_index = 0;
+  EXPECT_EQ(derive_mapping(run, g, ept_uc).effective->type, MemoryType::UC);
+  run.pat_index = 1;
+  EXPECT_EQ(derive_mapping(run, g, ept_uc).effective->type, MemoryType::WC);
+}
+
 TEST(DeriveMapping, ShadowPagingSaysItDoesNotKnow) {
   const SecondLevelView shadow = predict_second_level(SecondLevel::Shadow, false, true, "unknown (PVM)");
   EXPECT_FALSE(shadow.host_type);
