@@ -8,6 +8,8 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -18,6 +20,13 @@ extern "C" {
 namespace vmm {
 
 namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return in ? text.str() : std::string();
+}
 
 constexpr const char* kSystem = "kvmmmu";
 constexpr const char* kEvent = "kvm_mmu_set_spte";
@@ -47,16 +56,28 @@ std::unique_ptr<SpteTracer> SpteTracer::open(std::uint64_t gpa_begin, std::uint6
     *why = "KVM's second-level entries are not read (kvmmmu:kvm_mmu_set_spte): " + reason;
     return nullptr;
   };
-  if (!vmm_tracefs_mounted())
-    return fail("tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing)");
+  const char* dir = vmm_tracefs_dir();
+  if (dir == nullptr) return fail("tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing)");
   std::unique_ptr<SpteTracer> t(new SpteTracer);
   t->paging_ = paging;
   t->host_pat_ = host_pat;
-  t->tep_ = vmm_tracefs_local_events(kSystem);
-  tep_event* event = t->tep_ ? tep_find_event_by_name(t->tep_, kSystem, kEvent) : nullptr;
-  if (event == nullptr)
+  // Only the two formats the decode needs, parsed here: libtracefs's loader would also read
+  // /proc/kallsyms and every printk format, seconds of work under an emulated CPU.
+  const std::string header = read_file(std::string(dir) + "/events/header_page");
+  const std::string format = read_file(std::string(dir) + "/events/" + kSystem + "/" + kEvent + "/format");
+  if (format.empty())
     return fail(std::string("tracefs has no ") + kSystem + ":" + kEvent + " event (" +
-                (errno == EACCES || errno == EPERM ? "not root" : "is the kvm module loaded?") + ")");
+                (geteuid() != 0 ? "not root" : "is the kvm module loaded?") + ")");
+  t->tep_ = tep_alloc();
+  if (t->tep_ == nullptr) return fail("cannot allocate the event parser");
+  tep_set_long_size(t->tep_, sizeof(long));
+  tep_set_page_size(t->tep_, static_cast<int>(sysconf(_SC_PAGESIZE)));
+  std::string header_copy = header;  // tep_parse_header_page takes a mutable buffer
+  if (header.empty() || tep_parse_header_page(t->tep_, header_copy.data(), header_copy.size(), sizeof(long)) != 0 ||
+      tep_parse_event(t->tep_, format.data(), format.size(), kSystem) != TEP_ERRNO__SUCCESS)
+    return fail("the event's format could not be parsed (events/header_page or its format file)");
+  tep_event* event = tep_find_event_by_name(t->tep_, kSystem, kEvent);
+  if (event == nullptr) return fail("the event's format names no event");
   for (auto [name, size, field] : {std::tuple{"gfn", 8, &t->gfn_field_}, std::tuple{"spte", 8, &t->spte_field_},
                                    std::tuple{"level", 1, &t->level_field_}})
     if (auto problem = check_field(event, name, size, field); !problem.empty())

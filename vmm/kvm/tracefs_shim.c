@@ -7,12 +7,7 @@
 #include <tracefs.h>
 #include <unistd.h>
 
-bool vmm_tracefs_mounted(void) { return tracefs_tracing_dir() != NULL; }
-
-struct tep_handle *vmm_tracefs_local_events(const char *system) {
-  const char *systems[] = {system, NULL};
-  return tracefs_local_events_system(NULL, systems);
-}
+const char *vmm_tracefs_dir(void) { return tracefs_tracing_dir(); }
 
 static int remove_if_stale(const char *name, void *context) {
   const char *prefix = context;

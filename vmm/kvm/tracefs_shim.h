@@ -15,9 +15,8 @@ struct tracefs_instance;
 struct tracefs_cpu;
 struct tep_handle;
 
-bool vmm_tracefs_mounted(void);
-/* The formats of one event system, parsed (tracefs_local_events_system). */
-struct tep_handle *vmm_tracefs_local_events(const char *system);
+/* The tracefs mount point, or NULL when tracefs is not mounted. */
+const char *vmm_tracefs_dir(void);
 /* Removes instances named "<prefix><pid>" whose process no longer exists. */
 void vmm_tracefs_remove_stale_instances(const char *prefix);
 struct tracefs_instance *vmm_tracefs_instance_create(const char *name);
