@@ -293,14 +293,18 @@ void Machine::set_up_derivation() {
                  "--derive-memtype stop avoids first touches", std::strerror(error));
 }
 
+std::vector<memtype::SlotDerivation> Machine::current_derivations() const {
+  if (!deriver_) return {};
+  std::vector<memtype::SlotDerivation> derivations = derivations_.derivations();
+  for (auto& d : derivations) memtype::rederive(d, deriver_->second_level(d.slot));
+  return derivations;
+}
+
 std::map<std::uint64_t, std::string> Machine::derived_effective() const {
   std::map<std::uint64_t, std::string> latest;
-  if (!deriver_) return latest;
-  for (auto& d : derivations_.derivations()) {
-    memtype::rederive(d, deriver_->second_level(d.slot));
+  for (const auto& d : current_derivations())
     latest[d.slot.serial] = d.effective + " (" + d.moment + ", KVM side from " +
                             memtype::to_string(d.second_level.source) + ")";
-  }
   return latest;
 }
 
@@ -326,13 +330,8 @@ RunReportInput Machine::report_input(const StopReason& stop) const {
   input.renderer = std::move(renderer);
   input.derivation_mode = std::string(to_string(options_.derive_memtype));
   input.spte_source = spte_tracer_ ? spte_tracer_->status() : spte_unavailable_;
-  if (deriver_) {
-    // KVM's entries are read now: a derivation made at a first touch, before KVM had mapped
-    // the slot, gets them here.
-    input.derivations = derivations_.derivations();
-    for (auto& d : input.derivations) memtype::rederive(d, deriver_->second_level(d.slot));
-    input.derivations_dropped = derivations_.dropped();
-  }
+  input.derivations = current_derivations();
+  input.derivations_dropped = derivations_.dropped();
   return input;
 }
 

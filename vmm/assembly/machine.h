@@ -69,6 +69,9 @@ class Machine {
   bool emulation_exits() const { return emulation_exits_; }
   // Each derived slot's latest effective type, by serial (the memslot table at exit).
   std::map<std::uint64_t, std::string> derived_effective() const;
+  // Every derivation kept, with KVM's side as it is now: a derivation made at a first touch,
+  // before KVM had mapped the slot, gets KVM's entries here.
+  std::vector<memtype::SlotDerivation> current_derivations() const;
   // Everything --report holds, as of now, with `stop` as the reason the VM stopped.
   RunReportInput report_input(const StopReason& stop) const;
 

@@ -35,21 +35,6 @@ std::optional<std::uint64_t> mbps(const std::string& cpb_x1000, std::uint32_t ts
   }
 }
 
-// The slot a guest-physical address was reached through: the last one added over it.
-const Memslot* slot_at(const std::vector<MemslotEvent>& events, const std::string& gpa_text) {
-  std::uint64_t gpa = 0;
-  try {
-    gpa = std::stoull(gpa_text, nullptr, 16);
-  } catch (const std::exception&) {
-    return nullptr;
-  }
-  const Memslot* found = nullptr;
-  for (const auto& e : events)
-    if (e.kind == MemslotEventKind::Added && e.slot.request.guest_addr <= gpa && gpa < e.slot.guest_end())
-      found = &e.slot;
-  return found;
-}
-
 std::string get(const GuestProbeLog::Fields& fields, const char* key) {
   auto it = fields.find(key);
   return it == fields.end() ? std::string() : it->second;
@@ -63,6 +48,16 @@ std::optional<std::uint64_t> hex_field(const GuestProbeLog::Fields& fields, cons
   } catch (const std::exception&) {
     return std::nullopt;
   }
+}
+
+// The slot a guest-physical address was reached through: the last one added over it.
+const Memslot* slot_at(const std::vector<MemslotEvent>& events, std::optional<std::uint64_t> gpa) {
+  if (!gpa) return nullptr;
+  const Memslot* found = nullptr;
+  for (const auto& e : events)
+    if (e.kind == MemslotEventKind::Added && e.slot.request.guest_addr <= *gpa && *gpa < e.slot.guest_end())
+      found = &e.slot;
+  return found;
 }
 
 // The derived mapping the probe timed: the one at the probe's virtual address (va=), else
@@ -148,7 +143,7 @@ nlohmann::json probe_json(const GuestProbeLog::Fields& fields, const RunReportIn
     if (cpb == fields.end()) continue;
     if (auto value = mbps(cpb->second, in.tsc_khz)) j[std::string(kind) + "_mbps_host_tsc"] = *value;
   }
-  judge(j, fields, slot_at(in.events, get(fields, "gpa")), in, missing);
+  judge(j, fields, slot_at(in.events, hex_field(fields, "gpa")), in, missing);
   return j;
 }
 
