@@ -23,17 +23,22 @@ inline constexpr std::uint32_t kFdsBesideHostBlobs = 256;
 inline constexpr std::uint64_t kHostBlobBytesPerRegion = 4;  // all HOST3D blobs together may
                                                              // hold 4x the region's size
 inline constexpr std::uint32_t kMaxContexts = 1024;
-// With a renderer. Its resources live in the renderer's memory, which the device cannot
-// see, so each RESOURCE_CREATE_3D is charged an upper bound (16 bytes per texel, every
-// layer, x2 for mip levels) and blobs their size; all together may not pass this.
-inline constexpr std::uint64_t kMaxRendererBytes = 4ull << 30;
+// With a renderer, its memory is bounded by VirtioGpuConfig::renderer_memory_limit
+// (--gpu-renderer-memory, default 1 GiB): see renderer_charge.h and renderer_memory_guard.h.
+// Unclaimed PIPE_RESOURCE_CREATEs one context may hold (each is bookkeeping here).
+inline constexpr std::uint32_t kMaxUnclaimedStreamResources = 4096;
 // Contexts with a renderer: each is a GL context (virgl) or a Vulkan instance, device and
 // ring thread (Venus) in the renderer, megabytes apiece, so far fewer than kMaxContexts.
 inline constexpr std::uint32_t kMaxRendererContexts = 64;
 inline constexpr std::uint32_t kMaxSubmitBytes = 16u << 20;  // one SUBMIT_3D command stream
 inline constexpr std::uint32_t kMaxCapsetBytes = 64u << 10;  // one GET_CAPSET answer
-// Fenced responses held until the renderer retires their fence: at most one per chain the
-// guest can have outstanding, so the queue size bounds them; this bounds them again.
+// Fenced responses held until the renderer retires their fence: at most one per chain head
+// the guest can have outstanding (a head already held is refused as a bad chain), so the
+// control queue's size (256) bounds them; this bounds them again. Each keeps only the
+// writable buffers its response fills, at most kMaxHeldWritableBuffers of them (a response
+// needing more is cut short, as a too small buffer is): 1024 x 16 x 16 bytes of descriptors
+// plus the responses themselves (64 KiB at most, a capset).
 inline constexpr std::uint32_t kMaxPendingFences = 1024;
+inline constexpr std::uint32_t kMaxHeldWritableBuffers = 16;
 
 }  // namespace vmm::gpu::limits

@@ -19,6 +19,20 @@ using namespace gpu;
 namespace {
 
 constexpr std::uint16_t kControlQueueSize = 256;
+
+// What a held response keeps of its chain: the head, and the writable buffers that the
+// response's bytes fill, at most limits::kMaxHeldWritableBuffers.
+DescriptorChain held_part(const DescriptorChain& chain, std::size_t response_bytes) {
+  DescriptorChain held;
+  held.head = chain.head;
+  std::uint64_t covered = 0;
+  for (const VirtqBuffer& buffer : chain.writable) {
+    if (covered >= response_bytes || held.writable.size() >= limits::kMaxHeldWritableBuffers) break;
+    held.writable.push_back(buffer);
+    covered += buffer.len;
+  }
+  return held;
+}
 constexpr std::uint16_t kCursorQueueSize = 16;
 
 const VirtioGpuConfig& checked(const VirtioGpuConfig& config) {
@@ -65,6 +79,12 @@ void VirtioGpu::start_renderer(RendererFactory make_renderer) {
         capsets_ = renderer_->capsets();
         renderer_stats_.description = renderer_->description();
         renderer_stats_.capsets = capsets_;
+        // The baseline is taken now, with the renderer and its driver loaded.
+        std::string guard_error;
+        memory_guard_ = gpu::RendererMemoryGuard::for_this_process(
+            memory_.total_size() + 2 * config_.renderer_memory_limit, &guard_error);
+        if (!memory_guard_)
+          spdlog::warn("virtio-gpu: the renderer's memory is bounded by its charges only: {}", guard_error);
         return {};
       },
       [this] { return render_round(); }, [this] { return renderer_->poll_fd(); });
@@ -94,7 +114,13 @@ bool VirtioGpu::run_on_render_thread(const std::function<void()>& task) {
 std::optional<RendererStats> VirtioGpu::renderer_stats() const {
   std::lock_guard lock(mutex_);
   if (!render_thread_) return std::nullopt;
-  return renderer_stats_;
+  RendererStats stats = renderer_stats_;
+  stats.live_contexts = static_cast<std::uint32_t>(renderer_contexts_.size());
+  stats.charged_bytes = renderer_bytes_;
+  stats.charge_limit = config_.renderer_memory_limit;
+  stats.held_responses = static_cast<std::uint32_t>(pending_fences_.size());
+  for (const PendingFence& p : pending_fences_) stats.held_buffers += p.chain.writable.size();
+  return stats;
 }
 
 std::uint64_t VirtioGpu::device_features() const {
@@ -133,7 +159,7 @@ std::vector<SharedMemoryRegionInfo> VirtioGpu::shared_memory_regions() const {
 }
 
 void VirtioGpu::set_shared_memory_base(std::uint8_t id, std::uint64_t guest_addr) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(region_mutex_);  // not mutex_: a render may be in progress
   if (id != kShmIdHostVisible) {
     VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: base for unknown shared memory region {} ignored", id);
     return;
@@ -143,11 +169,24 @@ void VirtioGpu::set_shared_memory_base(std::uint8_t id, std::uint64_t guest_addr
 
 void VirtioGpu::activate(std::uint64_t negotiated_features, std::vector<Virtqueue*> queues,
                          VirtioInterrupt& interrupt) {
+  Activation activation{negotiated_features, std::move(queues), &interrupt};
+  if (render_thread_) {  // applied by the render thread before it looks at the queues
+    {
+      std::lock_guard lock(activation_mutex_);
+      pending_activation_ = std::move(activation);
+    }
+    render_thread_->wake();
+    return;
+  }
   std::lock_guard lock(mutex_);
-  features_ = negotiated_features & device_features();
-  queues_ = std::move(queues);
+  apply_activation(std::move(activation));
+}
+
+void VirtioGpu::apply_activation(Activation activation) {
+  features_ = activation.features & device_features();
+  queues_ = std::move(activation.queues);
   broken_.assign(queues_.size(), false);
-  interrupt_ = &interrupt;
+  interrupt_ = activation.interrupt;
   VMM_GUEST_LOG(spdlog::level::debug, "virtio-gpu: activated, virgl {} resource_blob {}", negotiated(kFeatureVirgl),
                 negotiated(kFeatureResourceBlob));
 }
@@ -169,6 +208,10 @@ void VirtioGpu::notify_queue(std::uint16_t queue_index) {
 
 void VirtioGpu::reset() {
   auto reset_state = [this] {
+    {
+      std::lock_guard lock(activation_mutex_);
+      pending_activation_.reset();
+    }
     std::lock_guard lock(mutex_);
     clear_state();
     pending_fences_.clear();  // the driver gave up on them with the reset
@@ -185,13 +228,9 @@ void VirtioGpu::reset() {
 }
 
 void VirtioGpu::notify_display_change() {
-  VirtioInterrupt* interrupt = nullptr;
-  {
-    std::lock_guard lock(mutex_);
-    events_read_ |= kEventDisplay;
-    interrupt = interrupt_;
-  }
-  if (interrupt != nullptr) interrupt->signal_config_change();
+  // No mutex_: a render may be in progress, and this is a vCPU's (or the main thread's) call.
+  events_read_ |= kEventDisplay;
+  if (VirtioInterrupt* interrupt = interrupt_.load()) interrupt->signal_config_change();
 }
 
 void VirtioGpu::process_queue(std::uint16_t queue_index, bool& notify) {
@@ -212,6 +251,19 @@ void VirtioGpu::process_queue(std::uint16_t queue_index, bool& notify) {
       break;
     }
     std::uint32_t written = 0;
+    const std::uint16_t head = popped.chain.head;
+    if (popped.status == Virtqueue::PopResult::Status::Chain &&
+        std::any_of(pending_fences_.begin(), pending_fences_.end(), [&](const PendingFence& p) {
+          return p.queue_index == queue_index && p.chain.head == head;
+        })) {
+      // The driver published a head the device still holds (its fenced response is not
+      // written yet): a protocol violation. Dropped, not answered: answering would give the
+      // driver the same head twice.
+      VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: queue {}: head {} published again while its response is held",
+                    queue_index, head);
+      ++stats_.bad_chains;
+      continue;
+    }
     if (popped.status == Virtqueue::PopResult::Status::BadChain) {
       VMM_GUEST_LOG(spdlog::level::debug, "virtio-gpu: queue {}: bad chain: {}", queue_index, popped.error);
       ++stats_.bad_chains;
@@ -232,6 +284,7 @@ std::optional<std::uint32_t> VirtioGpu::process_chain(std::uint16_t queue_index,
   CtrlHdr hdr{};
   Reply reply = req.read(hdr) ? dispatch(queue_index, hdr, req)
                               : fail(resp::kErrUnspec, 0, "request shorter than its header");
+  if (renderer_) enforce_memory_bound(hdr.type, reply);
   ++stats_.commands;
   ++stats_.responses[reply.type];
   if (resp::is_error(reply.type)) ++stats_.errors;
@@ -257,8 +310,8 @@ std::optional<std::uint32_t> VirtioGpu::process_chain(std::uint16_t queue_index,
       pending_fences_.size() < limits::kMaxPendingFences) {
     const bool per_context = (hdr.flags & kFlagInfoRingIdx) != 0;
     if (int rc = renderer_->create_fence(hdr.ctx_id, hdr.ring_idx, hdr.fence_id, per_context); rc == 0) {
-      pending_fences_.push_back(
-          {queue_index, chain, std::move(bytes), hdr.ctx_id, hdr.ring_idx, hdr.fence_id, per_context});
+      pending_fences_.push_back({queue_index, held_part(chain, bytes.size()), std::move(bytes),
+                                 hdr.ctx_id, hdr.ring_idx, hdr.fence_id, per_context});
       return std::nullopt;
     } else {
       ++renderer_stats_.renderer_errors;
@@ -337,8 +390,16 @@ void VirtioGpu::forget_resource(std::uint32_t id) {
 }
 
 void VirtioGpu::clear_state() {
-  for (std::uint32_t id : region_.unmap_all())
+  std::vector<std::uint32_t> pinned;
+  {
+    std::lock_guard region_lock(region_mutex_);
+    pinned = region_.unmap_all();
+  }
+  for (std::uint32_t id : pinned)
     if (GpuResource* res = find_resource(id)) res->host_pinned = true;
+  // The renderer's contexts go before the resources they reference (and must go: a reset
+  // that only forgot them would leave them alive in the renderer, without bound).
+  while (!renderer_contexts_.empty()) destroy_renderer_context(renderer_contexts_.begin()->first);
   while (!resources_.empty()) forget_resource(resources_.begin()->first);
   contexts_.clear();
   scanout_.reset();
@@ -397,6 +458,7 @@ bool VirtioGpu::write_blob_bytes(std::uint32_t id, std::uint64_t offset,
 
 bool VirtioGpu::blob_mapped(std::uint32_t id) const {
   std::lock_guard lock(mutex_);
+  std::lock_guard region_lock(region_mutex_);
   return region_.is_mapped(id);
 }
 

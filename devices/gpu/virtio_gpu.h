@@ -46,9 +46,11 @@
 // fence_id and ctx_id (and ring_idx with FLAG_INFO_RING_IDX), errors included.
 //
 // Thread safety: one mutex guards the device; queue notifications, BAR moves, reset and the
-// accessors may come from different threads. The config space (events_read) is an atomic,
-// so a vCPU reading it never waits for a render in progress. With a renderer, reset() and
-// the destructor wait for the render thread to finish its round (they must tear down the
+// accessors may come from different threads. With a renderer the render thread holds that
+// mutex through renderer calls, so what a vCPU does must not take it: the config space
+// (events_read) and the interrupt are atomics, a BAR move takes only the region's own mutex,
+// and activate() leaves the new queues for the render thread to pick up. reset() and the
+// destructor do wait for the render thread to finish its round (they must tear down the
 // renderer's state on its thread).
 #pragma once
 
@@ -68,6 +70,7 @@
 #include "devices/gpu/gpu_resource.h"
 #include "devices/gpu/host_visible_region.h"
 #include "devices/gpu/render_thread.h"
+#include "devices/gpu/renderer_memory_guard.h"
 #include "devices/gpu/renderer/gpu_renderer.h"
 #include "devices/gpu/virtio_gpu_config.h"
 #include "devices/gpu/virtio_gpu_protocol.h"
@@ -96,6 +99,15 @@ struct RendererStats {
   std::uint64_t blob_maps = 0;                     // renderer blobs MAP_BLOB mapped
   std::map<std::string, std::uint64_t> renderer_map_info;  // its answer ("WC", "NONE") -> maps
   std::map<std::string, std::uint64_t> guest_map_info;     // what the guest was told -> maps
+  // The bounds (gpu_limits.h, --gpu-renderer-memory) and where they stand.
+  std::uint32_t live_contexts = 0;                 // contexts alive in the renderer
+  std::uint64_t charged_bytes = 0;                 // renderer memory charged to the guest
+  std::uint64_t charge_limit = 0;                  // VirtioGpuConfig::renderer_memory_limit
+  std::uint64_t charge_refusals = 0;               // requests refused ERR_OUT_OF_MEMORY for it
+  std::uint64_t memory_overruns = 0;               // times the watch found the process over
+                                                   // its bound and destroyed the contexts
+  std::uint32_t held_responses = 0;                // fenced responses waiting for their fence
+  std::uint64_t held_buffers = 0;                  // the writable buffers they keep
 };
 
 // Creates the renderer, on the render thread; nullptr with one line in *error.
@@ -167,7 +179,10 @@ class VirtioGpu : public VirtioDevice {
     std::vector<std::uint8_t> body;
   };
 
-  // A fenced response waiting for its fence (renderer only).
+  // A fenced response waiting for its fence (renderer only). `chain` keeps only the head and
+  // the writable buffers the response fills (kMaxHeldWritableBuffers at most), not the
+  // request's readable part: a held response costs a bounded amount of memory, whatever
+  // the guest's chain (an indirect table may have 32,768 descriptors).
   struct PendingFence {
     std::uint16_t queue_index;
     DescriptorChain chain;
@@ -178,6 +193,23 @@ class VirtioGpu : public VirtioDevice {
     bool per_context;
   };
 
+  // What the renderer holds for one of the guest's contexts beyond its resources.
+  struct RendererContext {
+    std::uint32_t capset = 0;  // 0 (virgl's default), VIRGL, VIRGL2, VENUS
+    // PIPE_RESOURCE_CREATEs of its streams not yet claimed by a CREATE_BLOB: blob id ->
+    // charge. virglrenderer frees them with the context.
+    std::multimap<std::uint64_t, std::uint64_t> unclaimed;
+    std::uint64_t unclaimed_bytes = 0;
+  };
+  // An activation the render thread applies before its next round (renderer only), so the
+  // vCPU that activates never waits for a render in progress.
+  struct Activation {
+    std::uint64_t features;
+    std::vector<Virtqueue*> queues;
+    VirtioInterrupt* interrupt;
+  };
+
+  void apply_activation(Activation activation);  // mutex_ held
   void process_queue(std::uint16_t queue_index, bool& notify);
   // The bytes written, or nullopt when the response waits in pending_fences_.
   std::optional<std::uint32_t> process_chain(std::uint16_t queue_index, const DescriptorChain& chain);
@@ -188,6 +220,18 @@ class VirtioGpu : public VirtioDevice {
   void fence_retired(std::uint32_t ctx_id, std::uint32_t ring, std::uint64_t fence_id,
                      bool per_context);
   void release_retired(bool& notify0, bool& notify1);  // mutex_ held
+  // Answers every held response of per-context fences of `ctx` now (its context is gone,
+  // so its timeline will never retire them), and forgets the timeline. mutex_ held.
+  void release_context_fences(std::uint32_t ctx, bool& notify0, bool& notify1);
+  // Renderer memory charged to the guest (limits: config_.renderer_memory_limit). charge()
+  // is false, charging nothing, when `bytes` more would pass the limit.
+  bool charge(std::uint64_t bytes);
+  void uncharge(std::uint64_t bytes);
+  // Destroys a context in the renderer with what it holds there. mutex_ held.
+  void destroy_renderer_context(std::uint32_t ctx);
+  // After a renderer command: when the process is over its memory bound, destroys every
+  // context and answers the command ERR_OUT_OF_MEMORY instead. mutex_ held.
+  void enforce_memory_bound(std::uint32_t command, Reply& reply);
   void start_renderer(RendererFactory make_renderer);
   void stop_renderer();
   // Decodes the request (gpu_command.h) and hands the typed command to its handler.
@@ -254,8 +298,11 @@ class VirtioGpu : public VirtioDevice {
   std::uint64_t features_ = 0;
   std::vector<Virtqueue*> queues_;
   std::vector<bool> broken_;
-  VirtioInterrupt* interrupt_ = nullptr;
+  // Read without mutex_ by notify_display_change(): a vCPU never waits for a render.
+  std::atomic<VirtioInterrupt*> interrupt_{nullptr};
   std::atomic<std::uint32_t> events_read_{0};
+  std::mutex activation_mutex_;               // guards pending_activation_ only
+  std::optional<Activation> pending_activation_;
 
   // The renderer (null without one). Made, used and destroyed on render_thread_ only.
   std::unique_ptr<gpu::GpuRenderer> renderer_;
@@ -265,7 +312,9 @@ class VirtioGpu : public VirtioDevice {
   // Highest retired fence per timeline: key (ctx, ring) for per-context fences, and
   // kGlobalTimeline for the rest. Written by the renderer's callback on the render thread.
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> retired_;
-  std::uint64_t renderer_bytes_ = 0;             // limits::kMaxRendererBytes
+  std::uint64_t renderer_bytes_ = 0;             // charged; config_.renderer_memory_limit
+  std::map<std::uint32_t, RendererContext> renderer_contexts_;  // same keys as contexts_
+  std::unique_ptr<gpu::RendererMemoryGuard> memory_guard_;      // made with the renderer
   std::vector<std::uint8_t> scanout_image_;      // a renderer scanout, read back at flush
   // Guest-page arrays lent to renderer resources that stay alive because a memslot the
   // hypervisor would not remove still reaches them (virglrenderer keeps the pointer).
@@ -282,6 +331,9 @@ class VirtioGpu : public VirtioDevice {
   gpu::UpdateCursor cursor_{};
   VirtioGpuStats stats_;
   // Declared last so it is destroyed first: it unmaps blobs whose memory resources_ owns.
+  // region_mutex_ guards it (taken after mutex_ where both are), so that a BAR move from a
+  // vCPU waits only for a map or unmap in progress, never for a render.
+  mutable std::mutex region_mutex_;
   gpu::HostVisibleRegion region_;
 };
 

@@ -83,6 +83,7 @@ VirtioGpu::Reply VirtioGpu::handle(const ResourceUnrefCmd& c, const GpuRequest&)
   GpuResource* res = named_resource(cmd.resource_id, kName, failure);
   if (res == nullptr) return failure;
   std::uint32_t type = resp::kOkNodata;
+  std::unique_lock region_lock(region_mutex_);
   if (region_.is_mapped(cmd.resource_id)) {
     auto unmapped = region_.unmap(cmd.resource_id);
     if (!unmapped.ok()) {
@@ -92,6 +93,7 @@ VirtioGpu::Reply VirtioGpu::handle(const ResourceUnrefCmd& c, const GpuRequest&)
       type = resp::kErrUnspec;
     }
   }
+  region_lock.unlock();
   forget_resource(cmd.resource_id);
   return {type, {}};
 }
@@ -234,7 +236,9 @@ VirtioGpu::Reply VirtioGpu::handle(const DetachBackingCmd& c, const GpuRequest&)
   GpuResource* res = named_resource(cmd.resource_id, kName, failure);
   if (res == nullptr) return failure;
   if (!res->backing) return fail(resp::kErrInvalidParameter, kName, "no backing attached");
-  if (res->kind == ResourceKind::Renderer3d) {
+  // A renderer resource (3D or blob) lent the renderer its pages: taken back from it, so the
+  // budget of backing entries counts what is really held.
+  if (res->in_renderer()) {
     renderer_->detach_backing(res->id);
     res->renderer_pages.clear();
   }

@@ -110,8 +110,11 @@ VirtioGpu::Reply VirtioGpu::handle(const MapBlobCmd& c, const GpuRequest&) {
   why.map_info = map_info_name(res->map_info);
   why.map_info_from = config_.blob_cache == BlobCacheMode::Auto ? "default: no renderer" : "--gpu-blob-cache";
   why.decided_by = config_.memslot_cache == MemslotCacheOverride::Auto ? "map_info" : "--gpu-memslot-cache";
-  auto mapped = region_.map(cmd.resource_id, cmd.offset, res->host.memory(),
-                            blob_memslot_cache_type(config_.memslot_cache, res->map_info), why);
+  auto mapped = [&] {
+    std::lock_guard region_lock(region_mutex_);
+    return region_.map(cmd.resource_id, cmd.offset, res->host.memory(),
+                       blob_memslot_cache_type(config_.memslot_cache, res->map_info), why);
+  }();
   if (mapped.status == HostVisibleRegion::Status::BadRequest)
     return fail(resp::kErrInvalidParameter, kName, mapped.error);
   if (mapped.status == HostVisibleRegion::Status::HostFailure) {
@@ -130,7 +133,10 @@ VirtioGpu::Reply VirtioGpu::handle(const UnmapBlobCmd& c, const GpuRequest&) {
   Reply failure;
   GpuResource* res = named_resource(cmd.resource_id, kName, failure);
   if (res == nullptr) return failure;
-  auto unmapped = region_.unmap(cmd.resource_id);
+  auto unmapped = [&] {
+    std::lock_guard region_lock(region_mutex_);
+    return region_.unmap(cmd.resource_id);
+  }();
   if (unmapped.status == HostVisibleRegion::Status::BadRequest)
     return fail(resp::kErrInvalidParameter, kName, unmapped.error);
   if (unmapped.status == HostVisibleRegion::Status::HostFailure) {

@@ -86,6 +86,11 @@ std::optional<std::string> validate(const VirtioGpuConfig& config) {
   if (config.renderer != RendererKind::None && config.mapping == BlobMappingMode::Fixed)
     return "the fixed blob mapping mode cannot be used with a renderer: it mmaps each blob's "
            "fd into one region, and renderer blobs are mapped memory without an fd";
+  if (config.renderer_memory_limit < VirtioGpuConfig::kMinRendererMemoryLimit ||
+      config.renderer_memory_limit > VirtioGpuConfig::kMaxRendererMemoryLimit)
+    return "gpu renderer memory limit " + std::to_string(config.renderer_memory_limit >> 20) +
+           " MiB must be between " + std::to_string(VirtioGpuConfig::kMinRendererMemoryLimit >> 20) +
+           " MiB and " + std::to_string(VirtioGpuConfig::kMaxRendererMemoryLimit >> 20) + " MiB";
   return std::nullopt;
 }
 

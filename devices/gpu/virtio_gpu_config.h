@@ -86,11 +86,19 @@ struct VirtioGpuConfig {
   MemslotCacheOverride memslot_cache = MemslotCacheOverride::Auto;
   std::uint32_t width = 1024;  // the one scanout's mode in GET_DISPLAY_INFO
   std::uint32_t height = 768;
+  // With a renderer: the memory the guest may make the renderer hold (--gpu-renderer-memory).
+  // Charged before the renderer sees a request (RESOURCE_CREATE_3D, host blobs, the virgl
+  // stream's PIPE_RESOURCE_CREATE), and watched after it: see RendererMemoryGuard.
+  static constexpr std::uint64_t kDefaultRendererMemoryLimit = 1ull << 30;
+  static constexpr std::uint64_t kMinRendererMemoryLimit = 64ull << 20;
+  static constexpr std::uint64_t kMaxRendererMemoryLimit = 64ull << 30;
+  std::uint64_t renderer_memory_limit = kDefaultRendererMemoryLimit;
 };
 
 // nullopt when usable; otherwise one line saying what is wrong (hostmem_size not a power of
 // two or below 4 KiB, a display dimension of 0 or above kMaxDisplayDimension, a renderer
-// with the fixed mapping mode: renderer memory is a pointer, not an fd to mmap again).
+// with the fixed mapping mode: renderer memory is a pointer, not an fd to mmap again; a
+// renderer memory limit outside [kMinRendererMemoryLimit, kMaxRendererMemoryLimit]).
 std::optional<std::string> validate(const VirtioGpuConfig& config);
 
 }  // namespace vmm

@@ -8,6 +8,7 @@
 #include "base/guest_log.h"
 #include "devices/gpu/gpu_limits.h"
 #include "devices/gpu/gpu_request.h"
+#include "devices/gpu/renderer_charge.h"
 #include "devices/gpu/virtio_gpu.h"
 
 namespace vmm {
@@ -37,6 +38,7 @@ VirtioGpu::Reply VirtioGpu::handle(const CtxCreateCmd& c, const GpuRequest&) {
     const std::uint32_t capset = cmd.context_init & kContextInitCapsetIdMask;
     if (int rc = renderer_->create_context(ctx, capset, name); rc != 0)
       return renderer_failed(kName, "context " + std::to_string(ctx) + " of capset " + std::to_string(capset), rc);
+    renderer_contexts_[ctx].capset = capset;
   }
   contexts_[ctx];
   VMM_GUEST_LOG(spdlog::level::debug, "virtio-gpu: context {} created ('{}')", ctx, name);
@@ -47,7 +49,8 @@ VirtioGpu::Reply VirtioGpu::handle(const CtxDestroyCmd& c, const GpuRequest&) {
   if (contexts_.erase(c.wire.ctx_id) == 0)
     return fail(resp::kErrInvalidContextId, CtxDestroyCmd::kType,
                 "no context " + std::to_string(c.wire.ctx_id));
-  if (renderer_) renderer_->destroy_context(c.wire.ctx_id);
+  // With its held per-context fences answered and its stream resources uncharged.
+  if (renderer_) destroy_renderer_context(c.wire.ctx_id);
   return {resp::kOkNodata, {}};
 }
 
@@ -102,8 +105,31 @@ VirtioGpu::Reply VirtioGpu::handle(const Submit3dCmd& c, const GpuRequest& req) 
                       std::span(reinterpret_cast<std::uint8_t*>(commands.data()), size)))
     return fail(resp::kErrInvalidParameter, kName,
                 std::to_string(size) + " bytes of commands, but the request is shorter");
-  if (int rc = renderer_->submit(c.wire.hdr.ctx_id, commands); rc != 0)
+  // A virgl stream is charged for the resources it creates before the renderer runs it.
+  RendererContext& ctx = renderer_contexts_[c.wire.hdr.ctx_id];
+  VirglStreamCharge streamed;
+  if (ctx.capset != kCapsetIdVenus) {
+    auto scanned = scan_virgl_stream(commands);
+    if (auto* why = std::get_if<std::string>(&scanned)) return fail(resp::kErrInvalidParameter, kName, *why);
+    streamed = std::move(std::get<VirglStreamCharge>(scanned));
+    if (ctx.unclaimed.size() + streamed.resources.size() > limits::kMaxUnclaimedStreamResources)
+      return fail(resp::kErrOutOfMemory, kName,
+                  "the context would hold more than " + std::to_string(limits::kMaxUnclaimedStreamResources) +
+                      " resources no blob claimed");
+    if (!charge(streamed.bytes))
+      return fail(resp::kErrOutOfMemory, kName,
+                  std::to_string(streamed.resources.size()) + " PIPE_RESOURCE_CREATE of " +
+                      std::to_string(streamed.bytes) + " bytes would pass the renderer memory limit");
+  }
+  if (int rc = renderer_->submit(c.wire.hdr.ctx_id, commands); rc != 0) {
+    // virglrenderer ran the commands before the one it refused: the charge stays (a
+    // stream Mesa sends is never refused; a hostile one pays for what it may have made).
+    for (const auto& r : streamed.resources) ctx.unclaimed.emplace(r.blob_id, r.bytes);
+    ctx.unclaimed_bytes += streamed.bytes;
     return renderer_failed(kName, std::to_string(size) + " bytes of commands", rc);
+  }
+  for (const auto& r : streamed.resources) ctx.unclaimed.emplace(r.blob_id, r.bytes);
+  ctx.unclaimed_bytes += streamed.bytes;
   return {resp::kOkNodata, {}};
 }
 

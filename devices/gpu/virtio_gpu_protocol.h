@@ -292,6 +292,8 @@ struct Transfer3d {  // TRANSFER_TO_HOST_3D and TRANSFER_FROM_HOST_3D
 
 // CTX_CREATE.context_init: the capset id of the context type (VIRTIO_GPU_F_CONTEXT_INIT).
 inline constexpr std::uint32_t kContextInitCapsetIdMask = 0xff;
+// VIRTIO_GPU_CAPSET_VENUS: its command streams are Venus's protocol, not virgl's.
+inline constexpr std::uint32_t kCapsetIdVenus = 4;
 
 // Device configuration space (§5.7.4).
 struct Config {

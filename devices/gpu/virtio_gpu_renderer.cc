@@ -10,6 +10,7 @@
 #include "base/page.h"
 #include "devices/gpu/gpu_limits.h"
 #include "devices/gpu/gpu_request.h"
+#include "devices/gpu/renderer_charge.h"
 #include "devices/gpu/virtio_gpu.h"
 
 namespace vmm {
@@ -22,13 +23,6 @@ namespace {
 // ring indices are 8 bits, so this one cannot collide).
 constexpr std::pair<std::uint32_t, std::uint32_t> kGlobalTimeline{0, 0x100};
 
-std::uint64_t texel_bound(const ResourceCreate3d& c) {
-  // 16 bytes per texel is the widest format (R32G32B32A32); x2 covers every mip level.
-  const std::uint64_t texels = std::uint64_t{c.width} * std::max(c.height, 1u) *
-                               std::max(c.depth, 1u) * std::max(c.array_size, 1u) *
-                               std::max(c.nr_samples, 1u);
-  return texels > (1ull << 40) ? ~0ull : texels * 16 * (c.last_level > 0 ? 2 : 1);
-}
 
 }  // namespace
 
@@ -36,9 +30,15 @@ bool VirtioGpu::render_round() {
   bool notify[2] = {false, false};
   VirtioInterrupt* interrupt = nullptr;
   bool outstanding = false;
+  std::optional<Activation> activation;
+  {
+    std::lock_guard lock(activation_mutex_);
+    activation.swap(pending_activation_);
+  }
   {
     std::lock_guard lock(mutex_);
     if (!renderer_) return false;
+    if (activation) apply_activation(std::move(*activation));
     process_queue(kControlQueue, notify[0]);
     process_queue(kCursorQueue, notify[1]);
     renderer_->poll();  // retired fences arrive in fence_retired()
@@ -82,6 +82,56 @@ void VirtioGpu::release_retired(bool& notify0, bool& notify1) {
   pending_fences_.erase(first_done, pending_fences_.end());
 }
 
+void VirtioGpu::release_context_fences(std::uint32_t ctx, bool& notify0, bool& notify1) {
+  for (std::uint32_t ring = 0; ring < 0x100; ++ring) retired_.erase({ctx, ring});
+  // Marked retired on their own timeline, then answered like any retired fence.
+  for (const PendingFence& p : pending_fences_)
+    if (p.per_context && p.ctx_id == ctx) {
+      std::uint64_t& highest = retired_[{ctx, p.ring}];
+      highest = std::max(highest, p.fence_id);
+    }
+  release_retired(notify0, notify1);
+  for (std::uint32_t ring = 0; ring < 0x100; ++ring) retired_.erase({ctx, ring});
+}
+
+bool VirtioGpu::charge(std::uint64_t bytes) {
+  if (bytes > config_.renderer_memory_limit - renderer_bytes_) {
+    ++renderer_stats_.charge_refusals;
+    return false;
+  }
+  renderer_bytes_ += bytes;
+  return true;
+}
+
+void VirtioGpu::uncharge(std::uint64_t bytes) { renderer_bytes_ -= std::min(bytes, renderer_bytes_); }
+
+void VirtioGpu::destroy_renderer_context(std::uint32_t ctx) {
+  auto it = renderer_contexts_.find(ctx);
+  if (it == renderer_contexts_.end()) return;
+  uncharge(it->second.unclaimed_bytes);
+  renderer_contexts_.erase(it);
+  renderer_->destroy_context(ctx);
+  bool notify[2] = {false, false};  // the queue is notified with the next answer
+  release_context_fences(ctx, notify[0], notify[1]);
+}
+
+void VirtioGpu::enforce_memory_bound(std::uint32_t command, Reply& reply) {
+  if (!memory_guard_ || renderer_contexts_.empty() || !memory_guard_->over()) return;
+  ++renderer_stats_.memory_overruns;
+  const std::size_t destroyed = renderer_contexts_.size();
+  while (!renderer_contexts_.empty()) {
+    const std::uint32_t ctx = renderer_contexts_.begin()->first;
+    contexts_.erase(ctx);
+    destroy_renderer_context(ctx);
+  }
+  VMM_GUEST_LOG(spdlog::level::warn,
+                "virtio-gpu: {}: vmm's anonymous memory is {} MiB, over its bound of {} MiB (guest RAM + 2 x "
+                "--gpu-renderer-memory above {} MiB at start): {} renderer context(s) destroyed",
+                command_name(command), memory_guard_->last_sample() >> 20, memory_guard_->bound() >> 20,
+                memory_guard_->baseline() >> 20, destroyed);
+  reply = fail(resp::kErrOutOfMemory, command, "renderer memory bound passed");
+}
+
 VirtioGpu::Reply VirtioGpu::renderer_failed(std::uint32_t command, const std::string& what, int rc) {
   ++renderer_stats_.renderer_errors;
   VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: {}: the renderer refused {} ({})",
@@ -123,22 +173,25 @@ VirtioGpu::Reply VirtioGpu::handle(const ResourceCreate3dCmd& c, const GpuReques
   if (cmd.resource_id == 0) return fail(resp::kErrInvalidResourceId, kName, "resource id 0");
   if (resources_.count(cmd.resource_id))
     return fail(resp::kErrInvalidResourceId, kName, id + " exists already");
-  const std::uint64_t charge = texel_bound(cmd);
-  if (resources_.size() >= limits::kMaxResources ||
-      charge > limits::kMaxRendererBytes - renderer_bytes_)
-    return fail(resp::kErrOutOfMemory, kName, id + ": renderer memory limit reached");
+  const std::uint64_t bytes = renderer_resource_bytes(
+      {cmd.target, cmd.width, cmd.height, cmd.depth, cmd.array_size, cmd.last_level, cmd.nr_samples});
+  if (resources_.size() >= limits::kMaxResources || !charge(bytes))
+    return fail(resp::kErrOutOfMemory, kName,
+                id + ": " + std::to_string(bytes) + " bytes more would pass the renderer memory limit");
   Resource3dArgs args{cmd.resource_id, cmd.target,     cmd.format,     cmd.bind,
                       cmd.width,       cmd.height,     cmd.depth,      cmd.array_size,
                       cmd.last_level,  cmd.nr_samples, cmd.flags};
-  if (int rc = renderer_->create_resource_3d(args); rc != 0) return renderer_failed(kName, id, rc);
+  if (int rc = renderer_->create_resource_3d(args); rc != 0) {
+    uncharge(bytes);
+    return renderer_failed(kName, id, rc);
+  }
   GpuResource res;
   res.id = cmd.resource_id;
   res.kind = ResourceKind::Renderer3d;
   res.width = cmd.width;
   res.height = cmd.height;
   res.format_3d = cmd.format;
-  res.renderer_bytes = charge;
-  renderer_bytes_ += charge;
+  res.renderer_bytes = bytes;
   resources_.emplace(res.id, std::move(res));
   return {resp::kOkNodata, {}};
 }
@@ -183,32 +236,61 @@ VirtioGpu::Reply VirtioGpu::create_renderer_blob(const ResourceCreateBlob& cmd, 
   if (cmd.blob_mem != kBlobMemGuest && cmd.hdr.ctx_id == 0)
     return fail(resp::kErrInvalidContextId, kName, id + ": a host blob needs a context");
   if (resources_.size() >= limits::kMaxResources ||
-      (cmd.blob_mem != kBlobMemGuest &&
-       (host_blobs_ >= limits::kMaxHostBlobs || cmd.size > limits::kMaxRendererBytes - renderer_bytes_)))
+      (cmd.blob_mem != kBlobMemGuest && host_blobs_ >= limits::kMaxHostBlobs))
     return fail(resp::kErrOutOfMemory, kName, id + ": renderer blob limits reached");
+  // A host blob is charged its size; the PIPE_RESOURCE_CREATE it claims (by blob id) was
+  // charged when its stream was submitted, and that charge passes to the blob.
+  const bool host = cmd.blob_mem != kBlobMemGuest;
+  std::uint64_t claimed = 0;
+  RendererContext* owner = nullptr;
+  std::multimap<std::uint64_t, std::uint64_t>::iterator claim;
+  if (host) {
+    auto ctx = renderer_contexts_.find(cmd.hdr.ctx_id);
+    if (ctx != renderer_contexts_.end() &&
+        (claim = ctx->second.unclaimed.find(cmd.blob_id)) != ctx->second.unclaimed.end()) {
+      owner = &ctx->second;
+      claimed = claim->second;
+    }
+    if (cmd.size > claimed && !charge(cmd.size - claimed))
+      return fail(resp::kErrOutOfMemory, kName,
+                  id + ": " + std::to_string(cmd.size) + " bytes more would pass the renderer memory limit");
+  }
+  const std::uint64_t added = host && cmd.size > claimed ? cmd.size - claimed : 0;
   GpuResource res;
   if (cmd.blob_mem == kBlobMemGuest || cmd.blob_mem == kBlobMemHost3dGuest) {
     Reply reply{resp::kOkNodata, {}};
     auto backing = read_backing(req, sizeof(cmd), cmd.nr_entries, kName, &reply);
-    if (!backing) return reply;
-    if (backing->size() < cmd.size)
+    if (!backing) {
+      uncharge(added);
+      return reply;
+    }
+    if (backing->size() < cmd.size) {
+      uncharge(added);
       return fail(resp::kErrInvalidParameter, kName, id + ": backing smaller than the blob");
+    }
     res.renderer_pages = backing->host_pages(memory_);
     res.backing = std::move(backing);
   } else if (cmd.nr_entries != 0) {
+    uncharge(added);
     return fail(resp::kErrInvalidParameter, kName, id + ": a HOST3D blob takes no entries");
   }
   BlobArgs args{cmd.resource_id, cmd.hdr.ctx_id, cmd.blob_mem, cmd.blob_flags,
                 cmd.blob_id,     cmd.size,       res.renderer_pages};
-  if (int rc = renderer_->create_blob(args); rc != 0) return renderer_failed(kName, id, rc);
+  if (int rc = renderer_->create_blob(args); rc != 0) {
+    uncharge(added);
+    return renderer_failed(kName, id, rc);
+  }
+  if (owner != nullptr) {  // the blob holds that charge now
+    owner->unclaimed_bytes -= claimed;
+    owner->unclaimed.erase(claim);
+  }
   res.id = cmd.resource_id;
   res.kind = ResourceKind::RendererBlob;
   res.blob_flags = cmd.blob_flags;
   res.blob_id = cmd.blob_id;
   res.blob_size = cmd.size;
-  if (cmd.blob_mem != kBlobMemGuest) {
-    res.renderer_bytes = cmd.size;
-    renderer_bytes_ += cmd.size;
+  if (host) {
+    res.renderer_bytes = std::max(cmd.size, claimed);
     ++host_blobs_;
   }
   resources_.emplace(res.id, std::move(res));
@@ -222,6 +304,7 @@ VirtioGpu::Reply VirtioGpu::create_renderer_blob(const ResourceCreateBlob& cmd, 
 VirtioGpu::Reply VirtioGpu::map_renderer_blob(GpuResource& res, const ResourceMapBlob& cmd) {
   constexpr std::uint32_t kName = MapBlobCmd::kType;
   const std::string id = "resource " + std::to_string(res.id);
+  std::unique_lock region_lock(region_mutex_);
   if (region_.is_mapped(res.id)) return fail(resp::kErrInvalidParameter, kName, id + " is already mapped");
   RendererMapping mapping;
   if (int rc = renderer_->map_blob(res.id, &mapping); rc != 0) return renderer_failed(kName, "mapping " + id, rc);
@@ -247,6 +330,7 @@ VirtioGpu::Reply VirtioGpu::map_renderer_blob(GpuResource& res, const ResourceMa
   const MemCacheType type = blob_memslot_cache_type(config_.memslot_cache, map_info);
 
   auto mapped = region_.map(res.id, cmd.offset, BlobMemory{mapping.data, mapping.size, -1}, type, why);
+  region_lock.unlock();
   if (!mapped.ok()) {
     renderer_->unmap_blob(res.id);  // no memslot reached it
     if (mapped.status == HostVisibleRegion::Status::BadRequest)
@@ -277,7 +361,7 @@ void VirtioGpu::release_in_renderer(GpuResource& res) {
   if (res.renderer_map.data != nullptr) renderer_->unmap_blob(res.id);
   res.renderer_map = {};
   renderer_->unref_resource(res.id);
-  renderer_bytes_ -= res.renderer_bytes;
+  uncharge(res.renderer_bytes);
   if (res.kind == ResourceKind::RendererBlob && res.renderer_bytes != 0) --host_blobs_;
   res.renderer_bytes = 0;
 }

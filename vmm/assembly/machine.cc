@@ -311,8 +311,12 @@ std::map<std::uint64_t, std::string> Machine::derived_effective() const {
 RunReportInput Machine::report_input(const StopReason& stop) const {
   std::optional<ReportRenderer> renderer;
   if (auto stats = gpu_ ? gpu_->renderer_stats() : std::nullopt) {
-    renderer = ReportRenderer{stats->description, {}, stats->blob_maps, stats->renderer_map_info,
-                              stats->guest_map_info, stats->fences_retired, stats->renderer_errors};
+    renderer = ReportRenderer{stats->description,     {},
+                              stats->blob_maps,       stats->renderer_map_info,
+                              stats->guest_map_info,  stats->fences_retired,
+                              stats->renderer_errors, stats->charged_bytes,
+                              stats->charge_limit,    stats->charge_refusals,
+                              stats->memory_overruns, stats->live_contexts};
     for (const auto& capset : stats->capsets)
       renderer->capsets.push_back(gpu::capset_name(capset.id) + " v" + std::to_string(capset.max_version) +
                                   " (" + std::to_string(capset.max_size) + " bytes)");

@@ -85,6 +85,23 @@ CliResult parse_command_line(int argc, const char* const* argv) {
                       "(default): no renderer, host blobs are plain memory. Blobs then map "
                       "what the renderer maps, typed by the map_info it reports")
       ->needs(gpu);
+  add_size_option(app, "--gpu-renderer-memory", options.gpu_config.renderer_memory_limit,
+                  "With --gpu-renderer: how much memory the guest may make the renderer hold. "
+                  "3D resources, host blobs and the virgl streams' resources are charged "
+                  "before they are made (beyond it: ERR_OUT_OF_MEMORY); and if vmm's anonymous "
+                  "memory passes guest RAM + twice this over what it was at start, every "
+                  "renderer context is destroyed",
+                  VirtioGpuConfig::kMinRendererMemoryLimit, 4096)
+      ->needs(gpu)
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            auto size = parse_size(text);
+            if (size && *size > VirtioGpuConfig::kMaxRendererMemoryLimit)
+              return "size '" + text + "' is above the maximum of " +
+                     format_size(VirtioGpuConfig::kMaxRendererMemoryLimit);
+            return {};
+          },
+          ""));
   add_enum_option(app, "--gpu-blob-cache", options.gpu_config.blob_cache, kBlobCacheModeNames, "mode",
                   "map_info reported for host-memory blobs, i.e. how the guest maps them: " +
                       kBlobCacheModeNames.choices() +

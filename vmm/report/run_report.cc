@@ -178,7 +178,12 @@ nlohmann::json renderer_json(const std::optional<ReportRenderer>& renderer) {
           {"renderer_map_info", renderer->renderer_map_info},
           {"guest_map_info", renderer->guest_map_info},
           {"fences_retired", renderer->fences_retired},
-          {"renderer_errors", renderer->renderer_errors}};
+          {"renderer_errors", renderer->renderer_errors},
+          {"charged_bytes", renderer->charged_bytes},
+          {"charge_limit_bytes", renderer->charge_limit},
+          {"charge_refusals", renderer->charge_refusals},
+          {"memory_overruns", renderer->memory_overruns},
+          {"live_contexts", renderer->live_contexts}};
 }
 
 }  // namespace

@@ -42,6 +42,12 @@ struct ReportRenderer {
   std::map<std::string, std::uint64_t> guest_map_info;     // "CACHED" -> 3
   std::uint64_t fences_retired = 0;
   std::uint64_t renderer_errors = 0;
+  // The bounds (README "How renderer memory is bounded"), at the stop.
+  std::uint64_t charged_bytes = 0;
+  std::uint64_t charge_limit = 0;
+  std::uint64_t charge_refusals = 0;
+  std::uint64_t memory_overruns = 0;
+  std::uint32_t live_contexts = 0;
 };
 
 struct RunReportInput {

@@ -30,6 +30,12 @@ class FakeMemoryMapper : public MemoryMapper {
   MemslotResult unmap(std::uint32_t slot) override {
     calls.push_back({Call::Unmap, slot, {}, 0});
     if (!refuse_next_unmap.empty()) return refuse(refuse_next_unmap);
+    // As MemslotTable reads a device slot's memory at its removal (its FNV-1a in the trace):
+    // memory freed before its slot is removed faults here, or ASan reports it.
+    if (read_at_unmap)
+      if (auto it = live.find(slot); it != live.end() && it->second.host_addr != nullptr)
+        for (std::uint64_t at = 0; at < it->second.size; at += 4096)
+          read_sum += static_cast<const volatile std::uint8_t*>(it->second.host_addr)[at];
     if (live.erase(slot) == 0) return {false, 0, "no slot " + std::to_string(slot)};
     return {true, slot, {}};
   }
@@ -59,6 +65,8 @@ class FakeMemoryMapper : public MemoryMapper {
   std::map<std::uint32_t, MemslotRequest> live;
   std::string refuse_next_map;  // non-empty: the next map fails with this message
   std::string refuse_next_unmap;
+  bool read_at_unmap = false;
+  std::uint64_t read_sum = 0;
 
  private:
   static MemslotResult refuse(std::string& message) {
