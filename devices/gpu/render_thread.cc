@@ -1,5 +1,7 @@
 #include "devices/gpu/render_thread.h"
 
+#include <pthread.h>
+
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -23,6 +25,7 @@ std::string RenderThread::start(Init init, Work work, PollFd poll_fd) {
   auto result = started.get_future();
   thread_ = std::thread([this, &started, init = std::move(init), work = std::move(work),
                          poll_fd = std::move(poll_fd)]() mutable {
+    pthread_setname_np(pthread_self(), "vmm-render");  // in top, gdb and the tests' checks
     std::string error = init();
     const int fd = error.empty() ? poll_fd() : -1;
     const bool ok = error.empty();

@@ -248,7 +248,9 @@ void renderer_rules(Rules& r, const AllowListFacts& f) {
   r.allow("lseek", "the drivers size dma-bufs by seeking");
   r.allow("clone", "Venus contexts and the drivers start threads (threads only)",
           {{0, CLONE_THREAD, CLONE_THREAD}});
-  r.allow("clone3", "glibc's pthread_create (its flags are in memory: not checkable here)");
+  // clone3's flags are in memory, where a filter cannot look: allowed, it would undo the
+  // CLONE_THREAD rule above. Refused with ENOSYS, glibc's pthread_create falls back to clone.
+  r.refuse("clone3", ENOSYS, "pthread_create falls back to clone, whose flags the rule above checks", {});
   r.allow("set_robust_list", "each new thread registers its robust futex list");
   r.allow("rseq", "each new thread registers its restartable sequences");
   r.allow("prctl", "the drivers name their threads (PR_SET_NAME)", {arg_is(0, PR_SET_NAME)});

@@ -82,7 +82,11 @@ class VirglRenderer final : public GpuRenderer {
   }
 
   bool init(RendererKind kind, std::string* error) {
-    int flags = VIRGL_RENDERER_THREAD_SYNC;
+    // No VIRGL_RENDERER_THREAD_SYNC: its fence thread ("vrend-sync") would be started here,
+    // before the render thread confines itself, and run unconfined. Fences then retire in
+    // virgl_renderer_poll(), which the render thread calls every RenderThread::kFencePollMs
+    // while any are outstanding (poll_fd() is -1).
+    int flags = 0;
     if (kind == RendererKind::Virgl || kind == RendererKind::All)
       flags |= VIRGL_RENDERER_USE_EGL | VIRGL_RENDERER_USE_SURFACELESS;
     else
@@ -167,6 +171,7 @@ class VirglRenderer final : public GpuRenderer {
     return rc;
   }
   void destroy_context(std::uint32_t ctx) override {
+    fenced_contexts_.erase(ctx);  // else it grows as the guest cycles context ids
     if (contexts_.erase(ctx)) lib_->virgl_renderer_context_destroy(ctx);
   }
   void attach_resource(std::uint32_t ctx, std::uint32_t res) override {
@@ -255,6 +260,7 @@ class VirglRenderer final : public GpuRenderer {
   int create_fence(std::uint32_t ctx, std::uint32_t ring, std::uint64_t fence_id,
                    bool per_context) override {
     if (per_context) {
+      if (!contexts_.count(ctx)) return -EINVAL;  // would never retire
       fenced_contexts_.insert(ctx);
       return lib_->virgl_renderer_context_create_fence(ctx, 0, ring, fence_id);
     }
@@ -307,6 +313,12 @@ std::unique_ptr<GpuRenderer> create_virgl_renderer(RendererKind kind,
   // Mesa's shader cache would open files under ~/.cache as shaders compile, after vmm's
   // render thread has confined itself (seccomp): off, unless the user decided otherwise.
   setenv("MESA_SHADER_CACHE_DISABLE", "true", /*overwrite=*/0);
+  // llvmpipe runs the guest's shaders on rasterizer threads it starts when its screen is
+  // made, which is before the render thread confines itself, so they would run unconfined
+  // (a seccomp filter covers only the thread that installs it and threads created after).
+  // With no rasterizer threads llvmpipe runs them on the render thread, under its filter:
+  // slower on a many-core host, contained. A user who sets LP_NUM_THREADS chose otherwise.
+  setenv("LP_NUM_THREADS", "0", /*overwrite=*/0);
   auto lib = VirglLibrary::open(error);
   if (!lib) {
     g_renderer_exists = false;
