@@ -42,7 +42,9 @@ std::unique_ptr<RendererMemoryGuard> RendererMemoryGuard::for_this_process(std::
     *error = "/proc/self/statm could not be read";
     return nullptr;
   }
-  return std::make_unique<RendererMemoryGuard>(std::move(sample), allowance);
+  auto guard = std::make_unique<RendererMemoryGuard>(std::move(sample), allowance);
+  guard->fd_ = fd->get();  // the sampler keeps the fd open as long as the guard lives
+  return guard;
 }
 
 RendererMemoryGuard::RendererMemoryGuard(Sampler sample, std::uint64_t allowance)

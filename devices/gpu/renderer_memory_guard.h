@@ -42,8 +42,12 @@ class RendererMemoryGuard {
   std::uint64_t bound() const { return baseline_ + allowance_; }
   std::uint64_t last_sample() const { return last_; }
   std::uint64_t highest_sample() const { return highest_; }
+  // The statm fd for_this_process() reads with pread64 (-1 otherwise): the render thread's
+  // seccomp list names it.
+  int fd() const { return fd_; }
 
  private:
+  int fd_ = -1;
   Sampler sample_;
   std::uint64_t allowance_;
   std::uint64_t baseline_ = 0;

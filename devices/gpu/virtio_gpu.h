@@ -156,6 +156,8 @@ class VirtioGpu : public VirtioDevice {
   // Runs `task` on the render thread and waits for it (seccomp confines that thread this
   // way); false, without running it, when there is no render thread.
   bool run_on_render_thread(const std::function<void()>& task);
+  // The fd the render thread reads its process's memory from (pread64), -1 without one.
+  int renderer_memory_fd() const { return memory_guard_ ? memory_guard_->fd() : -1; }
   VirtioGpuStats stats() const;
   std::optional<ScanoutState> scanout() const;
   std::size_t resource_count() const;

@@ -27,7 +27,7 @@ namespace vmm {
 namespace {
 
 // What the threads' allow-lists depend on (seccomp_allowlists.h).
-AllowListFacts allow_list_facts(const Options& options, int resident_memory_fd) {
+AllowListFacts allow_list_facts(const Options& options, int resident_memory_fd, int renderer_memory_fd) {
   AllowListFacts facts;
   facts.pid = getpid();
   facts.kick_signal = VcpuLoop::kick_signal();
@@ -35,6 +35,7 @@ AllowListFacts allow_list_facts(const Options& options, int resident_memory_fd) 
   facts.main_opens_files = options.report.has_value() || options.gpu_screenshot.has_value();
   facts.main_removes_files = options.gpu_screenshot.has_value();
   facts.main_reads_fd = resident_memory_fd;
+  facts.renderer_reads_fd = renderer_memory_fd;
   return facts;
 }
 
@@ -147,7 +148,8 @@ void Runner::write_outputs(const StopReason& reason) {
 }
 
 int Runner::run() {
-  const SeccompFilters seccomp(options_.seccomp, allow_list_facts(options_, resident_memory_.fd()));
+  const SeccompFilters seccomp(options_.seccomp, allow_list_facts(options_, resident_memory_.fd(),
+                                                        machine_.gpu() ? machine_.gpu()->renderer_memory_fd() : -1));
   if (options_.seccomp == SeccompMode::Off)
     spdlog::warn("--seccomp off: vmm's threads run without system-call allow-lists");
   else if (options_.seccomp == SeccompMode::Log)

@@ -257,6 +257,10 @@ void renderer_rules(Rules& r, const AllowListFacts& f) {
   r.allow("sched_getaffinity", "the drivers size their thread pools by the CPUs they may use");
   r.allow("sysinfo", "LLVM and Mesa ask how much memory there is");
   r.allow("getrandom", "the drivers seed hash tables");
+  if (f.renderer_reads_fd >= 0)
+    r.allow("pread64", "the process's anonymous memory after each renderer command (the memory bound), "
+                       "from /proc/self/statm opened at set-up",
+            {arg_is(0, static_cast<std::uint64_t>(f.renderer_reads_fd))});
   r.allow("rt_sigreturn", "returning from a signal handler");
   r.ioctl(KVM_SET_USER_MEMORY_REGION, "MAP_BLOB and UNMAP_BLOB add and remove blob memslots");
   r.ioctl(KVM_SIGNAL_MSI, "virtio-gpu's MSI-X messages for answered commands and fences");

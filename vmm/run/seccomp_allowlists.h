@@ -66,6 +66,7 @@ struct AllowListFacts {
   bool main_opens_files = false;    // --report or --gpu-screenshot: written at exit by path
   bool main_removes_files = false;  // --gpu-screenshot: a PNG that failed is removed
   int main_reads_fd = -1;           // --report: /proc/self/smaps, opened at set-up (pread64)
+  int renderer_reads_fd = -1;       // --gpu-renderer: /proc/self/statm, opened at set-up
   bool sanitizer_runtime = false;   // built with VMM_SANITIZE: the runtime's own calls too
 };
 

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "devices/gpu/gpu_limits.h"
+#include "devices/gpu/renderer_charge.h"
 #include "devices/gpu/renderer_memory_guard.h"
 #include "tests/unit/gpu/fake_renderer.h"
 #include "tests/unit/gpu/gpu_fixture.h"
@@ -200,6 +201,22 @@ TEST_F(GpuRendererBoundsTest, StreamResourcesAreChargedUntilABlobOrTheContextTak
   // A malformed stream is refused before the renderer runs any of it.
   EXPECT_EQ(ctx_create(2, kCapsetVirgl2), resp::kOkNodata);
   EXPECT_EQ(submit(2, {cmd0(48, 11), 0, 0}), resp::kErrInvalidParameter);
+}
+
+TEST_F(GpuRendererBoundsTest, AContextHoldsABoundedNumberOfUnclaimedStreamResources) {
+  ASSERT_EQ(ctx_create(1, kCapsetVirgl2), resp::kOkNodata);
+  std::vector<std::uint32_t> full_stream;  // as many 1-byte buffers as one stream may create
+  for (std::uint32_t i = 0; i < kMaxStreamResourceCreates; ++i) {
+    auto one = pipe_buffer(1, i + 1);
+    full_stream.insert(full_stream.end(), one.begin(), one.end());
+  }
+  for (std::uint32_t n = 0; n < limits::kMaxUnclaimedStreamResources / kMaxStreamResourceCreates; ++n)
+    ASSERT_EQ(submit(1, full_stream), resp::kOkNodata) << n;
+  EXPECT_EQ(submit(1, pipe_buffer(1, 99999)), resp::kErrOutOfMemory);
+  EXPECT_EQ(submit(1, kNopStream), resp::kOkNodata) << "a stream that creates nothing still runs";
+  ASSERT_EQ(send(header(cmd::kCtxDestroy, 1)).type(), resp::kOkNodata);
+  ASSERT_EQ(ctx_create(1, kCapsetVirgl2), resp::kOkNodata);
+  EXPECT_EQ(submit(1, pipe_buffer(1, 99999)), resp::kOkNodata) << "they went with their context";
 }
 
 TEST_F(GpuRendererBoundsTest, TheWatchDestroysContextsWhenTheProcessPassesItsBound) {
