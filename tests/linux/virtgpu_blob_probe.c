@@ -13,7 +13,12 @@
 // every step passed. A failure says which call failed and its errno text.
 //
 // Options: --blob-id N (default 0; HOST3D blob id passed to the device),
-//          --size BYTES (default 65536), --node PATH (skip the search).
+//          --size BYTES (default 65536), --node PATH (skip the search),
+//          --hostile-execbuffer N: instead of the steps above, N DRM_IOCTL_VIRTGPU_EXECBUFFER
+//          calls of 48 bytes, each a virgl PIPE_RESOURCE_CREATE of a 64 MiB buffer under a
+//          new blob id that no blob ever claims (issue 19: this took vmm to 2 GiB with 32).
+//          The device's answers are not visible to the guest (the kernel fences them); the
+//          host side checks vmm's report. Prints "PROBE hostile-execbuffer PASS sent=N".
 //
 // Debian 12's libdrm-dev ships a virtgpu_drm.h older than the blob interface, so the
 // pieces added to the UAPI in Linux 5.11/5.16 are declared below when the header lacks
@@ -28,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -180,8 +186,44 @@ static void print_pat_reservations(void) {
   fflush(stdout);
 }
 
+// A 48-byte virgl stream: PIPE_RESOURCE_CREATE (command 48, 11 dwords) of a PIPE_BUFFER of
+// 64 MiB waiting under `blob_id` (virglrenderer's virgl_protocol.h).
+static int hostile_execbuffer(int fd, int count) {
+  int sent = 0;
+  for (int i = 0; i < count; ++i) {
+    uint32_t words[12] = {48u | (11u << 16), 0 /* PIPE_BUFFER */, 64 /* R8_UNORM */, 1u << 4,
+                          64u << 20, 1, 1, 1, 0, 0, 0, (uint32_t)(1000 + i)};
+    struct drm_virtgpu_execbuffer exec;
+    memset(&exec, 0, sizeof exec);
+    exec.size = sizeof words;
+    exec.command = (uint64_t)(uintptr_t)words;
+    exec.fence_fd = -1;
+    if (ioctl(fd, DRM_IOCTL_VIRTGPU_EXECBUFFER, &exec) != 0) {
+      printf("PROBE hostile-execbuffer FAIL call %d: %s\n", i, strerror(errno));
+      return 1;
+    }
+    ++sent;
+  }
+  // Wait for the device to have answered them all: a last, empty buffer's fence.
+  struct drm_virtgpu_execbuffer last;
+  uint32_t nop = 0;
+  memset(&last, 0, sizeof last);
+  last.flags = VIRTGPU_EXECBUF_FENCE_FD_OUT;
+  last.size = sizeof nop;
+  last.command = (uint64_t)(uintptr_t)&nop;
+  last.fence_fd = -1;
+  if (ioctl(fd, DRM_IOCTL_VIRTGPU_EXECBUFFER, &last) == 0 && last.fence_fd >= 0) {
+    struct pollfd p = {last.fence_fd, POLLIN, 0};
+    poll(&p, 1, 60000);
+    close(last.fence_fd);
+  }
+  printf("PROBE hostile-execbuffer PASS sent=%d\n", sent);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   uint64_t blob_id = 0;
+  int hostile = 0;
   uint64_t size = 64 * 1024;
   const char* node = NULL;
   for (int i = 1; i < argc; ++i) {
@@ -191,6 +233,8 @@ int main(int argc, char** argv) {
       size = strtoull(argv[++i], NULL, 0);
     } else if (strcmp(argv[i], "--node") == 0 && i + 1 < argc) {
       node = argv[++i];
+    } else if (strcmp(argv[i], "--hostile-execbuffer") == 0 && i + 1 < argc) {
+      hostile = atoi(argv[++i]);
     } else {
       fprintf(stderr, "usage: %s [--blob-id N] [--size BYTES] [--node /dev/dri/cardN]\n",
               argv[0]);
@@ -214,6 +258,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   PASS("open", "%s driver=virtio_gpu", path);
+  if (hostile > 0) return hostile_execbuffer(fd, hostile);
 
   // 2. What the driver says the device offers.
   int v3d = 0, vblob = 0, vhost = 0, vctx = 0;
