@@ -293,7 +293,8 @@ TEST_F(GpuRendererTest, ResetDestroysTheRenderersContexts) {
     if (round == 0) after_first = anonymous_bytes();
     EXPECT_EQ(gpu->renderer_stats()->live_contexts, 0u);
   }
-  EXPECT_LE(anonymous_bytes(), after_first + (64ull << 20))
+  // Two leaked rounds would be ~284 MiB; 128 MiB leaves a sanitizer's quarantine room.
+  EXPECT_LE(anonymous_bytes(), after_first + (128ull << 20))
       << "grew " << ((anonymous_bytes() - after_first) >> 20) << " MiB over two more rounds";
 }
 
