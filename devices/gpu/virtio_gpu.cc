@@ -309,9 +309,10 @@ std::optional<std::uint32_t> VirtioGpu::process_chain(std::uint16_t queue_index,
   if (renderer_ && (hdr.flags & kFlagFence) && !resp::is_error(reply.type) &&
       pending_fences_.size() < limits::kMaxPendingFences) {
     const bool per_context = (hdr.flags & kFlagInfoRingIdx) != 0;
-    if (int rc = renderer_->create_fence(hdr.ctx_id, hdr.ring_idx, hdr.fence_id, per_context); rc == 0) {
+    const std::uint64_t fence = per_context ? hdr.fence_id : ++last_global_fence_;
+    if (int rc = renderer_->create_fence(hdr.ctx_id, hdr.ring_idx, fence, per_context); rc == 0) {
       pending_fences_.push_back({queue_index, held_part(chain, bytes.size()), std::move(bytes),
-                                 hdr.ctx_id, hdr.ring_idx, hdr.fence_id, per_context});
+                                 hdr.ctx_id, hdr.ring_idx, fence, per_context});
       return std::nullopt;
     } else {
       ++renderer_stats_.renderer_errors;

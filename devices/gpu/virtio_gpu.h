@@ -191,7 +191,7 @@ class VirtioGpu : public VirtioDevice {
     std::vector<std::uint8_t> response;
     std::uint32_t ctx_id;
     std::uint32_t ring;
-    std::uint64_t fence_id;
+    std::uint64_t fence_id;  // per-context: the guest's; global: last_global_fence_'s
     bool per_context;
   };
 
@@ -314,6 +314,11 @@ class VirtioGpu : public VirtioDevice {
   // Highest retired fence per timeline: key (ctx, ring) for per-context fences, and
   // kGlobalTimeline for the rest. Written by the renderer's callback on the render thread.
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> retired_;
+  // The ids the device gives the renderer for global-timeline fences (the guest's own ids
+  // stay in the held response). Never reset, so a fence of the old queues that retires
+  // after a device reset cannot retire a new one: the fuzz target found that with the
+  // guest's ids, which start again at 1. 32 bits: virglrenderer's global fences are.
+  std::uint32_t last_global_fence_ = 0;
   std::uint64_t renderer_bytes_ = 0;             // charged; config_.renderer_memory_limit
   std::map<std::uint32_t, RendererContext> renderer_contexts_;  // same keys as contexts_
   std::unique_ptr<gpu::RendererMemoryGuard> memory_guard_;      // made with the renderer

@@ -56,9 +56,12 @@ bool VirtioGpu::render_round() {
 void VirtioGpu::fence_retired(std::uint32_t ctx, std::uint32_t ring, std::uint64_t fence,
                               bool per_context) {
   // Called from renderer_->poll(), on the render thread, with mutex_ held.
-  auto key = per_context ? std::make_pair(ctx, ring) : kGlobalTimeline;
-  std::uint64_t& highest = retired_[key];
-  highest = std::max(highest, fence);
+  std::uint64_t& highest = retired_[per_context ? std::make_pair(ctx, ring) : kGlobalTimeline];
+  if (per_context)
+    highest = std::max(highest, fence);
+  else if (static_cast<std::int32_t>(static_cast<std::uint32_t>(fence) - static_cast<std::uint32_t>(highest)) > 0 ||
+           highest == 0)
+    highest = static_cast<std::uint32_t>(fence);  // the device's ids, compared across a wrap
   ++renderer_stats_.fences_retired;
 }
 
@@ -67,9 +70,9 @@ void VirtioGpu::release_retired(bool& notify0, bool& notify1) {
     auto key = p.per_context ? std::make_pair(p.ctx_id, p.ring) : kGlobalTimeline;
     auto it = retired_.find(key);
     if (it == retired_.end()) return false;
-    // The global timeline's ids pass through virglrenderer as 32 bits.
-    const std::uint64_t wanted = p.per_context ? p.fence_id : (p.fence_id & 0xffffffffu);
-    return wanted <= it->second;
+    if (p.per_context) return p.fence_id <= it->second;
+    return static_cast<std::int32_t>(static_cast<std::uint32_t>(it->second) -
+                                     static_cast<std::uint32_t>(p.fence_id)) >= 0;
   };
   auto first_done = std::stable_partition(pending_fences_.begin(), pending_fences_.end(),
                                           [&](const PendingFence& p) { return !done(p); });

@@ -21,7 +21,8 @@ struct FakeRendererState {
   std::set<std::uint32_t> contexts;
   std::uint32_t most_contexts = 0;          // the most alive at once
   std::map<std::uint32_t, std::size_t> lent_pages;  // resource -> iovecs it holds
-  bool retire_fences = true;                // false: fences are never retired
+  bool retire_fences = true;                // false: fences wait until released below
+  int release_oldest = 0;                   // with retire_fences false: retire this many
   std::uint64_t submit_allocates = 0;       // bytes each submit makes its context hold
   std::map<std::uint32_t, std::vector<std::pair<void*, std::size_t>>> held;  // ctx -> memory
   // A submit waits here while `block_submit` is set (the test opens it).
@@ -92,12 +93,19 @@ class FakeRenderer : public gpu::GpuRenderer {
   int map_info(std::uint32_t) override { return -1; }
   int create_fence(std::uint32_t ctx, std::uint32_t ring, std::uint64_t fence, bool per_context) override {
     std::lock_guard lock(s_.mutex);
-    if (s_.retire_fences) waiting_.push_back({ctx, ring, fence, per_context});
+    waiting_.push_back({ctx, ring, fence, per_context});
     return 0;
   }
   void poll() override {
-    auto ready = std::move(waiting_);
-    waiting_.clear();
+    std::vector<Fence> ready;
+    {
+      std::lock_guard lock(s_.mutex);
+      std::size_t n = s_.retire_fences ? waiting_.size()
+                                       : std::min<std::size_t>(waiting_.size(), std::max(s_.release_oldest, 0));
+      if (!s_.retire_fences) s_.release_oldest -= static_cast<int>(n);
+      ready.assign(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(n));
+      waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(n));
+    }
     for (const auto& f : ready) on_fence_(f.ctx, f.ring, f.fence, f.per_context);
   }
   int poll_fd() const override { return -1; }

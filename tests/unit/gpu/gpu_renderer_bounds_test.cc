@@ -150,6 +150,36 @@ TEST_F(GpuRendererBoundsTest, DestroyingAContextAnswersItsHeldFences) {
   EXPECT_EQ(gpu->renderer_stats()->held_responses, 0u);
 }
 
+// Found by the virgl_renderer fuzz target: a fence of the old queues that the renderer
+// retires after a reset must not answer a new command whose guest fence id is lower (the
+// guest's ids start again after a reset).
+TEST_F(GpuRendererBoundsTest, AFenceFromBeforeAResetDoesNotRetireANewOne) {
+  fake.retire_fences = false;
+  ASSERT_EQ(ctx_create(1, kCapsetVirgl2), resp::kOkNodata);
+  publish(submit_bytes(1, kNopStream, kFlagFence, 7));
+  ASSERT_TRUE(eventually([](const RendererStats& s) { return s.held_responses == 1; }));
+  gpu->reset();  // the driver starts over on a fresh ring
+  ctrl_ring = std::make_unique<FakeDriverRing>(mem, FakeDriverRing::Options{.size = 64});
+  ctrl_queue = std::make_unique<Virtqueue>(mem, ctrl_ring->config());
+  gpu->activate(kFeatures, {ctrl_queue.get(), cursor_queue.get()}, interrupt);
+  ASSERT_EQ(ctx_create(1, kCapsetVirgl2), resp::kOkNodata);
+  publish(submit_bytes(1, kNopStream, kFlagFence, 1));
+  ASSERT_TRUE(eventually([](const RendererStats& s) { return s.held_responses == 1; }));
+  {
+    std::lock_guard lock(fake.mutex);
+    fake.release_oldest = 1;  // the fence from before the reset, only
+  }
+  gpu->notify_queue(kControlQueue);
+  ASSERT_TRUE(eventually([&](const RendererStats&) {
+    std::lock_guard lock(fake.mutex);
+    return fake.release_oldest == 0;
+  }));
+  gpu->notify_queue(kControlQueue);  // one more round after the retirement
+  EXPECT_TRUE(eventually([](const RendererStats& s) { return s.fences_retired >= 1; }));
+  EXPECT_EQ(gpu->renderer_stats()->held_responses, 1u) << "the new command was answered by an old fence";
+  EXPECT_FALSE(ctrl_ring->take_used());
+}
+
 TEST_F(GpuRendererBoundsTest, DetachBackingTakesTheGuestPagesBackFromTheRenderer) {
   ASSERT_EQ(ctx_create(1, kCapsetVirgl2), resp::kOkNodata);
   ResourceCreateBlob blob{header(cmd::kResourceCreateBlob, 1), 5, kBlobMemGuest, 0, 4, 0, 4 * 4096};
