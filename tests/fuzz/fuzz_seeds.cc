@@ -207,6 +207,298 @@ void virtio_gpu_seeds() {
   }
 }
 
+// --- virgl_renderer --------------------------------------------------------------------------
+
+// Operations in virgl_renderer_fuzz's format (see the top of virgl_renderer_fuzz.cc): each
+// value in the selector form that decodes to exactly it.
+class VirglSeed {
+ public:
+  VirglSeed() { o_.u8({0}); }  // features: VIRGL | RESOURCE_BLOB | CONTEXT_INIT
+  Bytes bytes() const { return o_.b; }
+
+  // `fence` arguments: kPlain, kGlobal (FLAG_FENCE), or a ring index (FLAG_FENCE |
+  // FLAG_INFO_RING_IDX, that ring); the fence id goes raw.
+  static constexpr int kPlain = -1, kGlobal = -2;
+  VirglSeed& ctx_create(std::uint32_t ctx, std::uint32_t count = 1, bool virgl2 = true) {
+    o_.u8({0});
+    hdr();
+    ctx_id(ctx);
+    if (count == 1) o_.u8({0}); else o_.u8({0xe0, static_cast<int>(count - 1)});
+    o_.u8({virgl2 ? 1 : 0, 4});  // context_init, nlen
+    return *this;
+  }
+  VirglSeed& ctx_destroy(std::uint32_t ctx) { o_.u8({1}); hdr(); ctx_id(ctx); return *this; }
+  VirglSeed& ctx_attach(std::uint32_t ctx, std::uint32_t res, bool attach = true) {
+    o_.u8({2, attach ? 1 : 0});
+    hdr();
+    ctx_id(ctx);
+    res_id(res);
+    return *this;
+  }
+  // A SUBMIT_3D of the commands added by the stream helpers below since begin_stream().
+  VirglSeed& submit(std::uint32_t ctx, int fence = kPlain, std::uint64_t fence_id = 0) {
+    o_.u8({3});
+    hdr(fence, fence_id);
+    ctx_id(ctx);
+    o_.u8({static_cast<int>(stream_count_ - 1)});
+    o_.bytes(stream_.b);
+    o_.u8({2});  // size exact
+    stream_ = {};
+    stream_count_ = 0;
+    return *this;
+  }
+  VirglSeed& create_3d(std::uint32_t res, std::uint32_t format, std::uint32_t width,
+                       std::uint32_t height, std::uint32_t last_level = 0, int fence = kPlain) {
+    o_.u8({6});
+    hdr(fence, 7);
+    res_id(res);
+    o_.u8({0, 2});  // target: PIPE_TEXTURE_2D
+    raw_pick(format);
+    o_.u8({0});  // bind: render target | sampler view
+    dim(width);
+    dim(height);
+    o_.u8({0, 0});  // depth 1, array_size 1
+    small(last_level);
+    o_.u8({0, 0});  // nr_samples 0, flags 0
+    return *this;
+  }
+  VirglSeed& attach_backing(std::uint32_t res, std::uint8_t first_page, std::uint8_t pages) {
+    o_.u8({7, 1});
+    hdr();
+    res_id(res);
+    o_.u8({1, 1, first_page, static_cast<int>(pages - 1)});  // one entry
+    return *this;
+  }
+  VirglSeed& detach_backing(std::uint32_t res) { o_.u8({7, 0}); hdr(); res_id(res); return *this; }
+  VirglSeed& host_blob(std::uint32_t res, std::uint32_t ctx, std::uint8_t blob_id, std::uint8_t pages) {
+    o_.u8({8});
+    hdr();
+    o_.u8({1});
+    ctx_id(ctx);
+    res_id(res);
+    o_.u8({0, 0, static_cast<int>(blob_id - 1), static_cast<int>(pages - 1)});  // HOST3D MAPPABLE
+    return *this;
+  }
+  VirglSeed& guest_blob(std::uint32_t res, std::uint32_t ctx, std::uint8_t first_page, std::uint8_t pages) {
+    o_.u8({8});
+    hdr();
+    o_.u8({1});
+    ctx_id(ctx);
+    res_id(res);
+    o_.u8({3, 0, 0, static_cast<int>(pages - 1)});  // GUEST, MAPPABLE, blob id 1
+    o_.u8({1, 1, first_page, static_cast<int>(pages - 1)});  // one entry
+    return *this;
+  }
+  VirglSeed& map(std::uint32_t res, std::uint8_t offset_16k) {
+    o_.u8({9, 1});
+    hdr();
+    res_id(res);
+    o_.u8({0, offset_16k});
+    return *this;
+  }
+  VirglSeed& unmap(std::uint32_t res) { o_.u8({9, 0}); hdr(); res_id(res); return *this; }
+  VirglSeed& unref(std::uint32_t res) { o_.u8({10}); hdr(); res_id(res); return *this; }
+  // TRANSFER_{TO,FROM}_HOST_3D of a w x h box at the origin, level 0, stride w * 4.
+  VirglSeed& transfer(bool to_host, std::uint32_t ctx, std::uint32_t res, std::uint32_t w,
+                      std::uint32_t h, int fence = kPlain) {
+    o_.u8({0x0b, to_host ? 1 : 0});
+    hdr(fence, 9);
+    ctx_id(ctx);
+    res_id(res);
+    o_.u8({0, 0, 0});  // x y z
+    dim(w);
+    dim(h);
+    o_.u8({0, 0});                         // d 1, level 0
+    o_.u8({0x80 | static_cast<int>(w / 4)});  // stride (w / 4) * 16
+    o_.u8({0, 0});                         // layer_stride 0, offset 0
+    return *this;
+  }
+  VirglSeed& wait() { o_.u8({12, 0}); return *this; }
+  // The next `count` (2-4) operations go in one batch: published, then one notify.
+  VirglSeed& batch(int count) { o_.u8({12, 0xc0 + count - 2}); return *this; }
+  VirglSeed& reset(bool reactivate = true) {
+    o_.u8({13, reactivate ? 1 : 0});
+    if (reactivate) o_.u8({0});
+    return *this;
+  }
+  template <typename Wire>
+  VirglSeed& any(const Wire& wire) {
+    o_.u8({14});
+    gpu_encoding::RequestEncoder(o_.b).command(wire);
+    return *this;
+  }
+  VirglSeed& republish_held() { o_.u8({15, 6}); return *this; }
+  VirglSeed& slow_gpu(bool slow) { o_.u8({15, slow ? 8 : 9}); return *this; }
+  VirglSeed& vcpu_probe() { o_.u8({15, 7}); return *this; }
+  VirglSeed& capsets() {
+    o_.u8({15, 0, 0, 1});     // GET_CAPSET_INFO index 1
+    o_.u8({15, 1, 0, 2, 2});  // GET_CAPSET VIRGL2 version 2
+    return *this;
+  }
+
+  // Stream commands (virgl_command's selectors).
+  VirglSeed& s_buffer(std::uint8_t pages, std::uint8_t blob_id) {  // mappable buffer, blob id
+    begin({1, static_cast<int>(pages - 1), static_cast<int>(blob_id - 1)});
+    return *this;
+  }
+  VirglSeed& s_copy(std::uint32_t dst, std::uint32_t src, std::uint32_t width) {  // buffer copy
+    begin({3});
+    s_res(dst);
+    stream({0, 0, 0, 0});  // level x y z
+    s_res(src);
+    stream({0, 0, 0, 0});  // level x y z
+    s_dim(width);
+    s_dim(1);
+    stream({0});  // d 1
+    return *this;
+  }
+  // CREATE_OBJECT surface
+  VirglSeed& s_surface(std::uint8_t handle, std::uint32_t res, std::uint32_t format = 67) {
+    begin({4, handle - 1});
+    s_res(res);
+    stream({0xf0});  // the resource's format (any format: raw), level 0, layers 0
+    stream_.le(format, 4);
+    stream({0, 0});
+    return *this;
+  }
+  VirglSeed& s_framebuffer(std::uint8_t cbuf) {  // one colour buffer, no depth
+    begin({10, 1, 0, cbuf - 1});
+    return *this;
+  }
+  VirglSeed& s_clear() {  // colour 0
+    begin({11, 4});
+    Out rgba;
+    for (int i = 0; i < 4; ++i) rgba.le(0x3f800000, 4);
+    stream_.bytes(rgba.b);
+    stream({0});
+    return *this;
+  }
+  VirglSeed& s_shader(std::uint8_t handle) {  // the fragment shader
+    begin({7, 1, handle - 1, 0});
+    return *this;
+  }
+  VirglSeed& s_sub_ctx(std::uint8_t which, std::uint8_t id) {  // 0 destroy, 1 set, 2 create
+    begin({17, which, id});
+    return *this;
+  }
+  VirglSeed& s_raw(const std::vector<std::uint32_t>& words) {  // up to 16 words as they are
+    begin({0xf0, static_cast<int>(words.size() - 1)});
+    for (std::uint32_t w : words) stream_.le(w, 4);
+    return *this;
+  }
+
+ private:
+  void hdr(int fence = kPlain, std::uint64_t fence_id = 0) {
+    if (fence == kPlain) {
+      o_.u8({0});
+    } else if (fence == kGlobal) {
+      o_.u8({0x01 | 0x0c}).le(fence_id, 4);
+    } else {
+      o_.u8({0x03 | 0x0c | (fence << 4)}).le(fence_id, 4);
+    }
+  }
+  void ctx_id(std::uint32_t v) {
+    if (v >= 1 && v <= 8) o_.u8({static_cast<int>(v - 1)});
+    else if (v >= 1 && v <= 256) o_.u8({0xb0, static_cast<int>(v - 1)});
+    else o_.u8({0xf8}).le(v, 4);
+  }
+  void res_id(std::uint32_t v) {
+    if (v >= 1 && v <= 16) o_.u8({static_cast<int>(v - 1)});
+    else o_.u8({0xf0}).le(v, 4);
+  }
+  void dim(std::uint32_t v) {
+    if (v >= 1 && v <= 64) o_.u8({0, static_cast<int>(v - 1)});
+    else o_.u8({7}).le(v, 4);
+  }
+  void small(std::uint32_t v) {
+    if (v < 8) o_.u8({static_cast<int>(v)});
+    else o_.u8({0xf0}).le(v, 4);
+  }
+  void raw_pick(std::uint32_t v) { o_.u8({0xf0}).le(v, 4); }
+  // The first bytes of a stream command (its selector) or more of its fields.
+  void begin(std::initializer_list<int> bytes) {
+    ++stream_count_;
+    stream_.u8(bytes);
+  }
+  void stream(std::initializer_list<int> bytes) { stream_.u8(bytes); }
+  void s_res(std::uint32_t v) {
+    if (v >= 1 && v <= 16) stream_.u8({static_cast<int>(v - 1)});
+    else stream_.u8({0xf0}).le(v, 4);
+  }
+  void s_dim(std::uint32_t v) {
+    if (v >= 1 && v <= 64) stream_.u8({0, static_cast<int>(v - 1)});
+    else stream_.u8({7}).le(v, 4);
+  }
+
+  Out o_;
+  Out stream_;
+  unsigned stream_count_ = 0;
+};
+
+void virgl_renderer_seeds() {
+  {  // two GL buffers made blobs, mapped, a GPU copy between them behind a fence
+    VirglSeed s;
+    s.ctx_create(1).capsets();
+    s.s_buffer(1, 1).s_buffer(1, 2).submit(1);
+    s.host_blob(1, 1, 1, 1).host_blob(2, 1, 2, 1).map(1, 0).map(2, 1);
+    s.s_copy(2, 1, 4096).submit(1, VirglSeed::kGlobal, 5);
+    s.wait().unmap(1).unref(2).ctx_destroy(1);
+    write_seed("virgl_renderer", "blobs-mapped-copy", s.bytes());
+  }
+  {  // a 3D texture with backing: transfers both ways, a surface cleared, backing detached
+    VirglSeed s;
+    s.ctx_create(1).create_3d(3, 67, 64, 64).attach_backing(3, 0, 16).ctx_attach(1, 3);
+    s.transfer(true, 1, 3, 64, 64).transfer(false, 1, 3, 64, 64, 0);
+    s.s_surface(1, 3).s_framebuffer(1).s_clear().s_shader(2).submit(1);
+    s.wait().detach_backing(3).transfer(true, 1, 3, 64, 64).ctx_attach(1, 3, false).unref(3);
+    write_seed("virgl_renderer", "texture-transfers-clear", s.bytes());
+  }
+  {  // contexts: 12 at once, ids far beyond 64, sub-contexts, a reset, the same ids again.
+     // (Each context costs ~90 ms under ASan, so the 64-context limit is left to the
+     // fuzzer's bulk creates rather than paid by every run over the seeds.)
+    VirglSeed s;
+    s.ctx_create(1, 12).ctx_destroy(5).ctx_create(200).ctx_create(0x80000000u, 1, false);
+    s.s_sub_ctx(2, 3).s_sub_ctx(1, 3).s_sub_ctx(0, 3).submit(2);
+    s.reset().ctx_create(1, 3, false).ctx_create(200).reset(false);
+    write_seed("virgl_renderer", "contexts-reset", s.bytes());
+  }
+  {  // fences: two on one timeline retired in one round, the later one with the lower id,
+     // so the first stays held (the device keeps each timeline's highest retired id); its
+     // head published again, and released by a higher id; with a slow GPU, fences on a
+     // context's timeline held and their context destroyed (which must answer them), a new
+     // context of that id with a timeline of its own; the vCPU probe
+    VirglSeed s;
+    s.ctx_create(1).ctx_create(2).create_3d(9, 67, 256, 256).ctx_attach(1, 9);
+    s.s_surface(1, 9).s_framebuffer(1).s_clear().submit(1);
+    s.batch(2).s_clear().submit(1, VirglSeed::kGlobal, 10).s_clear().submit(1, VirglSeed::kGlobal, 5);
+    s.republish_held().s_clear().submit(1, VirglSeed::kGlobal, 11);
+    s.slow_gpu(true).s_clear().submit(1, 0, 1).s_clear().submit(1, 1, 1).republish_held();
+    s.s_buffer(1, 4).submit(2, 1, 1).ctx_destroy(1).slow_gpu(false);
+    // A context's timeline goes with the context: fence 1 held on context 3, which is
+    // destroyed (answering it) and made again; its new fence 1 waits for the (slow) GPU.
+    s.ctx_create(3).slow_gpu(true).s_raw({0}).submit(3, 0, 1).ctx_destroy(3).ctx_create(3);
+    s.s_raw({0}).submit(3, 0, 1).slow_gpu(false);
+    s.create_3d(4, 2, 32, 32, 0, VirglSeed::kGlobal).vcpu_probe().wait();
+    write_seed("virgl_renderer", "fences-republish-destroy", s.bytes());
+  }
+  {  // a global fence still running at a reset (a slow GPU) retires after it: it must not
+     // answer the new device's request that reuses its id
+    VirglSeed s;
+    s.ctx_create(1).slow_gpu(true).s_raw({0}).submit(1, VirglSeed::kGlobal, 5).reset();
+    s.ctx_create(1).slow_gpu(true).s_raw({0}).submit(1, VirglSeed::kGlobal, 5).wait();
+    write_seed("virgl_renderer", "fence-across-reset", s.bytes());
+  }
+  {  // guest blob detached, hostile sizes in both 3D creates, a lying stream, the probe
+    VirglSeed s;
+    s.ctx_create(1).guest_blob(6, 1, 8, 4).detach_backing(6).transfer(true, 1, 6, 16, 16);
+    s.create_3d(7, 31, 0x40000000, 0x40000000, 3).create_3d(8, 67, 16384, 16384, 1);
+    s.s_raw({48 | (11u << 16), 2, 31, 2, 0x10000, 0x10000, 1, 1, 0, 0, 0, 9}).submit(1);
+    s.s_raw({17 | (13u << 16), 8, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0xffffffff}).submit(1);
+    s.vcpu_probe().any(CtrlHdr{cmd::kGetDisplayInfo, 0, 0, 0, 0, {}}).reset();
+    write_seed("virgl_renderer", "hostile-sizes-guest-blob", s.bytes());
+  }
+}
+
 // --- virtio_pci ------------------------------------------------------------------------------
 
 void virtio_pci_seeds() {
@@ -464,6 +756,7 @@ int main(int argc, char** argv) {
   vmm::fuzz::g_out = argv[1];
   vmm::fuzz::virtqueue_seeds();
   vmm::fuzz::virtio_gpu_seeds();
+  vmm::fuzz::virgl_renderer_seeds();
   vmm::fuzz::virtio_pci_seeds();
   vmm::fuzz::msix_seeds();
   vmm::fuzz::bzimage_seeds();
