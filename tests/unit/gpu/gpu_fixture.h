@@ -54,6 +54,18 @@ inline gpu::CtrlHdr header(std::uint32_t type, std::uint32_t ctx_id = 0) {
   return hdr;
 }
 
+// A SUBMIT_3D request carrying `words` as its command stream.
+inline std::vector<std::uint8_t> submit_3d_request(std::uint32_t ctx, const std::vector<std::uint32_t>& words,
+                                                   std::uint32_t flags = 0, std::uint64_t fence = 0) {
+  gpu::CmdSubmit cmd{header(gpu::cmd::kSubmit3d, ctx), static_cast<std::uint32_t>(words.size() * 4), 0};
+  cmd.hdr.flags = flags;
+  cmd.hdr.fence_id = fence;
+  auto bytes = as_bytes(cmd);
+  const auto* w = reinterpret_cast<const std::uint8_t*>(words.data());
+  bytes.insert(bytes.end(), w, w + words.size() * 4);
+  return bytes;
+}
+
 class GpuTest : public ::testing::Test {
  protected:
   static constexpr std::uint64_t kBackingBase = 16ull << 20;  // guest pages for resources

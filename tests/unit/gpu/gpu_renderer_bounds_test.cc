@@ -52,15 +52,9 @@ class GpuRendererBoundsTest : public GpuTest {
     make_gpu(config, kFeatures);
   }
 
-  std::vector<std::uint8_t> submit_bytes(std::uint32_t ctx, const std::vector<std::uint32_t>& words,
-                                         std::uint32_t flags = 0, std::uint64_t fence = 0) {
-    CmdSubmit cmd{header(cmd::kSubmit3d, ctx), static_cast<std::uint32_t>(words.size() * 4), 0};
-    cmd.hdr.flags = flags;
-    cmd.hdr.fence_id = fence;
-    auto bytes = as_bytes(cmd);
-    const auto* w = reinterpret_cast<const std::uint8_t*>(words.data());
-    bytes.insert(bytes.end(), w, w + words.size() * 4);
-    return bytes;
+  static std::vector<std::uint8_t> submit_bytes(std::uint32_t ctx, const std::vector<std::uint32_t>& words,
+                                                std::uint32_t flags = 0, std::uint64_t fence = 0) {
+    return submit_3d_request(ctx, words, flags, fence);
   }
   std::uint32_t submit(std::uint32_t ctx, const std::vector<std::uint32_t>& words) {
     return send_bytes(submit_bytes(ctx, words)).type();

@@ -66,13 +66,7 @@ class GpuRendererTest : public GpuTest {
 
   GpuResponse submit(std::uint32_t ctx, const std::vector<std::uint32_t>& words,
                      std::uint32_t flags = 0, std::uint64_t fence = 0) {
-    CmdSubmit cmd{header(cmd::kSubmit3d, ctx), static_cast<std::uint32_t>(words.size() * 4), 0};
-    cmd.hdr.flags = flags;
-    cmd.hdr.fence_id = fence;
-    auto bytes = as_bytes(cmd);
-    const auto* w = reinterpret_cast<const std::uint8_t*>(words.data());
-    bytes.insert(bytes.end(), w, w + words.size() * 4);
-    return send_bytes(bytes);
+    return send_bytes(submit_3d_request(ctx, words, flags, fence));
   }
 
   // A persistent, coherent GL buffer of kBlobSize bytes waiting in context `ctx` under
