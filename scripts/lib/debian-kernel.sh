@@ -1,4 +1,5 @@
-# Shared by scripts/build-linux-guest (the Linux test guest) and scripts/kvm-host (the
+# shellcheck shell=bash
+# Shared by the guest-image scripts (through guest-image.sh) and scripts/kvm-host (the
 # emulated KVM host): Debian's stock kernel package fetched and unpacked without installing
 # it, the closure of modules a guest needs, and a busybox initramfs built without root.
 # Source it. The caller defines two ways to fail: `unavailable WHY` when something cannot be
@@ -48,7 +49,7 @@ kernel_fetch() {
   info=$(apt-cache show --no-all-versions "$KERNEL_PACKAGE" 2>/dev/null) || info=""
   KERNEL_VERSION=$(sed -n 's/^Version: //p' <<<"$info" | sed -n 1p)
   file=$(sed -n 's/^Filename: //p' <<<"$info" | sed -n 1p)
-  [ -n "$KERNEL_VERSION" ] && [ -n "$file" ] || unavailable "package $KERNEL_PACKAGE not known to apt"
+  if [ -z "$KERNEL_VERSION" ] || [ -z "$file" ]; then unavailable "package $KERNEL_PACKAGE not known to apt"; fi
   KERNEL_DEB=$cache/$(basename "$file")
   [ -s "$KERNEL_DEB" ] && return 0
   echo "downloading $KERNEL_PACKAGE $KERNEL_VERSION" >&2
@@ -120,10 +121,14 @@ initramfs_tree() {
   printf '%s\n' "${MODULE_ORDER[@]}" >"$root/$list"
 }
 
-# Packs ROOT into a gzip'd newc archive OUT, every file owned by root, /dev/console added
-# by hand so that no mknod (and no root) is needed. Same inputs, same archive.
+# Packs ROOT into a newc archive OUT, every file owned by root, /dev/console added by hand
+# so that no mknod (and no root) is needed, piped through COMPRESSOR (a command and its
+# arguments; default gzip -9n, `cat` for none). Same inputs, same archive.
 initramfs_pack() {
   local root=$1 out=$2
+  shift 2
+  local compressor=("$@")
+  [ ${#compressor[@]} -gt 0 ] || compressor=(gzip -9n)
   newc_entry() {  # name mode rdevmajor rdevminor (no data)
     local name=$1 mode=$2 rmaj=$3 rmin=$4 namesize hdr pad
     namesize=$(( ${#name} + 1 ))
@@ -139,6 +144,6 @@ initramfs_pack() {
        cpio -o -H newc -R 0:0 --reproducible --quiet)
     newc_entry dev/console $(( 0020000 | 0600 )) 5 1
     newc_entry TRAILER!!! 0 0 0
-  } | gzip -9n >"$out.tmp" || die "cannot write $out"
+  } | "${compressor[@]}" >"$out.tmp" || die "cannot write $out"
   mv "$out.tmp" "$out"
 }
