@@ -20,31 +20,13 @@
 # shellcheck disable=SC2317  # the check functions are called via check()
 set -uo pipefail
 
-skip() { echo "SKIPPED: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-
-[ $# -ge 1 ] || { echo "usage: $0 VMM_BINARY [GUEST_DIR]" >&2; exit 2; }
-vmm=$1
-guest_dir=${2:-$(dirname "$(dirname "$vmm")")/linux-guest}
-[ -x "$vmm" ] || fail "vmm binary '$vmm' is missing or not executable (build it first)"
+# shellcheck source=tests/linux/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+guest_test_args linux-guest "$@"
 
 # --- reasons to skip -------------------------------------------------------------------------
-# ctest runs this through scripts/kvm-host auto, so /dev/kvm is native or the emulated host's.
-# A character device first: opening a missing /dev/kvm for writing would create a file.
-[ -e /dev/kvm ] || skip "/dev/kvm does not exist on this host"
-[ -c /dev/kvm ] || skip "/dev/kvm is not a character device"
-if ! err=$( { exec 3<>/dev/kvm; } 2>&1 ); then
-  skip "/dev/kvm cannot be opened read-write: ${err##*: }"
-fi
-exec 3>&-
-# vmm itself says which KVM serves /dev/kvm (its host environment rule), so the test does
-# not keep a copy of that rule.
-if "$vmm" --probe-host --json 2>/dev/null | grep -c '"kvm_flavour": "pvm"' >/dev/null && [ "${VMM_LINUX_FORCE:-0}" != 1 ]; then
-  skip "/dev/kvm is PVM (kvm_pvm): guest ring 0 runs emulated at ~1 us per" \
-       "instruction, and Debian's stock kernel was measured to stay in its decompressor for" \
-       "over 12 minutes there. Run the linux test on hardware VMX/SVM or in the emulated KVM" \
-       "host (scripts/kvm-host); VMM_LINUX_FORCE=1 runs it anyway."
-fi
+require_jq
+skip_unless_kvm_boots_linux "$vmm"
 kernel=$guest_dir/bzImage
 initrd=$guest_dir/initramfs.cpio.gz
 if [ ! -f "$kernel" ] || [ ! -f "$initrd" ]; then
@@ -63,13 +45,11 @@ if [ -n "$hostile" ]; then
   "$vmm" --help 2>/dev/null | grep -q -- '--gpu-renderer-memory' ||
     skip "this vmm has no --gpu-renderer-memory"
   "$vmm" --help 2>/dev/null | grep -qw virgl || skip "this vmm has no --gpu-renderer virgl"
-  command -v jq >/dev/null || fail "jq is not installed (scripts/install-deps installs it)"
 fi
 
 # --- boot --------------------------------------------------------------------------------------
 timeout_s=${VMM_LINUX_TIMEOUT:-300}
 console=${VMM_LINUX_LOG:-$PWD/linux-guest-console.log}
-vmm_err=$console.stderr
 trace=$console.trace.jsonl
 cmdline="console=ttyS0 reboot=k panic=-1 rdinit=/init${VMM_LINUX_CMDLINE:+ $VMM_LINUX_CMDLINE}"
 # shellcheck disable=SC2206  # word splitting of the extra arguments is intended
@@ -81,42 +61,24 @@ if [ -n "$hostile" ]; then
 fi
 cmd=("$vmm" --kernel "$kernel" --initrd "$initrd" --mem "${VMM_LINUX_MEM:-1G}"
      --cmdline "$cmdline" --gpu --memslot-trace "$trace" "${extra[@]}")
-echo "linux guest: $(grep -s '^kernel_package=' "$guest_dir/manifest.txt" | cut -d= -f2-)" \
-     "$(grep -s '^kernel_version=' "$guest_dir/manifest.txt" | cut -d= -f2-)"
-echo "running (timeout ${timeout_s}s):$(printf ' %q' "${cmd[@]}")"
-echo "----- guest console -----"
-start=$(date +%s)
-timeout --kill-after=10 "$timeout_s" "${cmd[@]}" </dev/null 2>"$vmm_err" | tee "$console"
-rc=${PIPESTATUS[0]}
-elapsed=$(( $(date +%s) - start ))
-echo "----- vmm stderr (last 40 lines) -----"
-tail -n 40 "$vmm_err"
-echo "----- end; vmm exit status $rc after ${elapsed}s -----"
+echo "linux guest: $(manifest kernel_package) $(manifest kernel_version)"
+boot_guest "$timeout_s" "$console" 40 "${cmd[@]}"
 
 # --- checks ------------------------------------------------------------------------------------
 text=$(tr -d '\r' <"$console")
-failed=0
-check() {  # name, then a command that succeeds when the check passes
-  local name=$1; shift
-  if "$@"; then echo "CHECK $name PASS"; else echo "CHECK $name FAIL"; failed=1; fi
-}
-has() { grep -qE -- "$1" <<<"$text"; }
 features_ok() {
   grep -E 'features:' <<<"$text" | grep -F -- '+resource_blob' | grep -qF -- '+host_visible'
 }
 no_probe_fail() { ! grep -qE '^PROBE [a-z_]+ FAIL' <<<"$text"; }
 
-if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-  echo "vmm was killed after ${timeout_s}s (VMM_LINUX_TIMEOUT)"
-fi
 check vmm_exit_0 test "$rc" -eq 0
 check guest_started has '^VMM-LINUX-GUEST START '
 if [ -n "$hostile" ]; then
   # What vmm kept: four 64 MiB buffers fit the limit, every later one was refused before
   # virglrenderer saw it, and vmm's own anonymous memory stays under the limit plus 768 MiB
   # (vmm, Mesa and llvmpipe themselves; a sanitizer build's shadow and quarantine).
-  jqr() { jq -e "$1" "$report" >/dev/null 2>&1; }
-  own_mib=$(jq '.resident_memory.own_anonymous_bytes / 1048576 | floor' "$report" 2>/dev/null)
+  jqr() { jq -e "$1" "$report" >/dev/null; }
+  own_mib=$(jq '.resident_memory.own_anonymous_bytes / 1048576 | floor' "$report")
   check probe_sent_all has "^PROBE hostile-execbuffer PASS sent=$hostile\$"
   check report_refused_past_the_limit jqr ".gpu_renderer.charge_refusals == $hostile - 4"
   check report_charge_within_limit jqr ".gpu_renderer.charged_bytes <= .gpu_renderer.charge_limit_bytes"
@@ -139,28 +101,29 @@ check probe_no_fail no_probe_fail
 check guest_done_0 has '^VMM-LINUX-GUEST DONE 0$'
 
 # The probe's blob as vmm saw it: the one gpu-blob memslot in the trace, added and removed.
-json_field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
-blob_add=$(grep '"event":"add"' "$trace" 2>/dev/null | grep '"owner":"gpu-blob ' || true)
-blob_remove=$(grep '"event":"remove"' "$trace" 2>/dev/null | grep '"owner":"gpu-blob ' || true)
-blob_addr=$(json_field guest_addr <<<"$blob_add") blob_size=$(json_field size <<<"$blob_add")
+blob_add=$(trace_blob_events add "$trace")
+blob_remove=$(trace_blob_events remove "$trace")
 window=$(grep -oE 'Host memory window: 0x[0-9a-f]+ \+0x[0-9a-f]+' <<<"$text" | head -n1)
 win_base=$(awk '{ print $4 }' <<<"$window") win_size=$(awk '{ print $5 }' <<<"$window" | tr -d +)
 probe_fnv=$(grep -oE '^PROBE blob_write PASS fnv=0x[0-9a-f]{8}' <<<"$text" | grep -oE '0x[0-9a-f]{8}')
 one_blob_slot() { [ "$(grep -c . <<<"$blob_add")" -eq 1 ] && [ "$(grep -c . <<<"$blob_remove")" -eq 1 ]; }
 slot_in_window() {
-  [ -n "$blob_addr" ] && [ -n "$win_base" ] &&
-    (( blob_addr >= win_base && blob_addr + blob_size <= win_base + win_size ))
+  local addr size base wsize
+  addr=$(json_num guest_addr <<<"$blob_add") && size=$(json_num size <<<"$blob_add") &&
+    base=$(num "window base" "$win_base") && wsize=$(num "window size" "$win_size") || return 1
+  (( addr >= base && addr + size <= base + wsize ))
 }
-slot_noncoherent() { [ "$(json_field requested <<<"$blob_add")" = CacheNonCoherent ]; }
-fnv_at_removal_is_probes() { [ -n "$probe_fnv" ] && [ "$(json_field fnv1a <<<"$blob_remove")" = "$probe_fnv" ]; }
+slot_noncoherent() { [ "$(json_str requested <<<"$blob_add")" = CacheNonCoherent ]; }
+fnv_at_removal_is_probes() { [ -n "$probe_fnv" ] && [ "$(json_str fnv1a <<<"$blob_remove")" = "$probe_fnv" ]; }
 # The guest's PAT list has the slot's exact range write-combining: the guest driver mapped
 # the blob WC, as its map_info asked.
 pat_wc_over_slot() {
-  [ -n "$blob_addr" ] || return 1
-  local want
-  want=$(printf '[mem 0x%016x-0x%016x] write-combining' "$blob_addr" $(( blob_addr + blob_size )))
+  local addr size want
+  addr=$(json_num guest_addr <<<"$blob_add") && size=$(json_num size <<<"$blob_add") || return 1
+  want=$(printf '[mem 0x%016x-0x%016x] write-combining' "$addr" $(( addr + size )))
   grep -F -- "$want" <<<"$text" >/dev/null
 }
+check trace_is_json trace_is_json "$trace"
 check trace_one_blob_slot one_blob_slot
 check trace_blob_slot_inside_window slot_in_window
 check trace_blob_slot_requested_noncoherent slot_noncoherent
@@ -170,13 +133,13 @@ check guest_pat_write_combining_over_slot pat_wc_over_slot
 # Boot time: where the kernel was when it started /init, and wall time in all.
 init_at=$(grep -oE '^\[ *[0-9]+\.[0-9]+\] Run /init' <<<"$text" | grep -oE '[0-9]+\.[0-9]+' | head -n1)
 echo "linux guest boot: /init started at ${init_at:-?} s of guest uptime; vmm ran ${elapsed} s in all" \
-     "(blob slot ${blob_addr:-?}+${blob_size:-?} in window ${win_base:-?}+${win_size:-?}, fnv ${probe_fnv:-?})"
+     "(blob slot $(json_str guest_addr <<<"$blob_add")+$(json_str size <<<"$blob_add") in window ${win_base:-?}+${win_size:-?}, fnv ${probe_fnv:-?})"
 
 if [ $failed -ne 0 ]; then
-  echo "FAIL: linux guest checks failed (console kept in $console, vmm stderr in $vmm_err, trace in $trace)"
+  echo "FAIL: linux guest checks failed (console kept in $console, vmm stderr in $console.stderr, trace in $trace)"
   exit 1
 fi
-echo "PASS: Linux $(grep -s '^kernel_release=' "$guest_dir/manifest.txt" | cut -d= -f2-)" \
+echo "PASS: Linux $(manifest kernel_release)" \
      "virtio-gpu driver bound with +resource_blob +host_visible, the host blob created, mapped WC," \
      "written, and its CacheNonCoherent slot's checksum at removal equals the probe's"
 exit 0
