@@ -8,7 +8,10 @@
 #     HARDWARE: the test boots a guest kernel, which PVM runs far too slowly (ring 0 is
 #     emulated there): on a PVM machine it runs in the emulated host instead.
 #   vmm_kvm_gtest(target)    a GoogleTest program all of whose tests need KVM
-# Every such test has the label `kvm` (`ctest -L kvm`: everything that needs KVM).
+# Every such test has the label `kvm` (`ctest -L kvm`: everything that needs KVM), and holds
+# the lock `kvm_host` while it runs: under `ctest -j` they take turns in the emulated host
+# (one CPU: running two at once would only share it, and guests that time themselves would
+# see half a CPU), while the tests that need no KVM run beside them.
 set(VMM_KVM_HOST ${CMAKE_SOURCE_DIR}/scripts/kvm-host)
 set(VMM_KVM_LAUNCH ${VMM_KVM_HOST} auto --build ${CMAKE_BINARY_DIR} --)
 
@@ -30,6 +33,7 @@ function(vmm_kvm_test)
     FIXTURES_REQUIRED "kvm_host;${arg_FIXTURES}"
     LABELS "kvm;${arg_LABELS}"
     SKIP_RETURN_CODE 77
+    RESOURCE_LOCK kvm_host
     TIMEOUT ${arg_TIMEOUT})
 endfunction()
 
@@ -43,6 +47,7 @@ function(vmm_kvm_gtest target)
     PROPERTIES
       FIXTURES_REQUIRED kvm_host
       LABELS kvm
+      RESOURCE_LOCK kvm_host
       SKIP_RETURN_CODE 77
       SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]"
       TIMEOUT ${VMM_KVM_TEST_TIMEOUT})
@@ -69,5 +74,6 @@ set_tests_properties(host_dev_kvm_untouched PROPERTIES
 foreach(case unavailable hang)
   add_test(NAME kvm_host_${case}
     COMMAND bash ${CMAKE_SOURCE_DIR}/tests/kvm/kvm_host_test.sh ${VMM_KVM_HOST} ${CMAKE_BINARY_DIR} ${case})
-  set_tests_properties(kvm_host_${case} PROPERTIES LABELS kvm SKIP_RETURN_CODE 77 TIMEOUT 300)
+  # RUN_SERIAL: each boots an emulated host of its own beside the fixture's.
+  set_tests_properties(kvm_host_${case} PROPERTIES LABELS kvm SKIP_RETURN_CODE 77 TIMEOUT 300 RUN_SERIAL ON)
 endforeach()
