@@ -28,19 +28,12 @@
 #include "devices/pci/pci_config_space.h"
 #include "devices/pci/pci_registers.h"
 #include "tests/fuzz/fuzz_support.h"
+#include "tests/unit/pci/pci_fakes.h"
 
 namespace vmm::fuzz {
 namespace {
 
-class RecordingSender : public MsiSender {
- public:
-  bool send(const MsiMessage& message) override {
-    sent.push_back(message);
-    return accept;
-  }
-  std::vector<MsiMessage> sent;
-  bool accept = true;
-};
+using testing::RecordingMsiSender;
 
 struct Model {
   struct Entry {
@@ -78,7 +71,7 @@ void run(ByteReader& in) {
   const std::uint8_t sel = in.u8();
   const std::uint16_t vectors =
       sel < 0xf0 ? 1 + sel % 8 : static_cast<std::uint16_t>(in.u16() % 2100);  // 0, >2048 refused
-  RecordingSender sender;
+  RecordingMsiSender sender;
   if (vectors == 0 || vectors > msix::kMaxVectors) {
     bool threw = false;
     try {
@@ -250,8 +243,4 @@ void run(ByteReader& in) {
 }  // namespace
 }  // namespace vmm::fuzz
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  vmm::fuzz::ByteReader in(data, size);
-  vmm::fuzz::run(in);
-  return 0;
-}
+VMM_FUZZ_TARGET(vmm::fuzz::run)

@@ -334,8 +334,4 @@ void run(ByteReader& in) {
 }  // namespace
 }  // namespace vmm::fuzz
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  vmm::fuzz::ByteReader in(data, size);
-  vmm::fuzz::run(in);
-  return 0;
-}
+VMM_FUZZ_TARGET(vmm::fuzz::run)

@@ -562,21 +562,17 @@ void config_space(ByteReader& in) {
   }
 }
 
+// One input: the first byte picks the config space alone or the whole transport.
+void run(ByteReader& in) {
+  if (in.u8() & 1) {
+    config_space(in);
+  } else {
+    TransportHarness harness(in);
+    harness.run();
+  }
+}
+
 }  // namespace
 }  // namespace vmm::fuzz
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  vmm::fuzz::quiet_logs();
-  return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  vmm::fuzz::ByteReader in(data, size);
-  if (in.u8() & 1) {
-    vmm::fuzz::config_space(in);
-  } else {
-    vmm::fuzz::TransportHarness harness(in);
-    harness.run();
-  }
-  return 0;
-}
+VMM_FUZZ_TARGET(vmm::fuzz::run)
