@@ -49,14 +49,11 @@ static void read_rss(long long out[4])
 
 int main(int argc, char **argv)
 {
-    floor_prog = "floor-boot";
+    floor_start("floor-boot", usage, argc, argv);
     uint64_t mem_mib = 0;
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i]; /* floor_arg moves i on */
-        if (strcmp(argv[i], "--help") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        } else if (strcmp(argv[i], "--mem-mib") == 0) {
+        if (strcmp(argv[i], "--mem-mib") == 0) {
             mem_mib = floor_parse_u64(opt, floor_arg(argc, argv, &i), 1, FLOOR_MAX_MEM_MIB);
         } else {
             char msg[128];

@@ -66,15 +66,12 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
-    floor_prog = "floor-exits";
+    floor_start("floor-exits", usage, argc, argv);
     int kind = -1; /* 0 pio, 1 mmio */
     uint64_t iterations = 0, batches = 0, mem_mib = 64;
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i]; /* floor_arg moves i on */
-        if (strcmp(argv[i], "--help") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        } else if (strcmp(argv[i], "--kind") == 0) {
+        if (strcmp(argv[i], "--kind") == 0) {
             const char *k = floor_arg(argc, argv, &i);
             kind = strcmp(k, "pio") == 0 ? 0 : strcmp(k, "mmio") == 0 ? 1 : -2;
             if (kind == -2)

@@ -72,15 +72,12 @@ static size_t parse_list(const char *text, uint64_t *live)
 
 int main(int argc, char **argv)
 {
-    floor_prog = "floor-memslot";
+    floor_start("floor-memslot", usage, argc, argv);
     uint64_t live[MAX_POINTS], repeat = 0, size = 2097152;
     size_t points = 0;
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i]; /* floor_arg moves i on */
-        if (strcmp(argv[i], "--help") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        } else if (strcmp(argv[i], "--live") == 0) {
+        if (strcmp(argv[i], "--live") == 0) {
             points = parse_list(floor_arg(argc, argv, &i), live);
         } else if (strcmp(argv[i], "--repeat") == 0) {
             repeat = floor_parse_u64(opt, floor_arg(argc, argv, &i), 1, 1000000);

@@ -31,6 +31,17 @@ void floor_usage_error(const char *what)
     exit(2);
 }
 
+void floor_start(const char *prog, const char *usage, int argc, char **argv)
+{
+    floor_prog = prog;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            fputs(usage, stdout);
+            exit(0);
+        }
+    }
+}
+
 const char *floor_arg(int argc, char **argv, int *i)
 {
     char msg[96];

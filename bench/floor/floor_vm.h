@@ -28,8 +28,13 @@ struct floor_vm {
     uint64_t mem_bytes;
 };
 
-/* The program's name for messages ("floor-boot"); set before anything else. */
+/* The program's name for messages ("floor-boot"); set before anything else (floor_start). */
 extern const char *floor_prog;
+
+/* The start of every floor program's main: names it PROG for messages, and prints USAGE and
+ * exits 0 when any argument is --help (an option's value is never --help: each is a number
+ * or a name). */
+void floor_start(const char *prog, const char *usage, int argc, char **argv);
 
 /* One line "floor-X: what: strerror(errno)" on stderr, exit 1. */
 _Noreturn void floor_die(const char *what);
