@@ -10,9 +10,13 @@ namespace {
 
 using testing::make_bzimage;
 
+// Where a kernel made to SPEC (tests/unit/boot/test_bzimage.h) is placed when loaded at 1 MiB.
+KernelPlacement placed(const testing::ImageSpec& spec) {
+  return place_kernel(parse_bzimage(make_bzimage(spec), "k"), 0x100000);
+}
+
 TEST(KernelPlacement, NonRelocatableRunsAtPrefAddress) {
-  const auto image = parse_bzimage(make_bzimage({.init_size = 0x300000}), "k");
-  const auto p = place_kernel(image, 0x100000);
+  const auto p = placed({.init_size = 0x300000});
   EXPECT_EQ(p.load_addr, 0x100000u);
   EXPECT_EQ(p.entry64, 0x100200u);
   EXPECT_EQ(p.runtime_start, 0x100000u);
@@ -21,24 +25,19 @@ TEST(KernelPlacement, NonRelocatableRunsAtPrefAddress) {
 
 TEST(KernelPlacement, RelocatableRisesToPrefAddressAndAligns) {
   // Like a distribution kernel: pref_address 16 MiB, 2 MiB alignment.
-  const auto image = parse_bzimage(
-      make_bzimage({.init_size = 0x2000000, .pref_address = 0x1000000, .relocatable = 1}), "k");
-  const auto p = place_kernel(image, 0x100000);
+  const auto p = placed({.init_size = 0x2000000, .pref_address = 0x1000000, .relocatable = 1});
   EXPECT_EQ(p.runtime_start, 0x1000000u);
   EXPECT_EQ(p.end, 0x3000000u);
 }
 
 TEST(KernelPlacement, RelocatableBelowLoadAddressAlignsUp) {
-  const auto image = parse_bzimage(
-      make_bzimage({.init_size = 0x100000, .pref_address = 0, .relocatable = 1}), "k");
-  const auto p = place_kernel(image, 0x100000);
+  const auto p = placed({.init_size = 0x100000, .pref_address = 0, .relocatable = 1});
   EXPECT_EQ(p.runtime_start, 0x200000u);  // 1 MiB aligned up to 2 MiB
   EXPECT_EQ(p.end, 0x300000u);
 }
 
 TEST(KernelPlacement, CopyLargerThanInitSizeCounts) {
-  const auto image = parse_bzimage(make_bzimage({.kernel_size = 0x4000, .init_size = 0}), "k");
-  EXPECT_EQ(place_kernel(image, 0x100000).end, 0x104000u);
+  EXPECT_EQ(placed({.kernel_size = 0x4000, .init_size = 0}).end, 0x104000u);
 }
 
 TEST(KernelPlacement, NonRelocatableBelowLoadAddressIsRefused) {

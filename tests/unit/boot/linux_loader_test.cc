@@ -173,15 +173,7 @@ TEST(LinuxLoader, SetupDataChainIsLinkedAndReserved) {
   const boot_params bp = read_zero_page(mem);
   ASSERT_EQ(bp.hdr.setup_data, boot_layout::kSetupDataAddr);
 
-  std::vector<std::pair<std::uint32_t, std::vector<std::uint8_t>>> chain;
-  for (std::uint64_t node = bp.hdr.setup_data; node != 0 && chain.size() < 3;) {
-    const auto hdr = mem.read_obj<SetupDataHeader>(node);
-    ASSERT_TRUE(hdr);
-    std::vector<std::uint8_t> payload(hdr->len);
-    ASSERT_TRUE(mem.read(node + sizeof(SetupDataHeader), payload));
-    chain.emplace_back(hdr->type, payload);
-    node = hdr->next;
-  }
+  const auto chain = testing::read_setup_chain(mem, bp.hdr.setup_data, 3);
   ASSERT_EQ(chain.size(), 2u);
   EXPECT_EQ(chain[0].first, std::uint32_t{SETUP_DTB});
   EXPECT_EQ(chain[0].second, dtb);

@@ -32,16 +32,7 @@ TEST(SetupData, TwoEntriesChain) {
   EXPECT_EQ(area.reserved_size(), 0x1000u);
 
   // Walk the chain the way the kernel does.
-  std::vector<std::pair<std::uint32_t, std::vector<std::uint8_t>>> seen;
-  for (std::uint64_t node = area.head(); node != 0;) {
-    const auto hdr = mem.read_obj<SetupDataHeader>(node);
-    ASSERT_TRUE(hdr);
-    std::vector<std::uint8_t> payload(hdr->len);
-    ASSERT_TRUE(mem.read(node + sizeof(SetupDataHeader), payload));
-    seen.emplace_back(hdr->type, payload);
-    node = hdr->next;
-    ASSERT_LE(seen.size(), 2u);
-  }
+  const auto seen = testing::read_setup_chain(mem, area.head(), 2);
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[0].first, std::uint32_t{SETUP_DTB});
   EXPECT_EQ(seen[0].second, first);

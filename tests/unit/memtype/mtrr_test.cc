@@ -154,10 +154,16 @@ TEST(MtrrType, OverlapUcWins) {
   EXPECT_EQ(mtrr_type(s, 0xc000'0000ull, 0x1000, 36).type, MemoryType::UC);
 }
 
-TEST(MtrrType, OverlapWtAndWbGiveWt) {
+// Default UC; WB over the first 2 GiB and TYPE over the first 1 GiB: two variable ranges
+// overlapping at address 0 (36-bit physical addresses).
+MtrrState wb_overlapped_by(std::uint64_t type) {
   MtrrState s = enabled(kUC);
-  s.variable = {{0x0 | kWB, 0xf'8000'0000ull | kValid},
-                {0x0 | kWT, 0xf'c000'0000ull | kValid}};
+  s.variable = {{0x0 | kWB, 0xf'8000'0000ull | kValid}, {0x0 | type, 0xf'c000'0000ull | kValid}};
+  return s;
+}
+
+TEST(MtrrType, OverlapWtAndWbGiveWt) {
+  const MtrrState s = wb_overlapped_by(kWT);
   const MtrrLookup r = mtrr_type(s, 0x1000, 0x1000, 36);
   EXPECT_EQ(r.type, MemoryType::WT);
   EXPECT_TRUE(mentions(r, "WT")) << r.explanation;
@@ -165,9 +171,7 @@ TEST(MtrrType, OverlapWtAndWbGiveWt) {
 }
 
 TEST(MtrrType, OverlapWcAndWbIsUndefined) {
-  MtrrState s = enabled(kUC);
-  s.variable = {{0x0 | kWB, 0xf'8000'0000ull | kValid},
-                {0x0 | kWC, 0xf'c000'0000ull | kValid}};
+  const MtrrState s = wb_overlapped_by(kWC);
   const MtrrLookup r = mtrr_type(s, 0x1000, 0x1000, 36);
   EXPECT_EQ(r.type, std::nullopt);
   EXPECT_TRUE(mentions(r, "undefined")) << r.explanation;

@@ -171,6 +171,16 @@ class VirtioPciTest : public ::testing::Test {
     set_common(kQueueDevice, base + 0x2000, 8);
     set_common(kQueueEnable, 1, 2);
   }
+  // Version 1 negotiated, queue 0 (16 entries at 1 MiB) set up, DRIVER_OK: the device is
+  // active. With `msix_vectors` the driver first gives config changes vector 0 and queue 0
+  // vector 1.
+  void activate_queue0(bool msix_vectors = false) {
+    negotiate(kVersion1);
+    if (msix_vectors) set_common(kConfigMsixVector, 0, 2);
+    setup_queue(0, 16, 0x100000);
+    if (msix_vectors) set_common(kQueueMsixVector, 1, 2);
+    add_status(kStatusDriverOk);
+  }
 
   // MSI-X on, vector v -> data 0x40 + v, unmasked.
   void enable_msix() {
@@ -367,11 +377,7 @@ TEST_F(VirtioPciTest, BadQueueSetsNeedsResetInsteadOfActivating) {
 }
 
 TEST_F(VirtioPciTest, ResetClearsEverything) {
-  negotiate(kVersion1);
-  set_common(kConfigMsixVector, 0, 2);
-  setup_queue(0, 16, 0x100000);
-  set_common(kQueueMsixVector, 1, 2);
-  add_status(kStatusDriverOk);
+  activate_queue0(/*msix_vectors=*/true);
   ASSERT_EQ(fake_->activations, 1);
   set_common(kDeviceStatus, 0, 1);
   EXPECT_EQ(fake_->resets, 1);
@@ -387,9 +393,7 @@ TEST_F(VirtioPciTest, ResetClearsEverything) {
   mmio_write(kNotifyOffset, 0, 2);
   EXPECT_TRUE(fake_->notified.empty());
   // And the device can be brought up again.
-  negotiate(kVersion1);
-  setup_queue(0, 16, 0x100000);
-  add_status(kStatusDriverOk);
+  activate_queue0();
   EXPECT_EQ(fake_->activations, 2);
 }
 
@@ -406,9 +410,7 @@ TEST_F(VirtioPciTest, NotifyDispatchesByQueue) {
 }
 
 TEST_F(VirtioPciTest, NotifySkipsDisabledQueue) {
-  negotiate(kVersion1);
-  setup_queue(0, 16, 0x100000);
-  add_status(kStatusDriverOk);
+  activate_queue0();
   mmio_write(kNotifyOffset + 4, 1, 2);
   EXPECT_TRUE(fake_->notified.empty());
 }
@@ -446,9 +448,7 @@ TEST_F(VirtioPciTest, MsixDelivery) {
 }
 
 TEST_F(VirtioPciTest, IntxAndIsrWithoutMsix) {
-  negotiate(kVersion1);
-  setup_queue(0, 16, 0x100000);
-  add_status(kStatusDriverOk);
+  activate_queue0();
   const std::uint32_t gsi = cfg(pci::kInterruptLine, 1);
   ASSERT_TRUE(lines_.count(gsi));
   fake_->interrupt->signal_used_queue(0);
@@ -526,11 +526,7 @@ TEST_F(VirtioPciTest, BadRegisterAccessesAreHarmless) {
 // the driver switching MSI-X on and off, all at once: no deadlock, no lost state (run under
 // TSan to check the locking).
 TEST_F(VirtioPciTest, ConcurrentAccessFromSeveralThreads) {
-  negotiate(kVersion1);
-  set_common(kConfigMsixVector, 0, 2);
-  setup_queue(0, 16, 0x100000);
-  set_common(kQueueMsixVector, 1, 2);
-  add_status(kStatusDriverOk);
+  activate_queue0(/*msix_vectors=*/true);
   VirtioInterrupt* interrupt = fake_->interrupt;
   ASSERT_NE(interrupt, nullptr);
   const std::uint8_t msix_cap = *find_cap(pci::kCapIdMsix);
