@@ -174,9 +174,8 @@ TEST(PageWalk, FiveLevel) {
   const WalkResult r = find_mappings(t, long_mode(kPml5, true), ranges);
   EXPECT_EQ(r.mode, PagingMode::Level5);
   ASSERT_EQ(r.runs.size(), 1u);
-  EXPECT_EQ(r.runs[0].va, 0x0001010000000000u);  // 1 << 48 | 2 << 39
-  EXPECT_EQ(r.runs[0].size, 0x1000u);
-  EXPECT_EQ(r.runs[0].page_shift, 30u);
+  expect_run(r.runs[0], {.va = 0x0001010000000000u,  // 1 << 48 | 2 << 39
+                         .size = 0x1000u, .page_shift = 30u});
   EXPECT_EQ(r.tables_aliased, 1u);
   EXPECT_EQ(r.tables_visited, 3u);
 
@@ -249,9 +248,8 @@ TEST(PageWalk, DoesNotMergeAcrossPageSizes) {
   const GpaRange ranges[] = {{0, 0x400000}};
   const WalkResult r = find_mappings(t, long_mode(kPml4), ranges);
   ASSERT_EQ(r.runs.size(), 2u);
-  EXPECT_EQ(r.runs[0].page_shift, 12u);
-  EXPECT_EQ(r.runs[1].page_shift, 21u);
-  EXPECT_EQ(r.runs[1].va, 0x200000u);
+  expect_run(r.runs[0], {.page_shift = 12u});
+  expect_run(r.runs[1], {.va = 0x200000u, .page_shift = 21u});
 }
 
 TEST(PageWalk, SameGpaAtTwoVirtualAddressesIsTwoRuns) {
@@ -324,15 +322,12 @@ TEST(PageWalk, PatBitIsBit7In4KAndBit12InLargeLeaves) {
   const GpaRange ranges[] = {{0, 0x80000000}};
   const WalkResult r = find_mappings(t, long_mode(kPml4), ranges);
   ASSERT_EQ(r.runs.size(), 6u);
-  EXPECT_EQ(r.runs[0].pat_index, 4u);
-  EXPECT_EQ(r.runs[1].pat_index, 7u);
-  EXPECT_EQ(r.runs[2].pat_index, 0u);
-  EXPECT_EQ(r.runs[2].gpa, 0x13000u);  // 0x12000 | bit 12
-  EXPECT_EQ(r.runs[3].pat_index, 6u);
-  EXPECT_EQ(r.runs[3].gpa, 0x400000u);  // bit 12 is not address in a 2 MiB leaf
-  EXPECT_EQ(r.runs[4].pat_index, 1u);
-  EXPECT_EQ(r.runs[5].pat_index, 4u);
-  EXPECT_EQ(r.runs[5].gpa, 0x40000000u);
+  expect_run(r.runs[0], {.pat_index = 4u});
+  expect_run(r.runs[1], {.pat_index = 7u});
+  expect_run(r.runs[2], {.gpa = 0x13000u, .pat_index = 0u});  // 0x12000 | bit 12
+  expect_run(r.runs[3], {.gpa = 0x400000u, .pat_index = 6u});  // bit 12 is not address in a 2 MiB leaf
+  expect_run(r.runs[4], {.pat_index = 1u});
+  expect_run(r.runs[5], {.gpa = 0x40000000u, .pat_index = 4u});
 }
 
 TEST(PageWalk, TablesOutsideRamAreCountedAndSkipped) {
@@ -554,10 +549,8 @@ TEST(PageWalk, CostOfAThreeHundredTableTree) {
   EXPECT_EQ(r.tables_visited, 300u);
   EXPECT_FALSE(r.budget_exhausted);
   ASSERT_EQ(r.runs.size(), 2u);
-  EXPECT_EQ(r.runs[0].va, 0xffff888040000000u);
-  EXPECT_EQ(r.runs[0].size, 0x1000000u);
-  EXPECT_EQ(r.runs[1].gpa, 0x100800000u);
-  EXPECT_EQ(r.runs[1].size, 0x10000u);
+  expect_run(r.runs[0], {.va = 0xffff888040000000u, .size = 0x1000000u});
+  expect_run(r.runs[1], {.gpa = 0x100800000u, .size = 0x10000u});
   for (const auto& [gpa, n] : t.reads) EXPECT_EQ(n, kRounds) << "table " << gpa;
   std::printf("[   info   ] walk of %llu tables, %llu entries: %.3f ms\n",
               static_cast<unsigned long long>(r.tables_visited),
