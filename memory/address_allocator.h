@@ -22,7 +22,7 @@ class AddressAllocator {
   struct Allocation {
     std::uint64_t addr = 0;
     std::uint64_t size = 0;
-    std::string owner;  // "virtio-gpu BAR0": shown in diagnostics
+    std::string owner;  // the device and BAR ("<device> BAR0"): shown in diagnostics
   };
 
   // The window [base, base + size). Throws std::invalid_argument when size is 0 or the

@@ -17,7 +17,7 @@ inline constexpr std::uint64_t kMmioHoleEnd = 4 * kGiB;
 inline constexpr std::uint64_t kHighRamStart = kMmioHoleEnd;
 
 // Windows the PCI BAR allocator hands out: 32-bit BARs from the MMIO hole below the IOAPIC,
-// 64-bit prefetchable BARs (the virtio-gpu host-visible region) from above the end of RAM.
+// 64-bit prefetchable BARs (a device's shared memory regions) from above the end of RAM.
 inline constexpr std::uint64_t kMmio32Start = kMmioHoleStart;
 inline constexpr std::uint64_t kMmio32End = 0xfec00000;  // IOAPIC, LAPIC, KVM's TSS above
 inline constexpr std::uint64_t kMmio64Alignment = kGiB;

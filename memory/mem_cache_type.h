@@ -11,7 +11,7 @@
 //                    model read it through the CPU caches.
 //   CacheNonCoherent Ask KVM to honour the guest's type, so a guest WC or UC mapping stays WC
 //                    or UC. Needed where something outside the CPU caches reads the memory
-//                    (a GPU scanning a blob it does not snoop); forcing WB there loses data.
+//                    (a device scanning memory it does not snoop); forcing WB there loses data.
 //                    On Intel it is carried out by the downstream per-slot flag
 //                    KVM_MEM_NON_COHERENT_DMA or, VM-wide, by disabling the upstream
 //                    KVM_X86_QUIRK_IGNORE_GUEST_PAT. On AMD SVM the guest PAT is always

@@ -12,21 +12,27 @@
 
 namespace vmm {
 
-// A file behind a slot's host mapping (a memfd for GPU blobs); RAM has none.
+// A file behind a slot's host mapping (a memfd a device shares); RAM has none.
 struct FileBacking {
   int fd;
   std::uint64_t offset;
 };
 
-// Why a device slot asks for its MemCacheType, as the trace and report tell it: the map_info
-// the guest was given for the memory, where that value came from, what the renderer said
-// (when there is one), and what decided the slot's type. Empty strings are left out.
+// Why a device slot asks for its MemCacheType, as the trace and report tell it: the caching
+// hint (map_info) the guest was given for the memory, where that value came from, what the
+// memory's producer reported (when something produced it), and what decided the slot's type.
+// The device fills it in its own words; empty strings are left out.
 struct CacheTypeReason {
   std::string map_info;           // "WC"
-  std::string map_info_from;      // "virglrenderer", "--gpu-blob-cache", "default: ..."
-  std::string renderer_map_info;  // the renderer's own answer ("NONE": it gave none)
-  std::string decided_by;         // "map_info" or "--gpu-memslot-cache"
+  std::string map_info_from;      // the source of map_info: a producer, an option, a default
+  std::string reported_map_info;  // the producer's own answer ("NONE": it gave none)
+  std::string decided_by;         // "map_info", or the option that overrode it
 };
+
+// Who a slot belongs to, said by whoever maps it: the machine's RAM, or memory a device puts
+// into the guest-physical space. Device slots may wait for their first touch and have their
+// memory checksummed at removal; RAM slots never do.
+enum class SlotKind { GuestRam, Device };
 
 struct MemslotRequest {
   std::uint64_t guest_addr = 0;
@@ -34,9 +40,10 @@ struct MemslotRequest {
   void* host_addr = nullptr;
   std::optional<FileBacking> backing;
   bool read_only = false;
-  std::string owner;  // "ram-low", "ram-high", "gpu-blob 7": shown to the user
+  std::string owner;  // "ram-low", "ram-high", a device's name for its slot: shown to the user
   MemCacheType cache_type = MemCacheType::CacheCoherent;
   std::optional<CacheTypeReason> cache_reason;  // device slots whose type has a story
+  SlotKind kind = SlotKind::Device;              // the machine says GuestRam for its RAM
 };
 
 // What the backend actually told the hypervisor for one slot, so the table can show the
@@ -65,12 +72,11 @@ struct Memslot {
   bool pending = false;
 
   std::uint64_t guest_end() const { return request.guest_addr + request.size; }
-  // Guest RAM slots are named "ram-*" by the machine; every other slot is a device mapping.
-  bool is_guest_ram() const { return request.owner.rfind("ram-", 0) == 0; }
+  bool is_guest_ram() const { return request.kind == SlotKind::GuestRam; }
 };
 
-// Refused: a request a device turned down because no slot could honour it as asked (a
-// blob whose MemCacheType differs from the fixed region's slot); `slot` then describes the
+// Refused: a request a device turned down because no slot could honour it as asked (memory
+// whose MemCacheType differs from that of the one slot covering its region); `slot` then describes the
 // request, with the number of the slot that would have served it.
 // Installed: a slot added pending (waiting for its first touch) reached the hypervisor when the
 // guest first touched it; `touched_gpa` says where.
@@ -81,8 +87,8 @@ inline constexpr EnumNames<MemslotEventKind, 5> kMemslotEventKindNames({{
 }});
 std::string_view to_string(MemslotEventKind kind);
 
-// slot.request.host_addr is valid only while the table's listeners run: a device may
-// unmap that memory as soon as MemoryMapper::unmap() returns. A listener that keeps an
+// slot.request.host_addr is valid only while the table's listeners run: the table lets go of
+// the slot's HostMemoryLease as soon as MemoryMapper::unmap() returns. A listener that keeps an
 // event must not keep the pointer (MemslotEventLog drops it); what the memory held at
 // removal is in `removal_checksum`, taken while it was certainly mapped.
 struct RemovalChecksum {
@@ -99,7 +105,7 @@ struct MemslotEvent {
   RemovalChecksum removal_checksum{};             // Removed device slots, when enabled
   // CLOCK_MONOTONIC when the table was asked, and how long until the hypervisor had the
   // change (the slot live, gone or moved); the table's own checks are included, the removal
-  // checksum is not. 0 for Refused. What --memslot-trace times a blob's map and unmap by.
+  // checksum is not. 0 for Refused. What --memslot-trace times a device slot's map and unmap by.
   std::uint64_t began_ns = 0;
   std::uint64_t took_ns = 0;
   std::uint64_t backend_ns = 0;  // of took_ns, the hypervisor call itself (the ioctl)

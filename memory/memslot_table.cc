@@ -81,7 +81,7 @@ void MemslotTable::release_number(std::uint32_t number) {
   }
 }
 
-MemslotResult MemslotTable::map(const MemslotRequest& request) {
+MemslotResult MemslotTable::map(const MemslotRequest& request, HostMemoryLease lease) {
   MemslotEvent event{.kind = MemslotEventKind::Added, .began_ns = monotonic_ns()};
   {
     std::lock_guard lock(mutex_);
@@ -112,6 +112,7 @@ MemslotResult MemslotTable::map(const MemslotRequest& request) {
     ++next_serial_;
     slots_.emplace(*number, slot);
     by_guest_addr_.emplace(request.guest_addr, *number);
+    if (lease) leases_.emplace(*number, std::move(lease));
     take_number(*number);
     event.slot = slot;
     event.took_ns = monotonic_ns() - event.began_ns;
@@ -122,6 +123,9 @@ MemslotResult MemslotTable::map(const MemslotRequest& request) {
 
 MemslotResult MemslotTable::unmap(std::uint32_t number) {
   MemslotEvent event{.kind = MemslotEventKind::Removed, .began_ns = monotonic_ns()};
+  // Declared first, so it is let go last: after the checksum and the listeners have read the
+  // memory, as the function returns. A refused removal leaves it in leases_.
+  HostMemoryLease lease;
   {
     std::lock_guard lock(mutex_);
     auto it = slots_.find(number);
@@ -137,12 +141,16 @@ MemslotResult MemslotTable::unmap(std::uint32_t number) {
       --pending_count_;  // never reached the hypervisor: nothing to remove there
     }
     event.slot = it->second;
+    if (auto held = leases_.find(number); held != leases_.end()) {
+      lease = std::move(held->second);
+      leases_.erase(held);
+    }
     by_guest_addr_.erase(it->second.request.guest_addr);
     slots_.erase(it);
     release_number(number);
     event.took_ns = monotonic_ns() - event.began_ns;
   }
-  // Outside the lock, but before returning: the caller frees the memory only after this.
+  // Outside the lock, but while `lease` still holds the memory.
   if (checksum_removals_ && !event.slot.is_guest_ram()) event.removal_checksum = checksum_of(event.slot);
   notify(event);
   return success(number);

@@ -6,7 +6,7 @@
 // subscribers about every change (the --memslot-trace writer, later the FDT builder).
 //
 // Errors are returned, not thrown: a guest can cause a bad request (a BAR moved onto RAM,
-// a blob mapped twice) and that must come back as an answer, not unwind a vCPU thread.
+// memory mapped twice) and that must come back as an answer, not unwind a vCPU thread.
 #pragma once
 
 #include <atomic>
@@ -33,7 +33,7 @@ class MemslotTable : public MemoryMapper {
 
   // MemoryMapper: the one way to create, remove and move a slot, for devices and for the
   // machine's RAM alike.
-  MemslotResult map(const MemslotRequest& request) override;
+  MemslotResult map(const MemslotRequest& request, HostMemoryLease lease = {}) override;
   MemslotResult unmap(std::uint32_t slot) override;
   MemslotResult move(std::uint32_t slot, std::uint64_t new_guest_addr) override;
   void refused(const MemslotRequest& request, std::uint32_t slot, const std::string& why) override;
@@ -97,12 +97,15 @@ class MemslotTable : public MemoryMapper {
 
   MemslotBackend& backend_;
   mutable std::mutex mutex_;
-  // A guest may keep thousands of blob slots live (one per mapped HOST3D blob), so every
+  // A guest may keep thousands of device slots live (one per buffer it maps), so every
   // operation is O(log n): the slots by number, the same slots by guest address (they never
   // overlap, so only the neighbours of an address can collide with it), and the numbers freed
   // below the highest ever handed out.
   std::map<std::uint32_t, Memslot> slots_;
   std::map<std::uint64_t, std::uint32_t> by_guest_addr_;
+  // The leases of live slots that came with one, by number: kept here, not in Memslot,
+  // because events and listeners copy Memslots and must not extend the memory's life.
+  std::map<std::uint32_t, HostMemoryLease> leases_;
   std::set<std::uint32_t> free_numbers_;
   std::uint32_t next_number_ = 0;  // every number from here up is free
   std::uint64_t next_serial_ = 1;

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "devices/gpu/backing_store.h"
 #include "devices/gpu/memfd_mapping.h"
 #include "devices/gpu/pixel_format.h"
+#include "devices/gpu/renderer_hold.h"
 #include "devices/gpu/renderer/gpu_renderer.h"
 #include "base/mapping.h"
 
@@ -36,18 +38,17 @@ struct GpuResource {
   std::uint64_t blob_id = 0;
   std::uint64_t blob_size = 0;
   std::uint32_t map_info = 0;  // HostBlob: what MAP_BLOB reports
-  MemfdMapping host;           // HostBlob: its host memory
-  // HostBlob: a memslot the hypervisor would not remove still maps `host`, so the device
-  // keeps that memory alive after the resource is gone.
-  bool host_pinned = false;
+  // HostBlob: its host memory, shared with the memslot that maps it (which keeps it while the
+  // hypervisor does, even after the resource is gone).
+  std::shared_ptr<MemfdMapping> host;
 
-  // Renderer resources.
-  std::vector<iovec> renderer_pages;  // the guest pages lent to the renderer (backing)
-  RendererMapping renderer_map;       // RendererBlob while MAP_BLOB has it mapped
+  // Renderer resources: what the renderer holds for it, shared likewise with a blob's memslot.
+  std::shared_ptr<RendererHold> renderer;
   std::uint64_t renderer_bytes = 0;   // what it counts against limits::kMaxRendererBytes
   std::uint32_t format_3d = 0;        // Renderer3d: its format (scanout read-back)
 
   bool in_renderer() const { return kind == ResourceKind::Renderer3d || kind == ResourceKind::RendererBlob; }
+  bool has_renderer_pages() const { return renderer && !renderer->pages.empty(); }
   std::uint64_t stride() const { return std::uint64_t{width} * kBytesPerPixel; }
   std::uint64_t image_bytes() const { return stride() * height; }
 };

@@ -99,7 +99,7 @@ HostVisibleRegion::Result HostVisibleRegion::map_per_blob(std::uint32_t resource
   request.owner = "gpu-blob " + std::to_string(resource_id);
   request.cache_type = cache_type;
   request.cache_reason = std::move(reason);
-  MemslotResult result = mapper_.map(request);
+  MemslotResult result = mapper_.map(request, blob.owner);
   if (!result) return host_failure(result.error);
   by_resource_[resource_id] = {offset, blob.size, result.slot};
   by_offset_[offset] = resource_id;
@@ -108,9 +108,9 @@ HostVisibleRegion::Result HostVisibleRegion::map_per_blob(std::uint32_t resource
 
 HostVisibleRegion::Result HostVisibleRegion::ensure_region_slot() {
   if (region_slot_) return {};
-  if (reservation_.data() == nullptr) {
+  if (!reservation_) {
     try {
-      reservation_ = Mapping::anonymous(size_, "the gpu host-visible region");
+      reservation_ = std::make_shared<Mapping>(Mapping::anonymous(size_, "the gpu host-visible region"));
     } catch (const std::system_error& e) {
       return host_failure(e.what());
     }
@@ -118,10 +118,10 @@ HostVisibleRegion::Result HostVisibleRegion::ensure_region_slot() {
   MemslotRequest request;
   request.guest_addr = *base_;
   request.size = size_;
-  request.host_addr = reservation_.data();
+  request.host_addr = reservation_->data();
   request.owner = "gpu-hostmem";
   request.cache_type = region_cache_type_;
-  MemslotResult result = mapper_.map(request);
+  MemslotResult result = mapper_.map(request, reservation_);
   if (!result) return host_failure(result.error);
   region_slot_ = result.slot;
   return {};
@@ -152,9 +152,9 @@ HostVisibleRegion::Result HostVisibleRegion::map_fixed(std::uint32_t resource_id
     mapper_.refused(request, *region_slot_, why);
     return bad_request(why);
   }
-  if (int error = reservation_.replace_with_file(offset, blob.size, blob.fd); error != 0) {
+  if (int error = reservation_->replace_with_file(offset, blob.size, blob.fd); error != 0) {
     // A failed MAP_FIXED may have left a hole; put zeros back so the slot stays backed.
-    reservation_.replace_with_zeros(offset, blob.size);
+    reservation_->replace_with_zeros(offset, blob.size);
     return host_failure("cannot map gpu-blob " + std::to_string(resource_id) +
                         " into the host-visible reservation: " + std::strerror(error));
   }
@@ -171,12 +171,9 @@ HostVisibleRegion::Result HostVisibleRegion::unmap(std::uint32_t resource_id) {
   by_resource_.erase(it);
   by_offset_.erase(m.offset);
   if (m.slot) {
-    if (MemslotResult result = mapper_.unmap(*m.slot); !result) {
-      Result failed = host_failure(result.error);
-      failed.still_mapped = true;
-      return failed;
-    }
-  } else if (int error = reservation_.replace_with_zeros(m.offset, m.size); error != 0) {
+    // Refused: the slot keeps the blob's lease, so its memory outlives this mapping.
+    if (MemslotResult result = mapper_.unmap(*m.slot); !result) return host_failure(result.error);
+  } else if (int error = reservation_->replace_with_zeros(m.offset, m.size); error != 0) {
     // The reservation's own MAP_SHARED mapping keeps the memfd's pages alive; the guest just
     // goes on seeing the blob there until another map replaces the range.
     return host_failure("cannot clear " + hex(m.offset) + "+" + hex(m.size) +
@@ -185,26 +182,23 @@ HostVisibleRegion::Result HostVisibleRegion::unmap(std::uint32_t resource_id) {
   return {};
 }
 
-std::vector<std::uint32_t> HostVisibleRegion::unmap_all() {
-  std::vector<std::uint32_t> stuck;
+void HostVisibleRegion::unmap_all() {
   while (!by_resource_.empty()) {
     const std::uint32_t id = by_resource_.begin()->first;
-    if (auto result = unmap(id); !result.ok()) {
+    if (auto result = unmap(id); !result.ok())
       VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: unmapping gpu-blob {}: {}", id, result.error);
-      if (result.still_mapped) stuck.push_back(id);
-    }
   }
   if (region_slot_) {
+    // Refused: the hypervisor still maps the reservation (the slot holds it too). Keep both,
+    // so that the next map reuses the slot rather than asking for one that would overlap it.
     if (MemslotResult result = mapper_.unmap(*region_slot_); !result) {
-      // The hypervisor still maps the reservation: keep it alive rather than free it.
       VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: cannot remove the host-visible region's memslot: {}",
                    result.error);
-      return stuck;
+      return;
     }
     region_slot_.reset();
   }
-  reservation_ = Mapping();
-  return stuck;
+  reservation_.reset();
 }
 
 }  // namespace vmm::gpu

@@ -2,10 +2,13 @@
 // mapped for the guest, and the memslots behind it.
 //
 //   per-blob  each mapped blob is its own memslot at region base + offset, backed by the
-//             blob's memfd mapping, owner "gpu-blob <id>", with the blob's MemCacheType.
+//             blob's memory, owner "gpu-blob <id>", with the blob's MemCacheType; the slot
+//             holds the blob's lease (BlobMemory::owner) until the hypervisor lets it go.
 //   fixed     at the first map the whole region becomes one memslot ("gpu-hostmem",
-//             CacheNonCoherent) over an anonymous reservation; each blob is mmap'd with
-//             MAP_FIXED into the reservation at its offset, and unmapping puts zeros back.
+//             CacheNonCoherent) over an anonymous reservation, which that slot holds as its
+//             lease; each blob is mmap'd with MAP_FIXED into the reservation at its offset
+//             (the reservation's own shared mapping then keeps its pages), and unmapping puts
+//             zeros back.
 //
 // It checks what the guest asks (offset page-aligned, inside the region, no overlap with a
 // live mapping) and follows BAR moves. Not thread-safe: the device serialises calls.
@@ -13,6 +16,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,9 +36,6 @@ class HostVisibleRegion {
   struct Result {
     Status status = Status::Ok;
     std::string error;  // one line, when not Ok
-    // unmap(): the mapping is forgotten, but the hypervisor refused to remove its memslot,
-    // so the guest may still reach the blob's host memory: keep that memory alive.
-    bool still_mapped = false;
     bool ok() const { return status == Status::Ok; }
   };
 
@@ -54,19 +55,20 @@ class HostVisibleRegion {
   void set_base(std::uint64_t guest_addr);
 
   // `reason` goes into the memslot request (trace, report). The fixed mode needs blob.fd.
+  // The per-blob slot holds blob.owner while the hypervisor maps it.
   Result map(std::uint32_t resource_id, std::uint64_t offset, const BlobMemory& blob,
              MemCacheType cache_type, std::optional<CacheTypeReason> reason = std::nullopt);
-  // Forgets the mapping even when removing it fails (see Result::still_mapped).
+  // Forgets the mapping even when removing it fails: the slot then keeps the blob's lease,
+  // so the memory the guest may still reach stays alive without the caller's help.
   Result unmap(std::uint32_t resource_id);
   bool is_mapped(std::uint32_t resource_id) const { return by_resource_.count(resource_id); }
   std::size_t mapping_count() const { return by_resource_.size(); }
-  // Removes every blob mapping and, in fixed mode, the region's own memslot. Returns the
-  // resources whose memslot the hypervisor refused to remove: their host memory must be
-  // kept alive, since the guest may still reach it.
-  std::vector<std::uint32_t> unmap_all();
+  // Removes every blob mapping and, in fixed mode, the region's own memslot; what the
+  // hypervisor refuses to remove keeps its lease (see unmap()).
+  void unmap_all();
 
   // Fixed mode: the host view of the whole region once it has its memslot, else nullptr.
-  const std::uint8_t* reservation() const { return reservation_.data(); }
+  const std::uint8_t* reservation() const { return reservation_ ? reservation_->data() : nullptr; }
 
  private:
   struct Placement {  // where a mapped blob sits in the region
@@ -91,7 +93,9 @@ class HostVisibleRegion {
   // The same mappings by offset (they never overlap): the overlap check looks only at the
   // neighbours of an offset, so mapping stays O(log n) with thousands of live blobs.
   std::map<std::uint64_t, std::uint32_t> by_offset_;
-  Mapping reservation_;  // fixed mode, once the first blob is mapped: blobs replace its pages
+  // Fixed mode, once the first blob is mapped: blobs replace its pages. Shared with the
+  // region's memslot, which keeps it if the hypervisor will not let the slot go.
+  std::shared_ptr<Mapping> reservation_;
   std::optional<std::uint32_t> region_slot_;  // fixed mode
 };
 

@@ -5,20 +5,25 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "base/mapping.h"
 #include "base/unique_fd.h"
+#include "memory/host_memory_lease.h"
 
 namespace vmm::gpu {
 
 // Host memory behind one blob as the host-visible region maps it: a page-aligned range of
 // vmm's address space, and the fd it is a mapping of when there is one (memfd blobs; a
-// renderer's mapped buffers have none).
+// renderer's mapped buffers have none), and what keeps it alive: the memslot that maps it
+// holds `owner` until the hypervisor has let the slot go, which may be after the resource is
+// gone (a removal KVM refused).
 struct BlobMemory {
   std::uint8_t* data = nullptr;
   std::uint64_t size = 0;
   int fd = -1;
+  HostMemoryLease owner;
 };
 
 class MemfdMapping {
@@ -30,7 +35,10 @@ class MemfdMapping {
   MemfdMapping() = default;
 
   int fd() const { return fd_.get(); }
-  BlobMemory memory() const { return {data(), size(), fd()}; }
+  // The memory of `self`, leased by sharing `self`.
+  static BlobMemory memory(const std::shared_ptr<MemfdMapping>& self) {
+    return {self->data(), self->size(), self->fd(), self};
+  }
   std::uint8_t* data() const { return mapping_.data(); }
   std::uint64_t size() const { return mapping_.size(); }
 

@@ -378,26 +378,23 @@ void VirtioGpu::forget_resource(std::uint32_t id) {
   auto it = resources_.find(id);
   if (it == resources_.end()) return;
   GpuResource& res = it->second;
-  if (res.in_renderer()) release_in_renderer(res);
   if (scanout_ && scanout_->resource_id == id) scanout_.reset();
   for (auto& [ctx, attached] : contexts_) attached.erase(id);
   if (res.kind == ResourceKind::Image2d) image_bytes_ -= res.image_bytes();
   if (res.kind == ResourceKind::HostBlob) {
     --host_blobs_;
     host_blob_bytes_ -= res.blob_size;
-    if (res.host_pinned) stuck_blobs_.push_back(std::move(res.host));
   }
+  // Its memory (res.host, res.renderer) goes now, or, when a memslot the hypervisor would not
+  // remove still maps it, when that slot goes.
   resources_.erase(it);
 }
 
 void VirtioGpu::clear_state() {
-  std::vector<std::uint32_t> pinned;
   {
     std::lock_guard region_lock(region_mutex_);
-    pinned = region_.unmap_all();
+    region_.unmap_all();
   }
-  for (std::uint32_t id : pinned)
-    if (GpuResource* res = find_resource(id)) res->host_pinned = true;
   // The renderer's contexts go before the resources they reference (and must go: a reset
   // that only forgot them would leave them alive in the renderer, without bound).
   while (!renderer_contexts_.empty()) destroy_renderer_context(renderer_contexts_.begin()->first);
@@ -434,7 +431,7 @@ std::optional<std::vector<std::uint8_t>> VirtioGpu::blob_bytes(std::uint32_t id)
   std::lock_guard lock(mutex_);
   auto it = resources_.find(id);
   if (it == resources_.end() || it->second.kind != ResourceKind::HostBlob) return std::nullopt;
-  const MemfdMapping& host = it->second.host;
+  const MemfdMapping& host = *it->second.host;
   return std::vector<std::uint8_t>(host.data(), host.data() + host.size());
 }
 
@@ -442,7 +439,7 @@ std::optional<std::uint32_t> VirtioGpu::blob_fnv1a32(std::uint32_t id) const {
   std::lock_guard lock(mutex_);
   auto it = resources_.find(id);
   if (it == resources_.end() || it->second.kind != ResourceKind::HostBlob) return std::nullopt;
-  const MemfdMapping& host = it->second.host;
+  const MemfdMapping& host = *it->second.host;
   return fnv1a32(std::span<const std::uint8_t>(host.data(), host.size()));
 }
 
@@ -451,7 +448,7 @@ bool VirtioGpu::write_blob_bytes(std::uint32_t id, std::uint64_t offset,
   std::lock_guard lock(mutex_);
   auto it = resources_.find(id);
   if (it == resources_.end() || it->second.kind != ResourceKind::HostBlob) return false;
-  const MemfdMapping& host = it->second.host;
+  const MemfdMapping& host = *it->second.host;
   if (offset > host.size() || bytes.size() > host.size() - offset) return false;
   std::copy(bytes.begin(), bytes.end(), host.data() + offset);
   return true;

@@ -288,9 +288,9 @@ class VirtioGpu : public VirtioDevice {
   Reply transfer_3d(std::uint32_t command, const gpu::Transfer3d& wire, bool to_host);
   Reply create_renderer_blob(const gpu::ResourceCreateBlob& cmd, const gpu::GpuRequest& req);
   Reply map_renderer_blob(gpu::GpuResource& res, const gpu::ResourceMapBlob& cmd);
-  // Gives the renderer back what it lent for `res`: its blob mapping (when no memslot can
-  // still reach it) and the resource itself.
-  void release_in_renderer(gpu::GpuResource& res);
+  // What a RendererHold does when its last holder lets go: gives the renderer back the
+  // resource (and the mapping of its blob), and the guest back its charge of `bytes`.
+  gpu::RendererHold::GiveBack give_back_to_renderer(std::uint64_t bytes, bool host_blob);
   Reply renderer_failed(std::uint32_t command, const std::string& what, int rc);
   void read_back_scanout();  // a renderer scanout's pixels into scanout_image_
   const GuestMemory& memory_;
@@ -306,8 +306,9 @@ class VirtioGpu : public VirtioDevice {
   std::mutex activation_mutex_;               // guards pending_activation_ only
   std::optional<Activation> pending_activation_;
 
-  // The renderer (null without one). Made, used and destroyed on render_thread_ only.
-  std::unique_ptr<gpu::GpuRenderer> renderer_;
+  // The renderer (null without one). Made, used and destroyed on render_thread_ only. Shared
+  // only so that a RendererHold can tell, through a weak_ptr, whether it is still there.
+  std::shared_ptr<gpu::GpuRenderer> renderer_;
   std::vector<gpu::CapsetInfo> capsets_;  // fixed once the renderer is up
   RendererStats renderer_stats_;
   std::vector<PendingFence> pending_fences_;
@@ -323,21 +324,18 @@ class VirtioGpu : public VirtioDevice {
   std::map<std::uint32_t, RendererContext> renderer_contexts_;  // same keys as contexts_
   std::unique_ptr<gpu::RendererMemoryGuard> memory_guard_;      // made with the renderer
   std::vector<std::uint8_t> scanout_image_;      // a renderer scanout, read back at flush
-  // Guest-page arrays lent to renderer resources that stay alive because a memslot the
-  // hypervisor would not remove still reaches them (virglrenderer keeps the pointer).
-  std::vector<std::vector<iovec>> stuck_renderer_pages_;
   std::unique_ptr<RenderThread> render_thread_;  // last of the renderer's: stopped first
 
   std::map<std::uint32_t, gpu::GpuResource> resources_;
   std::uint64_t image_bytes_ = 0;      // sum over 2D host images
   std::uint32_t host_blobs_ = 0;       // live HOST3D blobs
   std::uint64_t host_blob_bytes_ = 0;  // their sizes, summed
-  std::vector<gpu::MemfdMapping> stuck_blobs_;  // still mapped by the hypervisor: keep alive
   std::map<std::uint32_t, std::set<std::uint32_t>> contexts_;  // ctx id -> attached resources
   std::optional<ScanoutState> scanout_;
   gpu::UpdateCursor cursor_{};
   VirtioGpuStats stats_;
-  // Declared last so it is destroyed first: it unmaps blobs whose memory resources_ owns.
+  // Declared last so it is destroyed first: it unmaps the blobs of resources_ (each slot
+  // holds its blob's memory until the hypervisor lets it go).
   // region_mutex_ guards it (taken after mutex_ where both are), so that a BAR move from a
   // vCPU waits only for a map or unmap in progress, never for a render.
   mutable std::mutex region_mutex_;

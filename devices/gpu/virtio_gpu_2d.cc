@@ -89,7 +89,6 @@ VirtioGpu::Reply VirtioGpu::handle(const ResourceUnrefCmd& c, const GpuRequest&)
     if (!unmapped.ok()) {
       VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: unmapping gpu-blob {} at unref: {}", cmd.resource_id,
                    unmapped.error);
-      res->host_pinned = unmapped.still_mapped;
       type = resp::kErrUnspec;
     }
   }
@@ -219,9 +218,9 @@ VirtioGpu::Reply VirtioGpu::handle(const AttachBackingCmd& c, const GpuRequest& 
   if (!store) return reply;
   if (res->kind == ResourceKind::Renderer3d) {
     // Lent to the renderer, which reads and writes them in TRANSFER_*_3D.
-    res->renderer_pages = store->host_pages(memory_);
-    if (int rc = renderer_->attach_backing(res->id, res->renderer_pages); rc != 0) {
-      res->renderer_pages.clear();
+    res->renderer->pages = store->host_pages(memory_);
+    if (int rc = renderer_->attach_backing(res->id, res->renderer->pages); rc != 0) {
+      res->renderer->pages.clear();
       return renderer_failed(kName, "the backing", rc);
     }
   }
@@ -240,7 +239,7 @@ VirtioGpu::Reply VirtioGpu::handle(const DetachBackingCmd& c, const GpuRequest&)
   // budget of backing entries counts what is really held.
   if (res->in_renderer()) {
     renderer_->detach_backing(res->id);
-    res->renderer_pages.clear();
+    res->renderer->pages.clear();
   }
   res->backing.reset();
   return {resp::kOkNodata, {}};

@@ -76,7 +76,8 @@ VirtioGpu::Reply VirtioGpu::create_host_blob(const ResourceCreateBlob& cmd) {
 
   GpuResource res;
   try {
-    res.host = MemfdMapping::create("gpu-blob-" + std::to_string(cmd.resource_id), cmd.size);
+    res.host = std::make_shared<MemfdMapping>(
+        MemfdMapping::create("gpu-blob-" + std::to_string(cmd.resource_id), cmd.size));
   } catch (const std::system_error& e) {
     VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: {}", e.what());
     return fail(resp::kErrOutOfMemory, kCreate, e.what());
@@ -112,7 +113,7 @@ VirtioGpu::Reply VirtioGpu::handle(const MapBlobCmd& c, const GpuRequest&) {
   why.decided_by = config_.memslot_cache == MemslotCacheOverride::Auto ? "map_info" : "--gpu-memslot-cache";
   auto mapped = [&] {
     std::lock_guard region_lock(region_mutex_);
-    return region_.map(cmd.resource_id, cmd.offset, res->host.memory(),
+    return region_.map(cmd.resource_id, cmd.offset, MemfdMapping::memory(res->host),
                        blob_memslot_cache_type(config_.memslot_cache, res->map_info), why);
   }();
   if (mapped.status == HostVisibleRegion::Status::BadRequest)
@@ -141,12 +142,11 @@ VirtioGpu::Reply VirtioGpu::handle(const UnmapBlobCmd& c, const GpuRequest&) {
     return fail(resp::kErrInvalidParameter, kName, unmapped.error);
   if (unmapped.status == HostVisibleRegion::Status::HostFailure) {
     VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: cannot unmap gpu-blob {}: {}", cmd.resource_id, unmapped.error);
-    if (unmapped.still_mapped) res->host_pinned = true;
     return fail(resp::kErrUnspec, kName, unmapped.error);
   }
-  if (res->kind == ResourceKind::RendererBlob && res->renderer_map.data != nullptr) {
+  if (res->renderer && res->renderer->mapped) {
     renderer_->unmap_blob(res->id);  // no memslot reaches it any more
-    res->renderer_map = {};
+    res->renderer->mapped = false;
   }
   return {resp::kOkNodata, {}};
 }

@@ -191,6 +191,8 @@ VirtioGpu::Reply VirtioGpu::handle(const ResourceCreate3dCmd& c, const GpuReques
   GpuResource res;
   res.id = cmd.resource_id;
   res.kind = ResourceKind::Renderer3d;
+  res.renderer = std::make_shared<RendererHold>(cmd.resource_id);
+  res.renderer->give_back = give_back_to_renderer(bytes, /*host_blob=*/false);
   res.width = cmd.width;
   res.height = cmd.height;
   res.format_3d = cmd.format;
@@ -223,7 +225,7 @@ VirtioGpu::Reply VirtioGpu::transfer_3d(std::uint32_t command, const Transfer3d&
   GpuResource* res = named_resource(wire.resource_id, command, failure);
   if (res == nullptr) return failure;
   if (!res->in_renderer()) return fail(resp::kErrInvalidParameter, command, "not a renderer resource");
-  if (res->renderer_pages.empty())  // a host-only blob: Mesa asks, virglrenderer would refuse
+  if (!res->has_renderer_pages())  // a host-only blob: Mesa asks, virglrenderer would refuse
     return fail(resp::kErrInvalidParameter, command, "the resource has no guest backing");
   // The renderer bounds the box by the resource and the copy by the backing it was lent.
   const TransferArgs args = transfer_args(wire);
@@ -260,6 +262,7 @@ VirtioGpu::Reply VirtioGpu::create_renderer_blob(const ResourceCreateBlob& cmd, 
   }
   const std::uint64_t added = host && cmd.size > claimed ? cmd.size - claimed : 0;
   GpuResource res;
+  res.renderer = std::make_shared<RendererHold>(cmd.resource_id);
   if (cmd.blob_mem == kBlobMemGuest || cmd.blob_mem == kBlobMemHost3dGuest) {
     Reply reply{resp::kOkNodata, {}};
     auto backing = read_backing(req, sizeof(cmd), cmd.nr_entries, kName, &reply);
@@ -271,14 +274,14 @@ VirtioGpu::Reply VirtioGpu::create_renderer_blob(const ResourceCreateBlob& cmd, 
       uncharge(added);
       return fail(resp::kErrInvalidParameter, kName, id + ": backing smaller than the blob");
     }
-    res.renderer_pages = backing->host_pages(memory_);
+    res.renderer->pages = backing->host_pages(memory_);
     res.backing = std::move(backing);
   } else if (cmd.nr_entries != 0) {
     uncharge(added);
     return fail(resp::kErrInvalidParameter, kName, id + ": a HOST3D blob takes no entries");
   }
   BlobArgs args{cmd.resource_id, cmd.hdr.ctx_id, cmd.blob_mem, cmd.blob_flags,
-                cmd.blob_id,     cmd.size,       res.renderer_pages};
+                cmd.blob_id,     cmd.size,       res.renderer->pages};
   if (int rc = renderer_->create_blob(args); rc != 0) {
     uncharge(added);
     return renderer_failed(kName, id, rc);
@@ -296,6 +299,7 @@ VirtioGpu::Reply VirtioGpu::create_renderer_blob(const ResourceCreateBlob& cmd, 
     res.renderer_bytes = std::max(cmd.size, claimed);
     ++host_blobs_;
   }
+  res.renderer->give_back = give_back_to_renderer(res.renderer_bytes, host);
   resources_.emplace(res.id, std::move(res));
   if (cmd.hdr.ctx_id != 0) {
     contexts_[cmd.hdr.ctx_id].insert(cmd.resource_id);
@@ -316,7 +320,7 @@ VirtioGpu::Reply VirtioGpu::map_renderer_blob(GpuResource& res, const ResourceMa
   // map_info: the renderer's answer unless --gpu-blob-cache overrides it; when it has none,
   // cached (see VirtioGpuConfig: a renderer that cannot say is a software one).
   CacheTypeReason why;
-  why.renderer_map_info = said >= 0 ? map_info_name(static_cast<std::uint32_t>(said)) : "NONE";
+  why.reported_map_info = said >= 0 ? map_info_name(static_cast<std::uint32_t>(said)) : "NONE";
   std::uint32_t map_info;
   if (config_.blob_cache != BlobCacheMode::Auto) {
     map_info = map_info_for(config_.blob_cache);
@@ -332,7 +336,9 @@ VirtioGpu::Reply VirtioGpu::map_renderer_blob(GpuResource& res, const ResourceMa
   why.decided_by = config_.memslot_cache == MemslotCacheOverride::Auto ? "map_info" : "--gpu-memslot-cache";
   const MemCacheType type = blob_memslot_cache_type(config_.memslot_cache, map_info);
 
-  auto mapped = region_.map(res.id, cmd.offset, BlobMemory{mapping.data, mapping.size, -1}, type, why);
+  // The slot shares the hold: if the hypervisor keeps the slot after the guest unrefs the
+  // resource, the renderer keeps the memory until the slot goes.
+  auto mapped = region_.map(res.id, cmd.offset, BlobMemory{mapping.data, mapping.size, -1, res.renderer}, type, why);
   region_lock.unlock();
   if (!mapped.ok()) {
     renderer_->unmap_blob(res.id);  // no memslot reached it
@@ -341,10 +347,10 @@ VirtioGpu::Reply VirtioGpu::map_renderer_blob(GpuResource& res, const ResourceMa
     VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: cannot map gpu-blob {}: {}", res.id, mapped.error);
     return fail(resp::kErrUnspec, kName, mapped.error);
   }
-  res.renderer_map = mapping;
+  res.renderer->mapped = true;
   res.map_info = map_info;
   ++renderer_stats_.blob_maps;
-  ++renderer_stats_.renderer_map_info[why.renderer_map_info];
+  ++renderer_stats_.renderer_map_info[why.reported_map_info];
   ++renderer_stats_.guest_map_info[why.map_info];
   RespMapInfo info{};
   info.map_info = map_info;
@@ -352,21 +358,18 @@ VirtioGpu::Reply VirtioGpu::map_renderer_blob(GpuResource& res, const ResourceMa
   return {resp::kOkMapInfo, {bytes + sizeof(CtrlHdr), bytes + sizeof(info)}};
 }
 
-void VirtioGpu::release_in_renderer(GpuResource& res) {
-  if (!renderer_) return;
-  // A memslot KVM would not remove still reaches the renderer's memory: leave it mapped and
-  // alive in the renderer (a leak the guest cannot grow: each resource pins at most once).
-  if (res.host_pinned) {
-    // ... and the renderer keeps the iovec array it was lent: it must outlive the resource.
-    if (!res.renderer_pages.empty()) stuck_renderer_pages_.push_back(std::move(res.renderer_pages));
-    return;
-  }
-  if (res.renderer_map.data != nullptr) renderer_->unmap_blob(res.id);
-  res.renderer_map = {};
-  renderer_->unref_resource(res.id);
-  uncharge(res.renderer_bytes);
-  if (res.kind == ResourceKind::RendererBlob && res.renderer_bytes != 0) --host_blobs_;
-  res.renderer_bytes = 0;
+RendererHold::GiveBack VirtioGpu::give_back_to_renderer(std::uint64_t bytes, bool host_blob) {
+  // Runs on the render thread with mutex_ held (RendererHold says why), unless the renderer
+  // is gone. A hold a stuck memslot keeps stays charged until then: the guest cannot grow
+  // what it holds by having slots refused.
+  return [this, alive = std::weak_ptr<GpuRenderer>(renderer_), bytes, host_blob](const RendererHold& hold) {
+    const auto renderer = alive.lock();
+    if (!renderer) return;
+    if (hold.mapped) renderer->unmap_blob(hold.id);
+    renderer->unref_resource(hold.id);
+    uncharge(bytes);
+    if (host_blob) --host_blobs_;
+  };
 }
 
 void VirtioGpu::read_back_scanout() {

@@ -143,6 +143,7 @@ void Machine::add_ram_memslots() {
     request.size = range.size;
     request.host_addr = range.host;
     request.owner = range.owner;
+    request.kind = SlotKind::GuestRam;
     request.cache_type = MemCacheType::CacheCoherent;  // RAM is always host-coherent
     if (auto result = memslots_.map(request); !result)
       throw std::runtime_error("cannot register guest RAM: " + result.error +

@@ -27,7 +27,7 @@ nlohmann::json memslot_event_json(const MemslotEvent& event) {
   if (const auto& why = slot.request.cache_reason) {
     if (!why->map_info.empty()) j["map_info"] = why->map_info;
     if (!why->map_info_from.empty()) j["map_info_from"] = why->map_info_from;
-    if (!why->renderer_map_info.empty()) j["renderer_map_info"] = why->renderer_map_info;
+    if (!why->reported_map_info.empty()) j["renderer_map_info"] = why->reported_map_info;
     if (!why->decided_by.empty()) j["cache_decided_by"] = why->decided_by;
   }
   if (event.began_ns != 0) {

@@ -1,5 +1,6 @@
 // FakeMemoryMapper: a MemoryMapper that records every map/unmap/move request, keeps the
-// live slots the way a MemslotTable would, and can be told to refuse the next call.
+// live slots the way a MemslotTable would (with their leases: held until a removal succeeds),
+// and can be told to refuse the next call.
 #pragma once
 
 #include <cstdint>
@@ -20,10 +21,11 @@ class FakeMemoryMapper : public MemoryMapper {
     std::uint64_t new_guest_addr = 0;  // Move
   };
 
-  MemslotResult map(const MemslotRequest& request) override {
+  MemslotResult map(const MemslotRequest& request, HostMemoryLease lease = {}) override {
     calls.push_back({Call::Map, next_slot, request, 0});
     if (!refuse_next_map.empty()) return refuse(refuse_next_map);
     live[next_slot] = request;
+    if (lease) leases[next_slot] = std::move(lease);
     return {true, next_slot++, {}};
   }
 
@@ -37,6 +39,7 @@ class FakeMemoryMapper : public MemoryMapper {
         for (std::uint64_t at = 0; at < it->second.size; at += 4096)
           read_sum += static_cast<const volatile std::uint8_t*>(it->second.host_addr)[at];
     if (live.erase(slot) == 0) return {false, 0, "no slot " + std::to_string(slot)};
+    leases.erase(slot);
     return {true, slot, {}};
   }
 
@@ -63,6 +66,7 @@ class FakeMemoryMapper : public MemoryMapper {
   std::vector<Call> calls;
   std::vector<std::string> refusals;
   std::map<std::uint32_t, MemslotRequest> live;
+  std::map<std::uint32_t, HostMemoryLease> leases;  // of live slots mapped with one
   std::string refuse_next_map;  // non-empty: the next map fails with this message
   std::string refuse_next_unmap;
   bool read_at_unmap = false;

@@ -29,6 +29,11 @@ struct FakeRendererState {
   bool block_submit = false;
   bool in_submit = false;
   std::condition_variable changed;
+  // Non-zero: map_blob() maps this many bytes of its own per blob (a renderer's buffer),
+  // which unmap_blob() unmaps; else map_blob() refuses. The test reads them through the slot.
+  std::uint64_t map_blob_bytes = 0;
+  std::map<std::uint32_t, gpu::RendererMapping> mapped;  // resource -> its live mapping
+  std::set<std::uint32_t> unreffed;                      // resources unref'd so far
 };
 
 class FakeRenderer : public gpu::GpuRenderer {
@@ -37,6 +42,8 @@ class FakeRenderer : public gpu::GpuRenderer {
   ~FakeRenderer() override {
     for (auto& [ctx, blocks] : s_.held) free_all(blocks);
     s_.held.clear();
+    for (auto& [res, mapping] : s_.mapped) munmap(mapping.data, mapping.size);  // gone with it
+    s_.mapped.clear();
   }
 
   std::string description() const override { return "fake renderer"; }
@@ -76,7 +83,11 @@ class FakeRenderer : public gpu::GpuRenderer {
     if (!a.guest_pages.empty()) s_.lent_pages[a.resource_id] = a.guest_pages.size();
     return 0;
   }
-  void unref_resource(std::uint32_t res) override { detach_backing(res); }
+  void unref_resource(std::uint32_t res) override {
+    detach_backing(res);
+    std::lock_guard lock(s_.mutex);
+    s_.unreffed.insert(res);
+  }
   int attach_backing(std::uint32_t res, std::span<const iovec> pages) override {
     std::lock_guard lock(s_.mutex);
     s_.lent_pages[res] = pages.size();
@@ -88,8 +99,23 @@ class FakeRenderer : public gpu::GpuRenderer {
   }
   int transfer_to_host(const gpu::TransferArgs&) override { return 0; }
   int transfer_from_host(const gpu::TransferArgs&, std::span<const iovec>) override { return 0; }
-  int map_blob(std::uint32_t, gpu::RendererMapping*) override { return -22; }
-  int unmap_blob(std::uint32_t) override { return 0; }
+  int map_blob(std::uint32_t res, gpu::RendererMapping* out) override {
+    std::lock_guard lock(s_.mutex);
+    if (s_.map_blob_bytes == 0 || s_.mapped.count(res)) return -22;
+    void* p = mmap(nullptr, s_.map_blob_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return -12;
+    *out = {static_cast<std::uint8_t*>(p), s_.map_blob_bytes};
+    s_.mapped[res] = *out;
+    return 0;
+  }
+  int unmap_blob(std::uint32_t res) override {
+    std::lock_guard lock(s_.mutex);
+    auto it = s_.mapped.find(res);
+    if (it == s_.mapped.end()) return -22;
+    munmap(it->second.data, it->second.size);
+    s_.mapped.erase(it);
+    return 0;
+  }
   int map_info(std::uint32_t) override { return -1; }
   int create_fence(std::uint32_t ctx, std::uint32_t ring, std::uint64_t fence, bool per_context) override {
     std::lock_guard lock(s_.mutex);

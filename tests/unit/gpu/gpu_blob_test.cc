@@ -308,6 +308,26 @@ TEST_F(GpuBlobTest, MemoryStaysValidWhenTheHypervisorKeepsTheSlot) {
   EXPECT_EQ(guest_view[kBlobSize - 1], 2);
 }
 
+// The slot, not the device, keeps the blob's memory: what the host wrote before the unref is
+// what the slot still maps after it, and the memory goes when the mapper lets the slot go.
+TEST_F(GpuBlobTest, TheSlotHoldsTheBlobsMemoryUntilItIsLetGo) {
+  ASSERT_EQ(create_host_blob(1, kBlobSize), resp::kOkNodata);
+  const std::vector<std::uint8_t> pattern = {1, 2, 3, 4};
+  ASSERT_TRUE(gpu->write_blob_bytes(1, kBlobSize - pattern.size(), pattern));
+  ASSERT_EQ(map_blob(1, 0).type(), resp::kOkMapInfo);
+  const std::uint32_t slot = mapper.live.begin()->first;
+  const auto* guest_view = static_cast<const std::uint8_t*>(mapper.live.begin()->second.host_addr);
+  ASSERT_TRUE(mapper.leases.count(slot));
+  std::weak_ptr<const void> memory = mapper.leases.at(slot);
+  mapper.refuse_next_unmap = "KVM said no";
+  EXPECT_EQ(resource_cmd(cmd::kResourceUnref, 1), resp::kErrUnspec);
+  EXPECT_EQ(gpu->resource_count(), 0u);
+  EXPECT_FALSE(memory.expired()) << "the refused slot holds it";
+  EXPECT_EQ(std::vector<std::uint8_t>(guest_view + kBlobSize - pattern.size(), guest_view + kBlobSize), pattern);
+  ASSERT_TRUE(mapper.unmap(slot));
+  EXPECT_TRUE(memory.expired()) << "nothing else holds it";
+}
+
 TEST_F(GpuBlobTest, CreateErrors) {
   auto create = [&](std::uint32_t id, std::uint32_t mem, std::uint32_t flags, std::uint64_t size,
                     std::uint32_t ctx = 1, std::uint32_t nr_entries = 0) {

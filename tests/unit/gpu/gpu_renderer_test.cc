@@ -134,9 +134,9 @@ TEST_F(GpuRendererTest, GpuCopyBetweenMappedBlobsRoundTrips) {
     ASSERT_TRUE(request.cache_reason) << request.owner;
     EXPECT_EQ(request.cache_reason->map_info, map_info_name(map_info));
     EXPECT_EQ(request.cache_reason->decided_by, "map_info");
-    EXPECT_FALSE(request.cache_reason->renderer_map_info.empty());
+    EXPECT_FALSE(request.cache_reason->reported_map_info.empty());
     EXPECT_EQ(request.cache_type, cache_type_for_map_info(map_info));
-    if (request.cache_reason->renderer_map_info == "NONE")
+    if (request.cache_reason->reported_map_info == "NONE")
       EXPECT_EQ(request.cache_reason->map_info_from, "default: virglrenderer reported none");
     else
       EXPECT_EQ(request.cache_reason->map_info_from, "virglrenderer");

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <map>
+#include <memory>
+#include <vector>
 
+#include "base/fnv1a.h"
 #include "tests/unit/memory/fake_memslot_backend.h"
 
 namespace vmm {
@@ -14,11 +18,13 @@ using testing::FakeMemslotBackend;
 // A host buffer the requests can point at; the fake never touches it.
 alignas(4096) std::uint8_t host_page[4096];
 
+// A slot named "ram-*" is guest RAM, as the machine maps it; any other name is a device's.
 MemslotRequest ram(std::uint64_t addr, std::uint64_t size, std::string owner = "ram-low") {
   MemslotRequest r;
   r.guest_addr = addr;
   r.size = size;
   r.host_addr = host_page;
+  r.kind = owner.starts_with("ram-") ? SlotKind::GuestRam : SlotKind::Device;
   r.owner = std::move(owner);
   return r;
 }
@@ -377,6 +383,58 @@ TEST_F(FirstTouchTest, SerialsNameEverySlotOnce) {
   ASSERT_TRUE(table.map(device(0x100000000)));
   EXPECT_EQ(table.find(0)->slot, 0u) << "the number is reused";
   EXPECT_GT(table.find(0)->serial, first) << "the serial is not";
+}
+
+// A slot owns its host memory while it is live: the table holds the lease until the
+// hypervisor has let the slot go, and a refused removal keeps it.
+TEST_F(MemslotTableTest, TheLeaseLivesUntilTheHypervisorLetsTheSlotGo) {
+  bool released = false;
+  std::weak_ptr<const void> watch;
+  {
+    HostMemoryLease lease = lease_running([&] { released = true; });
+    watch = lease;
+    ASSERT_TRUE(table.map(ram(0x4000, 0x1000, "gpu-blob 7"), std::move(lease)));
+  }
+  EXPECT_FALSE(watch.expired()) << "the table holds it once the mapper let go";
+  backend.fail_next_uninstall = EBUSY;
+  EXPECT_FALSE(table.unmap(0));
+  EXPECT_FALSE(released) << "a refused removal must keep the memory";
+  ASSERT_TRUE(table.unmap(0));
+  EXPECT_TRUE(released);
+  EXPECT_TRUE(watch.expired());
+  // Events keep Memslots, never the lease.
+  for (const auto& e : events) EXPECT_EQ(e.slot.request.owner, "gpu-blob 7");
+}
+
+TEST_F(MemslotTableTest, ARefusedMapDropsTheLeaseAndTheTableFreesWhatItStillHolds) {
+  bool refused_released = false;
+  backend.fail_next_install = EINVAL;
+  EXPECT_FALSE(table.map(ram(0x4000, 0x1000, "refused"), lease_running([&] { refused_released = true; })));
+  EXPECT_TRUE(refused_released);
+  bool kept_released = false;
+  {
+    FakeMemslotBackend other{4};
+    MemslotTable short_lived{other};
+    ASSERT_TRUE(short_lived.map(ram(0x4000, 0x1000, "stuck"), lease_running([&] { kept_released = true; })));
+    other.fail_next_uninstall = EBUSY;
+    EXPECT_FALSE(short_lived.unmap(0));
+    EXPECT_FALSE(kept_released);
+  }
+  EXPECT_TRUE(kept_released) << "the table gives back what it held when it goes";
+}
+
+TEST_F(MemslotTableTest, TheRemovalChecksumReadsTheMemoryBeforeTheLeaseGoes) {
+  table.checksum_removals();
+  auto memory = std::make_shared<std::vector<std::uint8_t>>(4096, 0xab);
+  MemslotRequest request = ram(0x4000, 0x1000, "gpu-blob 7");
+  request.host_addr = memory->data();
+  ASSERT_TRUE(table.map(request, memory));
+  const std::uint32_t expected = fnv1a32(*memory);
+  memory.reset();  // the table's lease is the last holder
+  ASSERT_TRUE(table.unmap(0));
+  ASSERT_EQ(events.back().kind, MemslotEventKind::Removed);
+  ASSERT_TRUE(events.back().removal_checksum.fnv1a);
+  EXPECT_EQ(*events.back().removal_checksum.fnv1a, expected);
 }
 
 }  // namespace

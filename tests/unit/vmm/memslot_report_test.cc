@@ -15,6 +15,7 @@ Memslot slot(std::uint32_t number, std::uint64_t addr, std::uint64_t size, std::
   s.request.guest_addr = addr;
   s.request.size = size;
   s.request.owner = std::move(owner);
+  s.request.kind = s.request.owner.starts_with("ram-") ? SlotKind::GuestRam : SlotKind::Device;
   s.request.cache_type = type;
   s.applied.names = std::move(applied);
   s.applied.rule = type == MemCacheType::CacheNonCoherent ? "guest PAT honoured (slot flag)"

@@ -16,6 +16,7 @@ Memslot slot_at(std::uintptr_t host, std::uint64_t size, const std::string& owne
   slot.request.host_addr = reinterpret_cast<void*>(host);
   slot.request.size = size;
   slot.request.owner = owner;
+  slot.request.kind = slot.request.owner.starts_with("ram-") ? SlotKind::GuestRam : SlotKind::Device;
   return slot;
 }
 

@@ -55,6 +55,7 @@ RunReportInput sample() {
   Memslot ram;
   ram.slot = 0;
   ram.request = {0, 0x10000000, nullptr, std::nullopt, false, "ram-low", MemCacheType::CacheCoherent, std::nullopt};
+  ram.request.kind = SlotKind::GuestRam;
   ram.applied = {0, "none", "unknown (PVM)", GuestPat::Unknown};
   in.events.push_back({.kind = MemslotEventKind::Added, .slot = ram});
   in.slots_at_exit.push_back(ram);
