@@ -38,47 +38,42 @@ map_info_from_override() {
 # CacheCoherent; WC, UNCACHED, NONE: CacheNonCoherent), unless an override decided it. Only
 # the slots compared count: a run whose every slot was overridden compared nothing and fails.
 cache_type_follows_map_info() {
-  local line map want got decided ok=0 n=0
-  while IFS= read -r line; do
-    [ -n "$line" ] || continue
-    map=$(json_str map_info <<<"$line")
-    [ -n "$map" ] || continue
-    decided=$(json_str cache_decided_by <<<"$line")
-    got=$(json_str requested <<<"$line")
+  local owner map decided got from said want ok=0 n=0
+  while IFS=$'\x1f' read -r owner map decided got from said; do
+    if [ -z "$owner" ] || [ -z "$map" ]; then continue; fi
     if [ -n "$decided" ] && [ "$decided" != map_info ]; then
-      echo "  $(json_str owner <<<"$line"): map_info $map, requested $got, decided by $decided (override, not compared)"
+      echo "  $owner: map_info $map, requested $got, decided by $decided (override, not compared)"
       continue
     fi
     n=$((n + 1))
     if [ "$map" = CACHED ]; then want=CacheCoherent; else want=CacheNonCoherent; fi
-    echo "  $(json_str owner <<<"$line"): map_info $map (from $(json_str map_info_from <<<"$line")," \
-         "renderer said $(json_str renderer_map_info <<<"$line")) -> requested $got, want $want"
+    echo "  $owner: map_info $map (from $from, renderer said $said) -> requested $got, want $want"
     [ "$got" = "$want" ] || ok=1
-  done <<<"$blob_adds"
+  done <<<"$(json_rows owner map_info cache_decided_by requested map_info_from renderer_map_info <<<"$blob_adds")"
   echo "  ($n blob slots compared)"
   [ "$n" -gt 0 ] && [ "$ok" -eq 0 ]
 }
 # The program's two buffers (3 MiB each, src and dst) are mapped blobs of their own: at least
 # two blob slots of that size or more (Mesa's own upload buffers are 1 MiB).
 buffers_mapped() {
-  local line size want big=0
+  local owner size want big=0
   want=$(num "GL-ROUNDTRIP OK bytes" "$bytes") || return 1
-  while IFS= read -r line; do
-    [ -n "$line" ] || continue
-    size=$(json_num size <<<"$line") || return 1
+  while IFS=$'\x1f' read -r owner size; do
+    [ -n "$owner" ] || continue
+    size=$(num size "$size" "$owner") || return 1
     (( size >= want )) && big=$((big + 1))
-  done <<<"$blob_adds"
+  done <<<"$(json_rows owner size <<<"$blob_adds")"
   echo "  ($big blob slots of >= $want bytes)"
   [ "$big" -ge 2 ]
 }
 slots_in_window() {
-  local line addr size base wsize
+  local owner addr size base wsize
   [ -n "$blob_adds" ] || return 1
   base=$(num "window base" "$win_base") && wsize=$(num "window size" "$win_size") || return 1
-  while IFS= read -r line; do
-    addr=$(json_num guest_addr <<<"$line") && size=$(json_num size <<<"$line") || return 1
+  while IFS=$'\x1f' read -r owner addr size; do
+    addr=$(num guest_addr "$addr" "$owner") && size=$(num size "$size" "$owner") || return 1
     (( addr >= base && addr + size <= base + wsize )) || return 1
-  done <<<"$blob_adds"
+  done <<<"$(json_rows owner guest_addr size <<<"$blob_adds")"
 }
 # vmm hashes a blob's memory when its slot goes (the program's exit frees both buffers): the
 # destination's must be what the guest read back, the source's what the guest wrote last.
@@ -88,12 +83,11 @@ removed_with_fnv() {  # fnv: some gpu-blob slot was removed with that checksum
 # The guest mapped each of the program's blobs with the cache mode its map_info asks for: the
 # program prints the guest's PAT reservation of every range in the window while they live.
 pat_follows_map_info() {
-  local line addr size map mode want min n=0 ok=0
+  local owner addr size map mode want min n=0 ok=0
   min=$(num "GL-ROUNDTRIP OK bytes" "$bytes") || return 1
-  while IFS= read -r line; do
-    [ -n "$line" ] || continue
-    addr=$(json_num guest_addr <<<"$line") && size=$(json_num size <<<"$line") || return 1
-    map=$(json_str map_info <<<"$line")
+  while IFS=$'\x1f' read -r owner addr size map; do
+    [ -n "$owner" ] || continue
+    addr=$(num guest_addr "$addr" "$owner") && size=$(num size "$size" "$owner") || return 1
     (( size < min )) && continue
     case $map in
       CACHED) mode=write-back ;; WC) mode=write-combining ;; UNCACHED) mode=uncached-minus ;;
@@ -102,12 +96,12 @@ pat_follows_map_info() {
     n=$((n + 1))
     want=$(printf '[mem 0x%016x-0x%016x] %s' "$addr" $(( addr + size )) "$mode")
     if grep -E '^GL-ROUNDTRIP PAT: ' <<<"$text" | grep -qF -- "$want"; then
-      echo "  $(json_str owner <<<"$line"): map_info $map, guest PAT $want"
+      echo "  $owner: map_info $map, guest PAT $want"
     else
-      echo "  $(json_str owner <<<"$line"): map_info $map, no guest PAT line '$want'"
+      echo "  $owner: map_info $map, no guest PAT line '$want'"
       ok=1
     fi
-  done <<<"$blob_adds"
+  done <<<"$(json_rows owner guest_addr size map_info <<<"$blob_adds")"
   [ "$n" -gt 0 ] && [ "$ok" -eq 0 ]
 }
 # The derived memory type against an oracle vmm does not write: the guest kernel's own record
@@ -132,7 +126,7 @@ npt_effective() {  # guest type over NPT host WB (and host MTRR WB)
   case $1 in UC-) echo UC ;; *) echo "$1" ;; esac
 }
 derived_matches_guest_kernel() {
-  local n=0 bad=0 row owner addr size guest effective source user line want_mode want_eff min paging
+  local n=0 bad=0 owner addr size guest effective source user line want_mode want_eff min paging
   [ -f "$report" ] || { echo "  no report"; return 1; }
   min=$(num "GL-ROUNDTRIP OK bytes" "$bytes") || return 1
   paging=$(kvm_paging)
@@ -144,12 +138,9 @@ derived_matches_guest_kernel() {
                 {owner: $d.owner, guest_addr: $d.guest_addr, size: $d.size,
                  guest: .guest_pat_type, effective: (.effective // "unknown"),
                  source: $d.second_level.source, user: .user}' "$report") || return 1
-  while IFS= read -r row; do
-    [ -n "$row" ] || continue
-    owner=$(json_str owner <<<"$row")
-    addr=$(json_num guest_addr <<<"$row") && size=$(json_num size <<<"$row") || return 1
-    guest=$(json_str guest <<<"$row") effective=$(json_str effective <<<"$row")
-    source=$(json_str source <<<"$row") user=$(json_str user <<<"$row")
+  while IFS=$'\x1f' read -r owner addr size guest effective source user; do
+    [ -n "$owner" ] || continue
+    addr=$(num guest_addr "$addr" "$owner") && size=$(num size "$size" "$owner") || return 1
     (( size < min )) && continue
     n=$((n + 1))
     want_mode=$(grep -E '^GL-ROUNDTRIP PAT: ' <<<"$text" |
@@ -165,7 +156,7 @@ derived_matches_guest_kernel() {
       line+="; NPT gives $want_eff"
     fi
     echo "$line: ok"
-  done <<<"$rows"
+  done <<<"$(json_rows owner guest_addr size guest effective source user <<<"$rows")"
   echo "  ($n blob mappings compared; KVM here: $paging)"
   [ "$n" -ge 2 ] && [ "$bad" -eq 0 ]
 }

@@ -97,6 +97,15 @@ trace_is_json() { [ -f "$1" ] && jq -e -s 'all(type == "object")' "$1" >/dev/nul
 # The string FIELD of the JSON object on stdin; empty when absent (optional fields).
 json_str() { jq -r --arg f "$1" '.[$f] // empty | tostring'; }
 
+# For each JSON object on stdin (one a line), its FIELDs on one line separated by the unit
+# separator \x1f (absent ones empty): one jq for a whole list, read back with
+#   while IFS=$'\x1f' read -r a b ...; do ...; done <<<"$(json_rows a b ...)"
+# (\x1f, not a tab: read would merge the tabs around an empty field.)
+json_rows() {
+  jq -r '. as $o | [$ARGS.positional[] as $f | $o[$f] | if . == null then "" else tostring end] |
+         join("\u001f")' --args "$@"
+}
+
 # The number FIELD of the JSON object on stdin, in decimal: vmm writes addresses and sizes
 # as "0x..." strings, counts as numbers. Missing, empty or not a number: says so on stderr
 # and fails, so that the check using it fails.
