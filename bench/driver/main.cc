@@ -8,7 +8,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "bench/driver/figures.h"
+#include "bench/driver/check.h"
 #include "bench/driver/measure.h"
 #include "bench/driver/render.h"
 
@@ -20,43 +20,13 @@ nlohmann::json read_json(const std::string& path) {
   return nlohmann::json::parse(in);
 }
 
-// The figures every measurement has, quick or not; the scale curves need at least their
-// 1- and 16-blob points. Floor-backed ones must have floor samples too.
+// Prints each problem and a one-line summary; exit status 1 unless there is none.
 int check(const nlohmann::json& measurement) {
-  std::map<std::string, bench::Figure> by_id;
-  for (const auto& j : measurement.at("figures")) {
-    bench::Figure f = bench::figure_from_json(j);
-    by_id[f.id] = f;
-  }
-  const std::vector<std::pair<std::string, bool>> expected = {
-      {"exit.pio", true}, {"exit.mmio", true}, {"startup.1g", true}, {"startup.1g.gpu", true},
-      {"ram.startup@256M", true}, {"ram.startup@4G", true}, {"ram.startup@64G", true},
-      {"ram.rss@256M", true}, {"ram.rss@4G", true}, {"ram.rss@64G", true},
-      {"rss.own", false}, {"rss.own.gpu", false},
-      {"blob.map.guest.per-blob", true}, {"blob.unmap.guest.per-blob", true},
-      {"blob.map.guest.fixed", true}, {"blob.unmap.guest.fixed", true},
-      {"blob.map.host", true}, {"blob.unmap.host", true},
-      {"blob.map.host.kvm", true}, {"blob.unmap.host.kvm", true},
-      {"scale.per-blob.map@1", false}, {"scale.per-blob.map@16", false},
-      {"scale.per-blob.unmap@1", false}, {"scale.per-blob.unmap@16", false},
-      {"scale.fixed.map@1", false}, {"scale.fixed.map@16", false},
-      {"scale.fixed.unmap@1", false}, {"scale.fixed.unmap@16", false},
-      {"scale.floor.add@1", false}, {"scale.floor.add@16", false},
-      {"scale.floor.remove@1", false}, {"scale.floor.remove@16", false}};
-  int missing = 0;
-  for (const auto& [id, needs_floor] : expected) {
-    auto it = by_id.find(id);
-    const char* problem = it == by_id.end() ? "missing"
-                          : it->second.vmm.empty() ? "no samples"
-                          : needs_floor && it->second.floor.empty() ? "no floor samples" : nullptr;
-    if (problem) {
-      std::fprintf(stderr, "vmm-bench check: %s: %s\n", id.c_str(), problem);
-      ++missing;
-    }
-  }
-  std::printf("vmm-bench check: %zu figures, %zu expected, %d missing or empty\n", by_id.size(),
-              expected.size(), missing);
-  return missing == 0 ? 0 : 1;
+  const std::vector<std::string> problems = bench::check_measurement(measurement);
+  for (const std::string& p : problems) std::fprintf(stderr, "vmm-bench check: %s\n", p.c_str());
+  std::printf("vmm-bench check: %zu figures expected, %zu missing, empty or not measured\n",
+              bench::expected_figures().size(), problems.size());
+  return problems.empty() ? 0 : 1;
 }
 
 }  // namespace
@@ -86,7 +56,7 @@ int main(int argc, char** argv) {
   render->add_flag("--no-plots", no_plots, "Skip the PNG plots (no gnuplot needed)");
 
   std::string check_in;
-  auto* check_cmd = app.add_subcommand("check", "Fail unless a measurement has every figure, with samples");
+  auto* check_cmd = app.add_subcommand("check", "Fail unless a measurement has every figure, with measured (positive) samples");
   check_cmd->add_option("--measurement", check_in, "vmm-bench measure's output")->required()->check(CLI::ExistingFile);
 
   try {
