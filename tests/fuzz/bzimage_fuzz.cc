@@ -9,13 +9,15 @@
 // place_initrd's limits when asked for; the rest is the kernel file.
 //
 // Invariants:
-//  - parse_bzimage either throws BootError (a one-line message) or returns an image whose
-//    fields are consistent: HdrS magic, boot flag, protocol >= 2.12, XLF_KERNEL_64,
-//    LOADED_HIGH; setup_size = (setup_sects + 1) * 512 within the file; the kernel is
-//    exactly syssize * 16 bytes right after the setup, inside the file, longer than the
-//    64-bit entry offset, its bytes the file's; the header ends within [init_size's end,
-//    0x290] and inside the file; a relocatable kernel's alignment is a power of two;
-//    cmdline_max and initrd_addr_max follow the protocol's defaults;
+//  - parse_bzimage accepts exactly the files that the boot protocol's rules (read here
+//    from the input's bytes at their documented offsets, independently of the parser and
+//    of struct setup_header) call bootable: HdrS magic, boot flag, protocol >= 2.12,
+//    XLF_KERNEL_64, LOADED_HIGH, a header reaching init_size, the setup sectors and a
+//    syssize*16-byte kernel longer than the 64-bit entry offset inside the file, a
+//    relocatable kernel's alignment a power of two; a refusal is one BootError line. An
+//    accepted image's every field (protocol, setup size, header end, the kernel's place and
+//    bytes, the header bytes, alignment, init_size, pref_address, cmdline_max,
+//    initrd_addr_max) is the one those bytes give;
 //  - load_linux either throws BootError or leaves the kernel's bytes at 1 MiB, a runtime
 //    range inside low RAM, the command line NUL-terminated at its address and no longer
 //    than cmdline_max, the initrd page-aligned above the kernel's range, below
@@ -78,41 +80,89 @@ void check_place_initrd(ByteReader& in) {
   }
 }
 
+// The header as the fuzz input's own bytes say it, read at the boot protocol's file offsets
+// (Documentation/arch/x86/boot.rst, "THE REAL-MODE KERNEL HEADER") without parse_bzimage,
+// read_header or struct setup_header: what the parser's output is checked against. A byte
+// past the end of the file reads as zero.
+struct FileHeader {
+  explicit FileHeader(const std::vector<std::uint8_t>& file) : f(file) {}
+  const std::vector<std::uint8_t>& f;
+
+  std::uint64_t le(std::size_t offset, unsigned bytes) const {
+    std::uint64_t v = 0;
+    for (unsigned i = 0; i < bytes; ++i)
+      if (offset + i < f.size()) v |= std::uint64_t{f[offset + i]} << (8 * i);
+    return v;
+  }
+  unsigned setup_sects_field() const { return static_cast<unsigned>(le(0x1f1, 1)); }
+  std::uint64_t syssize() const { return le(0x1f4, 4); }
+  std::uint64_t boot_flag() const { return le(0x1fe, 2); }
+  std::uint64_t jump_length() const { return le(0x201, 1); }  // 2nd byte of the jump at 0x200
+  std::uint64_t magic() const { return le(0x202, 4); }
+  std::uint64_t version() const { return le(0x206, 2); }
+  std::uint64_t loadflags() const { return le(0x211, 1); }
+  std::uint64_t initrd_addr_max() const { return le(0x22c, 4); }
+  std::uint64_t kernel_alignment() const { return le(0x230, 4); }
+  std::uint64_t relocatable_kernel() const { return le(0x234, 1); }
+  std::uint64_t xloadflags() const { return le(0x236, 2); }
+  std::uint64_t cmdline_size() const { return le(0x238, 4); }
+  std::uint64_t pref_address() const { return le(0x258, 8); }
+  std::uint64_t init_size() const { return le(0x260, 4); }
+
+  // What a loader of protocol 2.12+ with a 64-bit entry derives from these fields.
+  unsigned setup_sects() const { return setup_sects_field() == 0 ? 4 : setup_sects_field(); }
+  std::uint64_t setup_size() const { return (setup_sects() + 1ull) * 512; }
+  std::uint64_t kernel_size() const { return syssize() * 16; }
+  std::uint64_t header_end() const { return std::min<std::uint64_t>(0x202 + jump_length(), 0x290); }
+
+  // Whether vmm can boot this file: every rule of bzimage.h's contract, from the bytes.
+  bool bootable() const {
+    return magic() == 0x53726448 /* "HdrS" */ && boot_flag() == 0xaa55 && version() >= 0x020c &&
+           setup_size() <= f.size() && header_end() >= 0x264 /* past init_size */ &&
+           (xloadflags() & 1) /* XLF_KERNEL_64 */ && (loadflags() & 1) /* LOADED_HIGH */ &&
+           kernel_size() > 0x200 && kernel_size() <= f.size() - setup_size() &&
+           (relocatable_kernel() == 0 || std::has_single_bit(kernel_alignment()));
+  }
+};
+
+// parse_bzimage accepted `file`: each field of the image must be what the file's bytes say.
 void check_image(const BzImage& image, const std::vector<std::uint8_t>& file) {
-  const setup_header& h = image.header;
+  const FileHeader fh(file);
   FUZZ_CHECK(image.file == file, "the image does not hold the file as given");
-  FUZZ_CHECK(h.header == bzimage::kMagic && h.boot_flag == bzimage::kBootFlag,
-             "accepted without magic or boot flag");
-  FUZZ_CHECK(image.protocol >= bzimage::kMinProtocol && image.protocol == h.version,
-             "accepted an old boot protocol");
-  FUZZ_CHECK((h.xloadflags & XLF_KERNEL_64) && (h.loadflags & LOADED_HIGH),
-             "accepted without XLF_KERNEL_64 or LOADED_HIGH");
-  FUZZ_CHECK(image.setup_sects >= 1 && image.setup_sects <= 255 &&
-                 image.setup_size == (image.setup_sects + 1u) * bzimage::kSectorSize &&
-                 image.setup_size <= file.size(),
-             "setup size inconsistent or beyond the file");
-  FUZZ_CHECK(image.kernel_offset == image.setup_size &&
-                 image.kernel_size == std::uint64_t{h.syssize} * 16 &&
-                 image.kernel_size > bzimage::kEntry64Offset &&
-                 image.kernel_size <= file.size() - image.kernel_offset,
-             "the protected-mode kernel is not syssize*16 bytes after the setup, in the file");
+  FUZZ_CHECK(fh.bootable(), "accepted a file the boot protocol's rules refuse");
+  FUZZ_CHECK(image.protocol == fh.version(), "protocol is not the file's version field");
+  FUZZ_CHECK(image.setup_sects == fh.setup_sects() && image.setup_size == fh.setup_size(),
+             "setup_sects/setup_size differ from the file's setup_sects byte");
+  FUZZ_CHECK(image.header_end == fh.header_end(),
+             "header_end is not 0x202 + the jump's length byte (capped at 0x290)");
+  FUZZ_CHECK(image.kernel_offset == fh.setup_size() && image.kernel_size == fh.kernel_size(),
+             "the kernel is not the file's syssize*16 bytes right after its setup sectors");
   const auto kernel = image.kernel();
-  FUZZ_CHECK(kernel.size() == image.kernel_size &&
-                 std::equal(kernel.begin(), kernel.end(), file.begin() + static_cast<std::ptrdiff_t>(image.kernel_offset)),
+  const auto kernel_at = file.begin() + static_cast<std::ptrdiff_t>(fh.setup_size());
+  FUZZ_CHECK(kernel.size() == fh.kernel_size() && std::equal(kernel.begin(), kernel.end(), kernel_at),
              "kernel() is not the file's bytes");
-  constexpr std::size_t kInitSizeEnd =
-      bzimage::kSetupHeaderOffset + offsetof(setup_header, init_size) + sizeof(h.init_size);
-  FUZZ_CHECK(image.header_end >= kInitSizeEnd && image.header_end <= bzimage::kSetupHeaderRoomEnd &&
-                 image.header_end <= image.setup_size,
-             "the header ends before init_size, past boot_params' room, or past the setup");
-  FUZZ_CHECK(image.setup_header_bytes().size() == image.header_end - bzimage::kSetupHeaderOffset,
-             "setup_header_bytes() has the wrong length");
-  if (image.relocatable)
-    FUZZ_CHECK(std::has_single_bit(image.kernel_alignment),
-               "relocatable kernel with a non power-of-two alignment");
-  FUZZ_CHECK(image.initrd_addr_max != 0, "initrd_addr_max 0 was not replaced by the default");
-  if (image.protocol < bzimage::kCmdlineSizeProtocol)
-    FUZZ_CHECK(image.cmdline_max == bzimage::kLegacyCmdlineMax, "legacy cmdline limit");
+  // What a loader copies into boot_params.hdr: the file's bytes from 0x1f1 to the header's
+  // end, no more; `header` holds the same and zeros past that end.
+  const auto hdr_bytes = image.setup_header_bytes();
+  const auto hdr_at = file.begin() + 0x1f1;
+  FUZZ_CHECK(hdr_bytes.size() == fh.header_end() - 0x1f1 &&
+                 std::equal(hdr_bytes.begin(), hdr_bytes.end(), hdr_at),
+             "setup_header_bytes() is not the file's [0x1f1, header end)");
+  const auto* h = reinterpret_cast<const std::uint8_t*>(&image.header);
+  const std::size_t in_file = std::min<std::size_t>(fh.header_end() - 0x1f1, sizeof(setup_header));
+  FUZZ_CHECK(std::equal(h, h + in_file, hdr_at) &&
+                 std::all_of(h + in_file, h + sizeof(setup_header), [](std::uint8_t b) { return b == 0; }),
+             "header is not the file's header bytes followed by zeros");
+  FUZZ_CHECK(image.relocatable == (fh.relocatable_kernel() != 0) &&
+                 image.kernel_alignment == fh.kernel_alignment(),
+             "relocatable/kernel_alignment differ from the file");
+  FUZZ_CHECK(image.init_size == fh.init_size() && image.pref_address == fh.pref_address(),
+             "init_size/pref_address differ from the file");
+  // Protocol 2.12+ always has cmdline_size (2.06+); initrd_addr_max 0 means the legacy limit.
+  FUZZ_CHECK(image.cmdline_max == fh.cmdline_size(), "cmdline_max is not the file's cmdline_size");
+  FUZZ_CHECK(image.initrd_addr_max ==
+                 (fh.initrd_addr_max() != 0 ? fh.initrd_addr_max() : bzimage::kLegacyInitrdAddrMax),
+             "initrd_addr_max is not the file's (or the legacy default for 0)");
 }
 
 void check_boot(const GuestMemory& memory, const BzImage& image, const LinuxBootRequest& request,
@@ -177,6 +227,8 @@ void run(ByteReader& in) {
     image = parse_bzimage(file, "fuzz");
   } catch (const BootError& e) {
     check_one_line(e);
+    FUZZ_CHECK(!FileHeader(file).bootable(), "refused a file the boot protocol's rules accept: " +
+                                                 std::string(e.what()));
     return;
   }
   check_image(*image, file);
