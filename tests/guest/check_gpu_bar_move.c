@@ -4,7 +4,8 @@
  *     own (GPU_TEST_RES_BLOB_MOVE) mapped at offset 0 and holding a pattern, is moved to
  *     base + size (naturally aligned, still in vmm's 64-bit window) with memory decoding
  *     off around the write, after an attempt to place it over guest RAM, which vmm must
- *     refuse (the pattern still reads at the old address; refused=<addr>). The pattern
+ *     refuse (the pattern still reads at the old address; refused=<addr>; a region too
+ *     large for that attempt fails the check). The pattern
  *     reads back at the new address (the blob's memslot moved) and no longer at the old
  *     one. A second pattern written at the new address is hashed (fnv=, which the memslot
  *     trace's removal of the moved slot must match); after an unmap and a map at offset 0
@@ -58,20 +59,24 @@ static bool move_shm_bar(struct check_result *r, uint64_t *old_gpa, uint64_t *ne
 
   /* First a placement vmm must refuse: b.size lies below the 32-bit window, on guest RAM
    * for any --mem above twice the region and outside both BAR windows in any case. The
-   * device must keep its memory where it was. */
+   * device must keep its memory where it was. A region too large to be placed there leaves
+   * the refusal untested: that fails the check rather than pass it with a step missing. */
   const uint64_t refused = b.size;
   *refused_at = 0;
-  if (refused + b.size <= MMIO32_START) {
-    *refused_at = refused;
-    pci_bar_move(d->pci, bar, &b, refused);
-    const uint64_t last = GPU_TEST_BLOB_SIZE / 8 - 1;
-    const uint64_t w0 = *(volatile uint64_t *)(uintptr_t)*old_gpa;
-    const uint64_t wn = *(volatile uint64_t *)(uintptr_t)(*old_gpa + 8 * last);
-    if (w0 != pattern_word(SEED_BEFORE, 0) || wn != pattern_word(SEED_BEFORE, last)) {
-      check_fail(r, "shm BAR%u placed over RAM at 0x%lx: the blob left 0x%lx (reads 0x%lx)", bar,
-                 refused, *old_gpa, w0);
-      return false;
-    }
+  if (refused + b.size > MMIO32_START) {
+    check_fail(r, "shm BAR%u of 0x%lx bytes: no room below the 32-bit window to try the placement "
+               "vmm must refuse (use a smaller --gpu-hostmem)", bar, b.size);
+    return false;
+  }
+  *refused_at = refused;
+  pci_bar_move(d->pci, bar, &b, refused);
+  const uint64_t last = GPU_TEST_BLOB_SIZE / 8 - 1;
+  const uint64_t w0 = *(volatile uint64_t *)(uintptr_t)*old_gpa;
+  const uint64_t wn = *(volatile uint64_t *)(uintptr_t)(*old_gpa + 8 * last);
+  if (w0 != pattern_word(SEED_BEFORE, 0) || wn != pattern_word(SEED_BEFORE, last)) {
+    check_fail(r, "shm BAR%u placed over RAM at 0x%lx: the blob left 0x%lx (reads 0x%lx)", bar,
+               refused, *old_gpa, w0);
+    return false;
   }
 
   const uint64_t reads = pci_bar_move(d->pci, bar, &b, new_base);

@@ -1,7 +1,8 @@
 /* gpu.free_mapped (vmmtest.free_mapped=1, after the other gpu checks): a guest frees blob
  * memory that was mapped, the two ways a driver (or an attacker) can:
  *   - blob U: CREATE_BLOB, MAP_BLOB at offset 0, a pattern written and hashed through the
- *     BAR, UNMAP_BLOB, then RESOURCE_UNREF: vmm frees the blob's memory;
+ *     BAR, UNMAP_BLOB, then RESOURCE_UNREF: vmm frees the blob's memory and forgets its id
+ *     (a MAP_BLOB or a second RESOURCE_UNREF of it answers ERR_INVALID_RESOURCE_ID);
  *   - blob R: the same up to the hash, then, still mapped, a device reset (status 0) and a
  *     fresh set-up: the reset unmaps and frees it.
  * Both must answer OK and leave vmm running; vmm's trace and --report must then carry, for
@@ -52,6 +53,15 @@ void check_gpu_free_mapped(const struct guest_ctx *g, struct check_result *r) {
                   VIRTIO_GPU_RESP_OK_NODATA) ||
       !gpu_expect(r, "RESOURCE_UNREF", gpu_resource_unref(gpu, GPU_TEST_RES_BLOB_UNREF),
                   VIRTIO_GPU_RESP_OK_NODATA))
+    return;
+  /* Blob U is gone, not just unmapped: the device no longer knows its id, so neither a map
+   * nor a second unref finds it. */
+  uint32_t gone_info;
+  if (!gpu_expect(r, "RESOURCE_MAP_BLOB(after unref)",
+                  gpu_map_blob(gpu, GPU_TEST_RES_BLOB_UNREF, 0, &gone_info),
+                  VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID) ||
+      !gpu_expect(r, "RESOURCE_UNREF(again)", gpu_resource_unref(gpu, GPU_TEST_RES_BLOB_UNREF),
+                  VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID))
     return;
   if (!map_and_fill(r, GPU_TEST_RES_BLOB_RESET, SEED_RESET, &reset_fnv)) return;
   /* The reset frees blob R while it is mapped; the device must still work afterwards. */
