@@ -1,33 +1,33 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # its globals are read by the sourcing script
 # The parts every guest-image script shares (scripts/build-linux-guest, build-gl-guest,
 # build-venus-guest): how it reports and fails, its output directory, the virtio-gpu module
 # closure, the initramfs tree with its program and libraries, and the pieces of the guests'
 # /init that are the same in all three (each guest writes only what it alone does).
-# Source it after setting `tool` to the script's name; it sources debian-kernel.sh, whose
-# kernel_fetch/kernel_unpack/module_closure/initramfs_tree/initramfs_pack it builds on.
+# Source it first thing; it sources debian-kernel.sh, whose kernel_fetch/kernel_unpack/
+# module_closure/initramfs_tree/initramfs_pack it builds on.
 #
-# Globals it sets: GUEST_LIB_FILES, GUEST_OUTDIR (guest_outdir); those of debian-kernel.sh.
+# Globals it sets: repo_root (the checkout), tool (the script's name, for its messages),
+# GUEST_LIB_FILES, outdir (guest_outdir); those of debian-kernel.sh.
 
 guest_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_root=$(cd "$guest_lib/../.." && pwd)
+tool=$(basename "$0")
 # shellcheck source=scripts/lib/debian-kernel.sh
 . "$guest_lib/debian-kernel.sh"
 
-: "${tool:?set tool to the script name before sourcing guest-image.sh}"
 log() { echo "$tool: $*"; }
 die() { echo "$tool: error: $*" >&2; exit 1; }
 # Exit 125 (the *_guest_build ctest fixtures skip on it): something cannot be had here.
 unavailable() { echo "$tool: unavailable here: $*" >&2; exit 125; }
 
-# GUEST_OUTDIR := DIR made absolute, created if missing.
+# outdir := DIR made absolute, created if missing.
 guest_outdir() {
   mkdir -p "$1"
-  # shellcheck disable=SC2034  # read by the sourcing script
-  GUEST_OUTDIR=$(cd "$1" && pwd)
+  outdir=$(cd "$1" && pwd)
 }
 
 # The files a guest image's contents follow from besides the caller's own: these libraries.
 # Hashed into each manifest's inputs= so that a change to them rebuilds the image.
-# shellcheck disable=SC2034  # read by the sourcing script
 GUEST_LIB_FILES=("$guest_lib/debian-kernel.sh" "$guest_lib/guest-image.sh")
 
 # MODULE_ORDER := what virtio_pci and virtio_gpu need, in load order. Fails when the list is
