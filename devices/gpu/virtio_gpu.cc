@@ -289,20 +289,7 @@ std::optional<std::uint32_t> VirtioGpu::process_chain(std::uint16_t queue_index,
   ++stats_.responses[reply.type];
   if (resp::is_error(reply.type)) ++stats_.errors;
 
-  CtrlHdr out{};
-  out.type = reply.type;
-  if (hdr.flags & kFlagFence) {
-    out.flags = kFlagFence;
-    out.fence_id = hdr.fence_id;
-    out.ctx_id = hdr.ctx_id;
-    if (hdr.flags & kFlagInfoRingIdx) {
-      out.flags |= kFlagInfoRingIdx;
-      out.ring_idx = hdr.ring_idx;
-    }
-  }
-  std::vector<std::uint8_t> bytes(sizeof(out) + reply.body.size());
-  std::memcpy(bytes.data(), &out, sizeof(out));
-  std::copy(reply.body.begin(), reply.body.end(), bytes.begin() + sizeof(out));
+  std::vector<std::uint8_t> bytes = reply.encode(hdr);
 
   // With a renderer, a fence means "answer when the work so far is done": the renderer
   // gets a fence of its own and the response waits for it. Errors are answered at once.
@@ -350,6 +337,15 @@ VirtioGpu::Reply VirtioGpu::dispatch(std::uint16_t queue_index, const CtrlHdr& h
 VirtioGpu::Reply VirtioGpu::fail(std::uint32_t type, std::uint32_t command, const std::string& why) {
   VMM_GUEST_LOG(spdlog::level::debug, "virtio-gpu: {}: {} -> {}", command_name(command), why, response_name(type));
   return {type, {}};
+}
+
+VirtioGpu::Reply VirtioGpu::region_refused(std::uint32_t command, std::uint32_t resource_id,
+                                           const HostVisibleRegion::Result& result) {
+  if (result.status == HostVisibleRegion::Status::BadRequest)
+    return fail(resp::kErrInvalidParameter, command, result.error);
+  VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: {} of gpu-blob {}: {}", command_name(command), resource_id,
+                result.error);
+  return fail(resp::kErrUnspec, command, result.error);
 }
 
 GpuResource* VirtioGpu::find_resource(std::uint32_t id) {

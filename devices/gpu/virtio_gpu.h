@@ -67,6 +67,7 @@
 #include <vector>
 
 #include "devices/gpu/gpu_command.h"
+#include "devices/gpu/gpu_reply.h"
 #include "devices/gpu/gpu_resource.h"
 #include "devices/gpu/host_visible_region.h"
 #include "devices/gpu/render_thread.h"
@@ -176,10 +177,7 @@ class VirtioGpu : public VirtioDevice {
 
  private:
   // A response before its header is filled in: the type and the bytes after the header.
-  struct Reply {
-    std::uint32_t type;
-    std::vector<std::uint8_t> body;
-  };
+  using Reply = gpu::GpuReply;
 
   // A fenced response waiting for its fence (renderer only). `chain` keeps only the head and
   // the writable buffers the response fills (kMaxHeldWritableBuffers at most), not the
@@ -240,6 +238,10 @@ class VirtioGpu : public VirtioDevice {
   Reply dispatch(std::uint16_t queue_index, const gpu::CtrlHdr& hdr, const gpu::GpuRequest& req);
   // Logs why `command` failed and answers `type`.
   Reply fail(std::uint32_t type, std::uint32_t command, const std::string& why);
+  // The answer to a map or unmap the host-visible region refused, whichever backend asked:
+  // the guest's mistake is INVALID_PARAMETER, a host failure UNSPEC (and a warning).
+  Reply region_refused(std::uint32_t command, std::uint32_t resource_id,
+                       const gpu::HostVisibleRegion::Result& result);
   bool negotiated(unsigned feature) const { return (features_ >> feature) & 1; }
   void clear_state();  // unmaps and frees everything; mutex_ held
   gpu::GpuResource* find_resource(std::uint32_t id);

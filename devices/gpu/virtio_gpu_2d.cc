@@ -15,12 +15,6 @@ using namespace gpu;
 
 namespace {
 
-template <typename T>
-std::vector<std::uint8_t> body_of(const T& value) {
-  const auto* bytes = reinterpret_cast<const std::uint8_t*>(&value);
-  return {bytes + sizeof(CtrlHdr), bytes + sizeof(T)};
-}
-
 bool rect_inside(const Rect& r, std::uint32_t width, std::uint32_t height) {
   return std::uint64_t{r.x} + r.width <= width && std::uint64_t{r.y} + r.height <= height;
 }
@@ -36,7 +30,7 @@ VirtioGpu::Reply VirtioGpu::handle(const GetDisplayInfoCmd&, const GpuRequest&) 
   RespDisplayInfo info{};
   info.pmodes[0].r = {0, 0, config_.width, config_.height};
   info.pmodes[0].enabled = 1;
-  return {resp::kOkDisplayInfo, body_of(info)};
+  return Reply::of(resp::kOkDisplayInfo, info);
 }
 
 VirtioGpu::Reply VirtioGpu::handle(const ResourceCreate2dCmd& c, const GpuRequest&) {

@@ -5,6 +5,7 @@
 
 #include "base/guest_log.h"
 #include "base/page.h"
+#include "devices/gpu/blob_cache_decision.h"
 #include "devices/gpu/gpu_limits.h"
 #include "devices/gpu/gpu_request.h"
 #include "devices/gpu/virtio_gpu.h"
@@ -87,7 +88,6 @@ VirtioGpu::Reply VirtioGpu::create_host_blob(const ResourceCreateBlob& cmd) {
   res.blob_flags = cmd.blob_flags;
   res.blob_id = cmd.blob_id;
   res.blob_size = cmd.size;
-  res.map_info = map_info_for(config_.blob_cache);
   ++host_blobs_;
   host_blob_bytes_ += cmd.size;
   resources_.emplace(res.id, std::move(res));
@@ -107,25 +107,15 @@ VirtioGpu::Reply VirtioGpu::handle(const MapBlobCmd& c, const GpuRequest&) {
   if (!(res->blob_flags & kBlobFlagMappable))
     return fail(resp::kErrInvalidParameter, kName, "blob was not created MAPPABLE");
   if (renderer_host_blob) return map_renderer_blob(*res, cmd);
-  CacheTypeReason why;
-  why.map_info = map_info_name(res->map_info);
-  why.map_info_from = config_.blob_cache == BlobCacheMode::Auto ? "default: no renderer" : "--gpu-blob-cache";
-  why.decided_by = config_.memslot_cache == MemslotCacheOverride::Auto ? "map_info" : "--gpu-memslot-cache";
+  // The device's own memfd: no producer to ask (blob_cache_decision.h).
+  const BlobCacheDecision cache = decide_blob_cache(config_.blob_cache, config_.memslot_cache, {});
   auto mapped = [&] {
     std::lock_guard region_lock(region_mutex_);
-    return region_.map(cmd.resource_id, cmd.offset, MemfdMapping::memory(res->host),
-                       blob_memslot_cache_type(config_.memslot_cache, res->map_info), why);
+    return region_.map(cmd.resource_id, cmd.offset, MemfdMapping::memory(res->host), cache.slot_type, cache.why);
   }();
-  if (mapped.status == HostVisibleRegion::Status::BadRequest)
-    return fail(resp::kErrInvalidParameter, kName, mapped.error);
-  if (mapped.status == HostVisibleRegion::Status::HostFailure) {
-    VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: cannot map gpu-blob {}: {}", cmd.resource_id, mapped.error);
-    return fail(resp::kErrUnspec, kName, mapped.error);
-  }
-  RespMapInfo info{};
-  info.map_info = res->map_info;
-  const auto* bytes = reinterpret_cast<const std::uint8_t*>(&info);
-  return {resp::kOkMapInfo, {bytes + sizeof(CtrlHdr), bytes + sizeof(info)}};
+  if (!mapped.ok()) return region_refused(kName, cmd.resource_id, mapped);
+  res->map_info = cache.map_info;
+  return Reply::map_info(cache.map_info);
 }
 
 VirtioGpu::Reply VirtioGpu::handle(const UnmapBlobCmd& c, const GpuRequest&) {
@@ -138,12 +128,7 @@ VirtioGpu::Reply VirtioGpu::handle(const UnmapBlobCmd& c, const GpuRequest&) {
     std::lock_guard region_lock(region_mutex_);
     return region_.unmap(cmd.resource_id);
   }();
-  if (unmapped.status == HostVisibleRegion::Status::BadRequest)
-    return fail(resp::kErrInvalidParameter, kName, unmapped.error);
-  if (unmapped.status == HostVisibleRegion::Status::HostFailure) {
-    VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: cannot unmap gpu-blob {}: {}", cmd.resource_id, unmapped.error);
-    return fail(resp::kErrUnspec, kName, unmapped.error);
-  }
+  if (!unmapped.ok()) return region_refused(kName, cmd.resource_id, unmapped);
   if (res->renderer && res->renderer->mapped) {
     renderer_->unmap_blob(res->id);  // no memslot reaches it any more
     res->renderer->mapped = false;

@@ -8,6 +8,7 @@
 
 #include "base/guest_log.h"
 #include "base/page.h"
+#include "devices/gpu/blob_cache_decision.h"
 #include "devices/gpu/gpu_limits.h"
 #include "devices/gpu/gpu_request.h"
 #include "devices/gpu/renderer_charge.h"
@@ -153,8 +154,7 @@ VirtioGpu::Reply VirtioGpu::handle(const GetCapsetInfoCmd& c, const GpuRequest&)
   out.capset_id = info.id;
   out.capset_max_version = info.max_version;
   out.capset_max_size = info.max_size;
-  const auto* bytes = reinterpret_cast<const std::uint8_t*>(&out);
-  return {resp::kOkCapsetInfo, {bytes + sizeof(CtrlHdr), bytes + sizeof(out)}};
+  return Reply::of(resp::kOkCapsetInfo, out);
 }
 
 VirtioGpu::Reply VirtioGpu::handle(const GetCapsetCmd& c, const GpuRequest&) {
@@ -315,47 +315,24 @@ VirtioGpu::Reply VirtioGpu::map_renderer_blob(GpuResource& res, const ResourceMa
   if (region_.is_mapped(res.id)) return fail(resp::kErrInvalidParameter, kName, id + " is already mapped");
   RendererMapping mapping;
   if (int rc = renderer_->map_blob(res.id, &mapping); rc != 0) return renderer_failed(kName, "mapping " + id, rc);
-  const int said = renderer_->map_info(res.id);
-
-  // map_info: the renderer's answer unless --gpu-blob-cache overrides it; when it has none,
-  // cached (see VirtioGpuConfig: a renderer that cannot say is a software one).
-  CacheTypeReason why;
-  why.reported_map_info = said >= 0 ? map_info_name(static_cast<std::uint32_t>(said)) : "NONE";
-  std::uint32_t map_info;
-  if (config_.blob_cache != BlobCacheMode::Auto) {
-    map_info = map_info_for(config_.blob_cache);
-    why.map_info_from = "--gpu-blob-cache";
-  } else if (said > 0) {
-    map_info = static_cast<std::uint32_t>(said);
-    why.map_info_from = "virglrenderer";
-  } else {
-    map_info = kMapCacheCached;
-    why.map_info_from = "default: virglrenderer reported none";
-  }
-  why.map_info = map_info_name(map_info);
-  why.decided_by = config_.memslot_cache == MemslotCacheOverride::Auto ? "map_info" : "--gpu-memslot-cache";
-  const MemCacheType type = blob_memslot_cache_type(config_.memslot_cache, map_info);
+  const BlobCacheDecision cache =
+      decide_blob_cache(config_.blob_cache, config_.memslot_cache, {"virglrenderer", renderer_->map_info(res.id)});
 
   // The slot shares the hold: if the hypervisor keeps the slot after the guest unrefs the
   // resource, the renderer keeps the memory until the slot goes.
-  auto mapped = region_.map(res.id, cmd.offset, BlobMemory{mapping.data, mapping.size, -1, res.renderer}, type, why);
+  auto mapped = region_.map(res.id, cmd.offset, BlobMemory{mapping.data, mapping.size, -1, res.renderer}, cache.slot_type,
+                            cache.why);
   region_lock.unlock();
   if (!mapped.ok()) {
     renderer_->unmap_blob(res.id);  // no memslot reached it
-    if (mapped.status == HostVisibleRegion::Status::BadRequest)
-      return fail(resp::kErrInvalidParameter, kName, mapped.error);
-    VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: cannot map gpu-blob {}: {}", res.id, mapped.error);
-    return fail(resp::kErrUnspec, kName, mapped.error);
+    return region_refused(kName, res.id, mapped);
   }
   res.renderer->mapped = true;
-  res.map_info = map_info;
+  res.map_info = cache.map_info;
   ++renderer_stats_.blob_maps;
-  ++renderer_stats_.renderer_map_info[why.reported_map_info];
-  ++renderer_stats_.guest_map_info[why.map_info];
-  RespMapInfo info{};
-  info.map_info = map_info;
-  const auto* bytes = reinterpret_cast<const std::uint8_t*>(&info);
-  return {resp::kOkMapInfo, {bytes + sizeof(CtrlHdr), bytes + sizeof(info)}};
+  ++renderer_stats_.renderer_map_info[cache.why.reported_map_info];
+  ++renderer_stats_.guest_map_info[cache.why.map_info];
+  return Reply::map_info(cache.map_info);
 }
 
 RendererHold::GiveBack VirtioGpu::give_back_to_renderer(std::uint64_t bytes, bool host_blob) {
