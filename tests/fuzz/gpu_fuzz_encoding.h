@@ -9,14 +9,23 @@
 #include <vector>
 
 #include "devices/gpu/virtio_gpu_protocol.h"
+#include "memory/guest_memory.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace vmm::fuzz::gpu_encoding {
 
-// Guest-physical layout the fuzzer and its seeds agree on.
+// Guest-physical layout the fuzzers and their seeds agree on.
+inline constexpr std::uint64_t kCtrlRange = 0x00000, kCtrlSize = 0x40000;      // ctrl ring + buffers
+inline constexpr std::uint64_t kCursorRange = 0x40000, kCursorSize = 0x10000;  // cursor ring + buffers
 inline constexpr std::uint64_t kBackingBase = 0x100000;  // RAM for resources' backing pages
 inline constexpr std::uint64_t kBackingSize = 0x100000;
 inline constexpr std::uint64_t kBarBase = 0x800000000ull;  // the host-visible region's BAR
+
+// The guest RAM of that layout: both rings with their buffers, and the backing pages.
+inline GuestMemory guest_memory() {
+  return GuestMemory::from_ranges(
+      {{kCtrlRange, kCtrlSize, "ring-ctrl"}, {kCursorRange, kCursorSize, "ring-cursor"}, {kBackingBase, kBackingSize, "backing"}});
+}
 
 struct Request {
   std::vector<std::uint8_t> bytes;                  // the whole readable stream

@@ -165,10 +165,8 @@ using vmm::test::FakeBuffer;
 using vmm::test::FakeDriverRing;
 using vmm::test::FakeMemoryMapper;
 
-constexpr std::uint64_t kCtrlRange = 0x00000, kCtrlSize = 0x40000;      // ctrl ring + buffers
-constexpr std::uint64_t kCursorRange = 0x40000, kCursorSize = 0x10000;  // cursor ring + buffers
-constexpr std::uint64_t kBackingRange = gpu_encoding::kBackingBase;     // resources' pages
-constexpr std::uint64_t kBackingSize = gpu_encoding::kBackingSize;
+using gpu_encoding::kBackingSize, gpu_encoding::kCtrlRange, gpu_encoding::kCursorRange;
+constexpr std::uint64_t kBackingRange = gpu_encoding::kBackingBase;  // resources' pages
 constexpr std::uint16_t kCtrlQueueSize = 256;  // the device's maximum: room for held chains
 constexpr std::uint16_t kCursorQueueSize = 16;
 constexpr std::uint64_t kHostmemSize = 64ull << 20;
@@ -1918,9 +1916,7 @@ class Harness {
 
   ByteReader* in_ = nullptr;
   bool trace_ = false;
-  GuestMemory memory_ = GuestMemory::from_ranges({{kCtrlRange, kCtrlSize, "ring-ctrl"},
-                                                  {kCursorRange, kCursorSize, "ring-cursor"},
-                                                  {kBackingRange, kBackingSize, "backing"}});
+  GuestMemory memory_ = gpu_encoding::guest_memory();
   FakeMemoryMapper mapper_;
   CountingInterrupt interrupt_;
   VirtioGpuConfig config_;

@@ -58,10 +58,8 @@ using vmm::test::FakeBuffer;
 using vmm::test::FakeDriverRing;
 using vmm::test::FakeMemoryMapper;
 
-constexpr std::uint64_t kCtrlRange = 0x00000, kCtrlSize = 0x40000;      // ctrl ring + buffers
-constexpr std::uint64_t kCursorRange = 0x40000, kCursorSize = 0x10000;  // cursor ring + buffers
-constexpr std::uint64_t kBackingRange = gpu_encoding::kBackingBase;     // resources' pages
-constexpr std::uint64_t kBackingSize = gpu_encoding::kBackingSize;
+using gpu_encoding::kBackingSize, gpu_encoding::kCtrlRange, gpu_encoding::kCursorRange;
+constexpr std::uint64_t kBackingRange = gpu_encoding::kBackingBase;  // resources' pages
 constexpr std::uint16_t kCtrlQueueSize = 64;
 constexpr std::uint16_t kCursorQueueSize = 16;
 
@@ -394,9 +392,7 @@ class GpuHarness {
 
   ByteReader& in_;
   const bool trace_ = std::getenv("VMM_FUZZ_TRACE") != nullptr;  // print each command's answer
-  GuestMemory memory_ = GuestMemory::from_ranges({{kCtrlRange, kCtrlSize, "ring-ctrl"},
-                                                  {kCursorRange, kCursorSize, "ring-cursor"},
-                                                  {kBackingRange, kBackingSize, "backing"}});
+  GuestMemory memory_ = gpu_encoding::guest_memory();
   FakeMemoryMapper mapper_;
   CountingInterrupt interrupt_;
   VirtioGpuConfig config_;
