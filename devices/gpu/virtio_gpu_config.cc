@@ -8,7 +8,6 @@ namespace vmm {
 
 std::string_view to_string(BlobCacheMode mode) { return kBlobCacheModeNames.name(mode); }
 std::string_view to_string(BlobMappingMode mode) { return kBlobMappingModeNames.name(mode); }
-std::string_view to_string(RendererKind kind) { return kRendererKindNames.name(kind); }
 std::string_view to_string(MemslotCacheOverride mode) { return kMemslotCacheOverrideNames.name(mode); }
 
 std::optional<BlobCacheMode> parse_blob_cache_mode(std::string_view name) {

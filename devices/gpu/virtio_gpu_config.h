@@ -21,12 +21,12 @@
 #include <string_view>
 
 #include "base/enum_names.h"
+#include "devices/gpu/renderer/renderer_kind.h"
 #include "memory/mem_cache_type.h"
 
 namespace vmm {
 
 enum class BlobCacheMode { Auto, Wc, Cached, Uncached };
-enum class RendererKind { None, Virgl, Venus, All };
 enum class BlobMappingMode { PerBlob, Fixed };
 // --gpu-memslot-cache: `auto` derives each blob slot's MemCacheType from its map_info (the
 // right thing); `coherent` / `noncoherent` force it, to reproduce bugs on purpose — e.g.
@@ -35,11 +35,6 @@ enum class MemslotCacheOverride { Auto, Coherent, NonCoherent };
 
 inline constexpr EnumNames<BlobCacheMode, 4> kBlobCacheModeNames({{
     {BlobCacheMode::Auto, "auto"}, {BlobCacheMode::Wc, "wc"}, {BlobCacheMode::Cached, "cached"}, {BlobCacheMode::Uncached, "uncached"},
-}});
-// all: virgl and venus contexts both.
-inline constexpr EnumNames<RendererKind, 4> kRendererKindNames({{
-    {RendererKind::None, "none"}, {RendererKind::Virgl, "virgl"}, {RendererKind::Venus, "venus"},
-    {RendererKind::All, "all"},
 }});
 inline constexpr EnumNames<BlobMappingMode, 2> kBlobMappingModeNames({{
     {BlobMappingMode::PerBlob, "per-blob"}, {BlobMappingMode::Fixed, "fixed"},
@@ -56,7 +51,6 @@ inline constexpr EnumNames<MemslotCacheOverride, 5> kMemslotCacheOverrideNames({
 // Names from the tables above; parsing ignores case; nullopt for anything else.
 std::string_view to_string(BlobCacheMode mode);
 std::string_view to_string(BlobMappingMode mode);
-std::string_view to_string(RendererKind kind);
 std::optional<BlobCacheMode> parse_blob_cache_mode(std::string_view name);
 std::optional<BlobMappingMode> parse_blob_mapping_mode(std::string_view name);
 std::string_view to_string(MemslotCacheOverride mode);

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "devices/gpu/renderer/gpu_renderer.h"
-#include "devices/gpu/virtio_gpu_config.h"
+#include "devices/gpu/renderer/renderer_kind.h"
 
 namespace vmm::gpu {
 
