@@ -1,9 +1,10 @@
 #include "tests/integration/memslot_trace.h"
 
-#include <charconv>
 #include <fstream>
 #include <map>
 #include <sstream>
+
+#include "tests/integration/parse_number.h"
 
 namespace vmm::test {
 
@@ -12,16 +13,7 @@ std::optional<std::uint64_t> trace_number(const nlohmann::json& v) {
   if (v.is_number_integer() && v.get<std::int64_t>() >= 0)
     return static_cast<std::uint64_t>(v.get<std::int64_t>());
   if (!v.is_string()) return std::nullopt;
-  std::string_view s = v.get_ref<const std::string&>();
-  int base = 10;
-  if (s.starts_with("0x") || s.starts_with("0X")) {
-    s.remove_prefix(2);
-    base = 16;
-  }
-  std::uint64_t out = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out, base);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return out;
+  return parse_number(v.get_ref<const std::string&>());
 }
 
 std::string TraceEvent::describe() const {

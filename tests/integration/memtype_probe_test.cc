@@ -12,7 +12,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <regex>
@@ -22,6 +21,7 @@
 #include "tests/integration/derivation_check.h"
 #include "tests/integration/guest_boot.h"
 #include "tests/integration/memslot_trace.h"
+#include "tests/integration/parse_number.h"
 #include "tests/integration/test_env.h"
 
 namespace vmm::test {
@@ -59,16 +59,7 @@ std::vector<std::string> probe_args(const std::vector<std::string>& extra_tokens
 std::optional<std::uint64_t> number(const ProbeFields& f, const std::string& key) {
   auto it = f.find(key);
   if (it == f.end()) return std::nullopt;
-  std::string_view s = it->second;
-  int base = 10;
-  if (s.starts_with("0x")) {
-    s.remove_prefix(2);
-    base = 16;
-  }
-  std::uint64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
+  return parse_number(it->second);
 }
 
 std::string describe(const ProbeFields& f) {
