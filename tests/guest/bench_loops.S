@@ -21,12 +21,7 @@ bench_user_exits:
 	movq	BENCH_JOB_VALUE(%rdi), %r8
 	movq	BENCH_JOB_KIND(%rdi), %r9
 
-	lfence
-	rdtsc
-	lfence
-	shlq	$32, %rdx
-	orq	%rdx, %rax
-	movq	%rax, %r13			/* start */
+	tsc_start %r13			/* start */
 
 	movq	%r8, %rax
 	cmpq	$BENCH_EXIT_MMIO, %r9
@@ -43,10 +38,6 @@ bench_user_exits:
 	jnz	.Lmmio
 
 .Ldone:
-	lfence
-	rdtsc
-	shlq	$32, %rdx
-	orq	%rdx, %rax
-	subq	%r13, %rax
+	tsc_elapsed %r13
 	movq	%rax, BENCH_JOB_CYCLES(%r15)
 	jmp	ring3_exit

@@ -31,12 +31,7 @@ memtype_user_job:
 	xorl	%r11d, %r11d
 	movabsq	$0x6d656d7479706521, %r12	/* what the writes store */
 
-	lfence
-	rdtsc
-	lfence
-	shlq	$32, %rdx
-	orq	%rdx, %rax
-	movq	%rax, %r13			/* start */
+	tsc_start %r13			/* start */
 
 	cmpq	$MEMTYPE_OP_READ, %r14
 	je	.Lread_pass
@@ -95,11 +90,7 @@ memtype_user_job:
 
 .Lstop:
 	mfence
-	lfence
-	rdtsc
-	shlq	$32, %rdx
-	orq	%rdx, %rax
-	subq	%r13, %rax
+	tsc_elapsed %r13
 	movq	%rax, MEMTYPE_JOB_CYCLES(%r15)
 	addq	%r9, %rbx
 	addq	%r10, %rbx

@@ -64,5 +64,27 @@ uint64_t ring3_call(uint64_t rip, uint64_t arg);
 extern char ring3_exit[];
 void ring3_end(void);
 
+#else
+/* The timed loops' clock (bench_loops.S, memtype_loops.S): the TSC as one 64-bit number in
+ * %rax, %rdx clobbered. tsc_start fences on both sides, so the read waits for what came before
+ * and the loop's first access waits for it, and keeps the start in \dest; tsc_elapsed fences
+ * before only (the last access has completed; what follows is not timed) and leaves
+ * %rax = now - \start. */
+.macro tsc_start dest
+	lfence
+	rdtsc
+	lfence
+	shlq	$32, %rdx
+	orq	%rdx, %rax
+	movq	%rax, \dest
+.endm
+
+.macro tsc_elapsed start
+	lfence
+	rdtsc
+	shlq	$32, %rdx
+	orq	%rdx, %rax
+	subq	\start, %rax
+.endm
 #endif
 #endif
