@@ -1,6 +1,7 @@
 // RendererHold: one resource as the renderer holds it, given back when the last of its holders
 // lets go. The holders are the device's resource table and, while a blob of it is mapped, the
-// memslot that maps the renderer's memory: MemoryMapper keeps a slot's lease until the
+// lease of the memslot that maps the renderer's memory (which unmaps that memory in the
+// renderer when the slot goes, then lets go of the hold): MemoryMapper keeps a slot's lease until the
 // hypervisor has let the slot go, so when KVM refuses to remove the slot the renderer's memory
 // (and the guest pages it was lent, whose addresses it keeps) outlive the guest's resource for
 // as long as the guest can still reach them, with no bookkeeping in the device.
@@ -22,7 +23,7 @@
 namespace vmm::gpu {
 
 struct RendererHold {
-  // Unmaps the blob when `mapped`, unrefs the resource, drops its charge.
+  // Unrefs the resource, drops its charge.
   using GiveBack = std::function<void(const RendererHold&)>;
 
   explicit RendererHold(std::uint32_t resource_id) : id(resource_id) {}
@@ -34,7 +35,6 @@ struct RendererHold {
 
   const std::uint32_t id;
   std::vector<iovec> pages;  // the guest pages lent to the renderer (backing)
-  bool mapped = false;       // a blob the renderer mapped for MAP_BLOB
   GiveBack give_back;        // set once the renderer has the resource
 };
 

@@ -128,11 +128,8 @@ VirtioGpu::Reply VirtioGpu::handle(const UnmapBlobCmd& c, const GpuRequest&) {
     std::lock_guard region_lock(region_mutex_);
     return region_.unmap(cmd.resource_id);
   }();
+  // A renderer's buffer was unmapped in the renderer as the slot let go of its lease.
   if (!unmapped.ok()) return region_refused(kName, cmd.resource_id, unmapped);
-  if (res->renderer && res->renderer->mapped) {
-    renderer_->unmap_blob(res->id);  // no memslot reaches it any more
-    res->renderer->mapped = false;
-  }
   return {resp::kOkNodata, {}};
 }
 

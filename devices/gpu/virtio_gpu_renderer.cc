@@ -318,16 +318,17 @@ VirtioGpu::Reply VirtioGpu::map_renderer_blob(GpuResource& res, const ResourceMa
   const BlobCacheDecision cache =
       decide_blob_cache(config_.blob_cache, config_.memslot_cache, {"virglrenderer", renderer_->map_info(res.id)});
 
-  // The slot shares the hold: if the hypervisor keeps the slot after the guest unrefs the
-  // resource, the renderer keeps the memory until the slot goes.
-  auto mapped = region_.map(res.id, cmd.offset, BlobMemory{mapping.data, mapping.size, -1, res.renderer}, cache.slot_type,
-                            cache.why);
+  // The slot's lease: when the slot goes (UNMAP_BLOB, an unref, a reset; or at once, when
+  // the slot is refused) it unmaps the buffer in the renderer and then lets go of the
+  // resource's hold. If the hypervisor keeps the slot after the guest unrefs the resource,
+  // the renderer keeps both until the slot goes. Render thread only, as RendererHold says.
+  HostMemoryLease lease = lease_running([alive = std::weak_ptr<GpuRenderer>(renderer_), hold = res.renderer] {
+    if (const auto renderer = alive.lock()) renderer->unmap_blob(hold->id);
+  });
+  auto mapped = region_.map(res.id, cmd.offset, BlobMemory{mapping.data, mapping.size, -1, std::move(lease)},
+                            cache.slot_type, cache.why);
   region_lock.unlock();
-  if (!mapped.ok()) {
-    renderer_->unmap_blob(res.id);  // no memslot reached it
-    return region_refused(kName, res.id, mapped);
-  }
-  res.renderer->mapped = true;
+  if (!mapped.ok()) return region_refused(kName, res.id, mapped);
   res.map_info = cache.map_info;
   ++renderer_stats_.blob_maps;
   ++renderer_stats_.renderer_map_info[cache.why.reported_map_info];
@@ -342,7 +343,6 @@ RendererHold::GiveBack VirtioGpu::give_back_to_renderer(std::uint64_t bytes, boo
   return [this, alive = std::weak_ptr<GpuRenderer>(renderer_), bytes, host_blob](const RendererHold& hold) {
     const auto renderer = alive.lock();
     if (!renderer) return;
-    if (hold.mapped) renderer->unmap_blob(hold.id);
     renderer->unref_resource(hold.id);
     uncharge(bytes);
     if (host_blob) --host_blobs_;
