@@ -8,6 +8,7 @@
 
 #include "base/guest_log.h"
 #include "base/fnv1a.h"
+#include "devices/gpu/builtin_backend.h"
 #include "devices/gpu/gpu_limits.h"
 #include "devices/gpu/gpu_request.h"
 #include "devices/gpu/virtio_gpu_names.h"
@@ -49,7 +50,10 @@ VirtioGpu::VirtioGpu(const GuestMemory& memory, MemoryMapper& mapper, VirtioGpuC
       region_(mapper, config.hostmem_size, config.mapping,
               // The fixed region holds device memory, so auto tags it as WC blobs would be.
               blob_memslot_cache_type(config.memslot_cache, gpu::kMapCacheWc)) {
-  if (config_.renderer != RendererKind::None) start_renderer(std::move(make_renderer));
+  if (config_.renderer != RendererKind::None)
+    start_renderer(std::move(make_renderer));
+  else
+    backend_ = std::make_unique<BuiltinBackend>(static_cast<gpu::BackendDevice&>(*this), config_.hostmem_size);
 }
 
 VirtioGpu::~VirtioGpu() {
@@ -339,6 +343,12 @@ VirtioGpu::Reply VirtioGpu::fail(std::uint32_t type, std::uint32_t command, cons
   return {type, {}};
 }
 
+void VirtioGpu::context_gone(std::uint32_t ctx) {
+  contexts_.erase(ctx);
+  bool notify[2] = {false, false};  // the queue is notified with the next answer
+  release_context_fences(ctx, notify[0], notify[1]);
+}
+
 VirtioGpu::Reply VirtioGpu::region_refused(std::uint32_t command, std::uint32_t resource_id,
                                            const HostVisibleRegion::Result& result) {
   if (result.status == HostVisibleRegion::Status::BadRequest)
@@ -377,10 +387,7 @@ void VirtioGpu::forget_resource(std::uint32_t id) {
   if (scanout_ && scanout_->resource_id == id) scanout_.reset();
   for (auto& [ctx, attached] : contexts_) attached.erase(id);
   if (res.kind == ResourceKind::Image2d) image_bytes_ -= res.image_bytes();
-  if (res.kind == ResourceKind::HostBlob) {
-    --host_blobs_;
-    host_blob_bytes_ -= res.blob_size;
-  }
+  if (backend_) backend_->forget(res);
   // Its memory (res.host, res.renderer) goes now, or, when a memslot the hypervisor would not
   // remove still maps it, when that slot goes.
   resources_.erase(it);
@@ -394,6 +401,7 @@ void VirtioGpu::clear_state() {
   // The renderer's contexts go before the resources they reference (and must go: a reset
   // that only forgot them would leave them alive in the renderer, without bound).
   while (!renderer_contexts_.empty()) destroy_renderer_context(renderer_contexts_.begin()->first);
+  if (backend_) backend_->clear();
   while (!resources_.empty()) forget_resource(resources_.begin()->first);
   contexts_.clear();
   scanout_.reset();

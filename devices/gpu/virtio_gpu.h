@@ -66,6 +66,7 @@
 #include <string_view>
 #include <vector>
 
+#include "devices/gpu/gpu_backend.h"
 #include "devices/gpu/gpu_command.h"
 #include "devices/gpu/gpu_reply.h"
 #include "devices/gpu/gpu_resource.h"
@@ -120,7 +121,7 @@ struct ScanoutState {
   gpu::Rect rect;
 };
 
-class VirtioGpu : public VirtioDevice {
+class VirtioGpu : public VirtioDevice, private gpu::BackendDevice {
  public:
   // `memory` and `mapper` must outlive the device. Throws std::invalid_argument for a
   // config that validate() refuses, std::runtime_error (one line: what is missing) when
@@ -237,11 +238,16 @@ class VirtioGpu : public VirtioDevice {
   // Decodes the request (gpu_command.h) and hands the typed command to its handler.
   Reply dispatch(std::uint16_t queue_index, const gpu::CtrlHdr& hdr, const gpu::GpuRequest& req);
   // Logs why `command` failed and answers `type`.
-  Reply fail(std::uint32_t type, std::uint32_t command, const std::string& why);
+  Reply fail(std::uint32_t type, std::uint32_t command, const std::string& why) override;
   // The answer to a map or unmap the host-visible region refused, whichever backend asked:
   // the guest's mistake is INVALID_PARAMETER, a host failure UNSPEC (and a warning).
   Reply region_refused(std::uint32_t command, std::uint32_t resource_id,
                        const gpu::HostVisibleRegion::Result& result);
+  // gpu::BackendDevice, for backend_.
+  std::map<std::uint32_t, gpu::GpuResource>& resources() override { return resources_; }
+  std::map<std::uint32_t, std::set<std::uint32_t>>& contexts() override { return contexts_; }
+  void context_gone(std::uint32_t ctx) override;
+  const GuestMemory& guest_memory() const override { return memory_; }
   bool negotiated(unsigned feature) const { return (features_ >> feature) & 1; }
   void clear_state();  // unmaps and frees everything; mutex_ held
   gpu::GpuResource* find_resource(std::uint32_t id);
@@ -267,11 +273,10 @@ class VirtioGpu : public VirtioDevice {
   // Reads and validates `count` MemEntry at `offset`; nullopt with the Reply in *reply.
   std::optional<gpu::BackingStore> read_backing(const gpu::GpuRequest& req,
                                                 std::uint64_t offset, std::uint32_t count,
-                                                std::uint32_t command, Reply* reply);
+                                                std::uint32_t command, Reply* reply) override;
   std::uint64_t backing_entries_in_use() const;  // over all resources; mutex_ held
   // Blobs (virtio_gpu_blob.cc).
   Reply handle(const gpu::CreateBlobCmd& c, const gpu::GpuRequest& req);
-  Reply create_host_blob(const gpu::ResourceCreateBlob& cmd);
   Reply handle(const gpu::MapBlobCmd& c, const gpu::GpuRequest& req);
   Reply handle(const gpu::UnmapBlobCmd& c, const gpu::GpuRequest& req);
   // Contexts and 3D (virtio_gpu_context.cc).
@@ -329,9 +334,10 @@ class VirtioGpu : public VirtioDevice {
   std::unique_ptr<RenderThread> render_thread_;  // last of the renderer's: stopped first
 
   std::map<std::uint32_t, gpu::GpuResource> resources_;
+  // What renders for the device (gpu_backend.h); made in the constructor, after the tables.
+  std::unique_ptr<gpu::GpuBackend> backend_;
   std::uint64_t image_bytes_ = 0;      // sum over 2D host images
-  std::uint32_t host_blobs_ = 0;       // live HOST3D blobs
-  std::uint64_t host_blob_bytes_ = 0;  // their sizes, summed
+  std::uint32_t host_blobs_ = 0;       // live renderer host blobs
   std::map<std::uint32_t, std::set<std::uint32_t>> contexts_;  // ctx id -> attached resources
   std::optional<ScanoutState> scanout_;
   gpu::UpdateCursor cursor_{};

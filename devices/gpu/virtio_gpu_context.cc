@@ -30,7 +30,7 @@ VirtioGpu::Reply VirtioGpu::handle(const CtxCreateCmd& c, const GpuRequest&) {
     return fail(resp::kErrInvalidParameter, kName,
                 "context_init " + std::to_string(cmd.context_init) +
                     " without VIRTIO_GPU_F_CONTEXT_INIT");
-  if (contexts_.size() >= (renderer_ ? limits::kMaxRendererContexts : limits::kMaxContexts))
+  if (contexts_.size() >= (renderer_ ? limits::kMaxRendererContexts : backend_->max_contexts()))
     return fail(resp::kErrOutOfMemory, kName, "context limit reached");
   std::string name(cmd.debug_name, cmd.nlen);
   std::replace_if(name.begin(), name.end(), [](char c) { return c < 0x20 || c > 0x7e; }, '?');
@@ -39,6 +39,8 @@ VirtioGpu::Reply VirtioGpu::handle(const CtxCreateCmd& c, const GpuRequest&) {
     if (int rc = renderer_->create_context(ctx, capset, name); rc != 0)
       return renderer_failed(kName, "context " + std::to_string(ctx) + " of capset " + std::to_string(capset), rc);
     renderer_contexts_[ctx].capset = capset;
+  } else if (Reply made = backend_->create_context(ctx, cmd.context_init, name); resp::is_error(made.type)) {
+    return made;
   }
   contexts_[ctx];
   VMM_GUEST_LOG(spdlog::level::debug, "virtio-gpu: context {} created ('{}')", ctx, name);
@@ -50,7 +52,10 @@ VirtioGpu::Reply VirtioGpu::handle(const CtxDestroyCmd& c, const GpuRequest&) {
     return fail(resp::kErrInvalidContextId, CtxDestroyCmd::kType,
                 "no context " + std::to_string(c.wire.ctx_id));
   // With its held per-context fences answered and its stream resources uncharged.
-  if (renderer_) destroy_renderer_context(c.wire.ctx_id);
+  if (renderer_)
+    destroy_renderer_context(c.wire.ctx_id);
+  else
+    backend_->destroy_context(c.wire.ctx_id);
   return {resp::kOkNodata, {}};
 }
 
@@ -82,6 +87,8 @@ VirtioGpu::Reply VirtioGpu::attach_detach(std::uint32_t name, const ResourceIdCm
       renderer_->attach_resource(cmd.hdr.ctx_id, cmd.resource_id);
     else
       renderer_->detach_resource(cmd.hdr.ctx_id, cmd.resource_id);
+  } else if (!renderer_) {
+    backend_->attach_resource(cmd.hdr.ctx_id, *res, attach);
   }
   return {resp::kOkNodata, {}};
 }

@@ -144,7 +144,7 @@ VirtioGpu::Reply VirtioGpu::renderer_failed(std::uint32_t command, const std::st
 }
 
 VirtioGpu::Reply VirtioGpu::handle(const GetCapsetInfoCmd& c, const GpuRequest&) {
-  if (!renderer_) return fail(resp::kErrUnspec, GetCapsetInfoCmd::kType, "there is no renderer, so no capsets");
+  if (!renderer_) return backend_->capset_info(c);
   if (c.wire.capset_index >= capsets_.size())
     return fail(resp::kErrInvalidParameter, GetCapsetInfoCmd::kType,
                 "capset index " + std::to_string(c.wire.capset_index) + " of " +
@@ -159,7 +159,7 @@ VirtioGpu::Reply VirtioGpu::handle(const GetCapsetInfoCmd& c, const GpuRequest&)
 
 VirtioGpu::Reply VirtioGpu::handle(const GetCapsetCmd& c, const GpuRequest&) {
   constexpr std::uint32_t kName = GetCapsetCmd::kType;
-  if (!renderer_) return fail(resp::kErrUnspec, kName, "there is no renderer, so no capsets");
+  if (!renderer_) return backend_->capset(c);
   std::vector<std::uint8_t> bytes = renderer_->capset(c.wire.capset_id, c.wire.capset_version);
   if (bytes.empty() || bytes.size() > limits::kMaxCapsetBytes)
     return fail(resp::kErrInvalidParameter, kName,
@@ -171,7 +171,7 @@ VirtioGpu::Reply VirtioGpu::handle(const GetCapsetCmd& c, const GpuRequest&) {
 VirtioGpu::Reply VirtioGpu::handle(const ResourceCreate3dCmd& c, const GpuRequest&) {
   constexpr std::uint32_t kName = ResourceCreate3dCmd::kType;
   const ResourceCreate3d& cmd = c.wire;
-  if (!renderer_) return fail(resp::kErrUnspec, kName, "there is no 3D renderer");
+  if (!renderer_) return backend_->create_3d(c);
   const std::string id = "resource " + std::to_string(cmd.resource_id);
   if (cmd.resource_id == 0) return fail(resp::kErrInvalidResourceId, kName, "resource id 0");
   if (resources_.count(cmd.resource_id))
@@ -220,7 +220,7 @@ VirtioGpu::Reply VirtioGpu::handle(const TransferFromHost3dCmd& c, const GpuRequ
 }
 
 VirtioGpu::Reply VirtioGpu::transfer_3d(std::uint32_t command, const Transfer3d& wire, bool to_host) {
-  if (!renderer_) return fail(resp::kErrUnspec, command, "there is no 3D renderer");
+  if (!renderer_) return backend_->transfer_3d(command, wire, to_host);
   Reply failure;
   GpuResource* res = named_resource(wire.resource_id, command, failure);
   if (res == nullptr) return failure;
