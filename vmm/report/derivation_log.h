@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "vmm/memtype/slot_derivation.h"
+#include "vmm/report/kept_first.h"
 
 namespace vmm {
 
@@ -22,15 +23,14 @@ class DerivationLog {
 
   void subscribe(Listener listener);
   void add(memtype::SlotDerivation derivation);
-  bool full() const;
-  std::vector<memtype::SlotDerivation> derivations() const;
-  std::uint64_t dropped() const;
+  bool full() const { return kept_.full(); }
+  std::vector<memtype::SlotDerivation> derivations() const { return kept_.items(); }
+  std::uint64_t dropped() const { return kept_.dropped(); }
 
  private:
-  mutable std::mutex mutex_;
+  mutable std::mutex mutex_;  // guards listeners_
   std::vector<Listener> listeners_;
-  std::vector<memtype::SlotDerivation> kept_;
-  std::uint64_t dropped_ = 0;
+  KeptFirst<memtype::SlotDerivation> kept_{kMaxKept};
 };
 
 }  // namespace vmm

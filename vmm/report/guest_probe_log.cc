@@ -26,27 +26,12 @@ void GuestProbeLog::feed(std::span<const std::uint8_t> bytes) {
   for (std::uint8_t byte : bytes) {
     if (byte == '\n') {
       if (!partial_.empty() && partial_.back() == '\r') partial_.pop_back();
-      if (auto fields = parse_line(partial_); fields.empty()) {
-      } else if (probes_.size() < kMaxProbes) {
-        probes_.push_back(std::move(fields));
-      } else {
-        ++dropped_;
-      }
+      if (auto fields = parse_line(partial_); !fields.empty()) kept_.add(std::move(fields));
       partial_.clear();
     } else if (partial_.size() < kMaxLine) {
       partial_.push_back(static_cast<char>(byte));
     }
   }
-}
-
-std::uint64_t GuestProbeLog::dropped() const {
-  std::lock_guard lock(mutex_);
-  return dropped_;
-}
-
-std::vector<GuestProbeLog::Fields> GuestProbeLog::probes() const {
-  std::lock_guard lock(mutex_);
-  return probes_;
 }
 
 }  // namespace vmm

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "vmm/report/kept_first.h"
+
 namespace vmm {
 
 class GuestProbeLog {
@@ -24,17 +26,17 @@ class GuestProbeLog {
   static constexpr std::size_t kMaxProbes = 1024;  // the tiny guest prints fewer than 20
 
   void feed(std::span<const std::uint8_t> bytes);
-  std::vector<Fields> probes() const;  // one per kept MEMTYPE-PROBE line, in order
-  std::uint64_t dropped() const;       // probe lines beyond kMaxProbes
+  // One per kept MEMTYPE-PROBE line, in order.
+  std::vector<Fields> probes() const { return kept_.items(); }
+  std::uint64_t dropped() const { return kept_.dropped(); }  // probe lines beyond kMaxProbes
 
   // Parses one line; empty when it is not a MEMTYPE-PROBE line.
   static Fields parse_line(const std::string& line);
 
  private:
-  mutable std::mutex mutex_;
+  std::mutex mutex_;  // guards partial_: feed() may be called from several vCPU threads
   std::string partial_;
-  std::vector<Fields> probes_;
-  std::uint64_t dropped_ = 0;
+  KeptFirst<Fields> kept_{kMaxProbes};
 };
 
 }  // namespace vmm

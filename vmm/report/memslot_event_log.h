@@ -7,11 +7,11 @@
 // may be unmapped long before the report is written.
 #pragma once
 
-#include <mutex>
 #include <vector>
 
 #include "memory/memslot.h"
 #include "memory/memslot_table.h"
+#include "vmm/report/kept_first.h"
 
 namespace vmm {
 
@@ -19,13 +19,11 @@ class MemslotEventLog {
  public:
   explicit MemslotEventLog(MemslotTable& table);
   static constexpr std::size_t kMaxEvents = 4096;  // ~1.5 MiB with their strings
-  std::vector<MemslotEvent> events() const;
-  std::uint64_t dropped() const;  // events beyond kMaxEvents
+  std::vector<MemslotEvent> events() const { return kept_.items(); }
+  std::uint64_t dropped() const { return kept_.dropped(); }  // events beyond kMaxEvents
 
  private:
-  mutable std::mutex mutex_;
-  std::vector<MemslotEvent> events_;
-  std::uint64_t dropped_ = 0;
+  KeptFirst<MemslotEvent> kept_{kMaxEvents};
 };
 
 }  // namespace vmm
