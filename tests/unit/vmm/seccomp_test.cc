@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -52,6 +53,28 @@ void confine(ThreadRole role, const std::string& label, SeccompMode mode = Secco
   if (!filters.confine_this_thread(role, label).empty()) _exit(100);
 }
 
+// Makes `call` from a child confined as `role` and expects the list to stop it: exit status
+// 159 and stderr matching `report`. Whatever the call needs (a pipe, a page) is made by the
+// test before this, which the death test's child runs too.
+void expect_stopped(ThreadRole role, const std::string& label, const std::function<void()>& call,
+                    const std::string& report, bool outputs = false) {
+  auto child = [&] {
+    confine(role, label, SeccompMode::Enforce, outputs);
+    call();
+    _exit(0);
+  };
+  EXPECT_EXIT(child(), ::testing::ExitedWithCode(kExitSeccompViolation), report);
+}
+
+// In `mode` a vCPU thread's socket call, outside its list, is carried out: exit status 0.
+void expect_socket_carried_out(SeccompMode mode) {
+  auto child = [&] {
+    confine(ThreadRole::Vcpu, "vCPU 0", mode);
+    _exit(socket(AF_INET, SOCK_STREAM, 0) >= 0 ? 0 : 1);
+  };
+  EXPECT_EXIT(child(), ::testing::ExitedWithCode(0), "");
+}
+
 class SeccompDeathTest : public ::testing::Test {
  protected:
   // Each death test re-runs the binary for its child: the child has exactly one thread.
@@ -59,58 +82,46 @@ class SeccompDeathTest : public ::testing::Test {
 };
 
 TEST_F(SeccompDeathTest, VcpuThreadOpeningASocketIsStoppedAndNamed) {
-  auto child = [&] {
-    confine(ThreadRole::Vcpu, "vCPU 0");
-    socket(AF_INET, SOCK_STREAM, 0);
-    _exit(0);
-  };
-  EXPECT_EXIT(
-      child(), ::testing::ExitedWithCode(kExitSeccompViolation),
+  expect_stopped(
+      ThreadRole::Vcpu, "vCPU 0", [] { socket(AF_INET, SOCK_STREAM, 0); },
       "^vmm: error: seccomp: the vCPU 0 thread made system call 41 \\(socket\\), which its "
       "allow-list does not contain; vmm stopped \\(exit status 159\\)\\. If vmm itself made "
       "this call, rerun with --seccomp log");
 }
 
 TEST_F(SeccompDeathTest, VcpuThreadCannotExec) {
-  auto child = [&] {
-    confine(ThreadRole::Vcpu, "vCPU 3");
-    char* const argv[] = {const_cast<char*>("/bin/true"), nullptr};
-    execve("/bin/true", argv, nullptr);
-    _exit(0);
-  };
-  EXPECT_EXIT(child(), ::testing::ExitedWithCode(kExitSeccompViolation),
-              "the vCPU 3 thread made system call 59 \\(execve\\)");
+  expect_stopped(
+      ThreadRole::Vcpu, "vCPU 3",
+      [] {
+        char* const argv[] = {const_cast<char*>("/bin/true"), nullptr};
+        execve("/bin/true", argv, nullptr);
+      },
+      "the vCPU 3 thread made system call 59 \\(execve\\)");
 }
 
 TEST_F(SeccompDeathTest, IoctlIsLimitedToTheRequestsOnTheList) {
   // TIOCSTI pushes bytes into a terminal's input: the classic escape through an inherited
   // tty. ioctl is on the vCPU list, but only for KVM requests and TCGETS.
-  auto child = [&] {
-    confine(ThreadRole::Vcpu, "vCPU 0");
-    char byte = 'x';
-    ioctl(STDIN_FILENO, TIOCSTI, &byte);
-    _exit(0);
-  };
-  EXPECT_EXIT(child(), ::testing::ExitedWithCode(kExitSeccompViolation),
-              "system call 16 \\(ioctl\\)");
+  expect_stopped(
+      ThreadRole::Vcpu, "vCPU 0",
+      [] {
+        char byte = 'x';
+        ioctl(STDIN_FILENO, TIOCSTI, &byte);
+      },
+      "system call 16 \\(ioctl\\)");
 }
 
 TEST_F(SeccompDeathTest, NoThreadMayMapExecutableMemory) {
-  auto child = [&] {
-    confine(ThreadRole::Vcpu, "vCPU 0");
-    mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    _exit(0);
-  };
-  EXPECT_EXIT(child(), ::testing::ExitedWithCode(kExitSeccompViolation),
-              "system call 9 \\(mmap\\)");
-  auto child2 = [&] {
-    void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    confine(ThreadRole::Main, "main");
-    mprotect(page, 4096, PROT_READ | PROT_EXEC);
-    _exit(0);
-  };
-  EXPECT_EXIT(child2(), ::testing::ExitedWithCode(kExitSeccompViolation),
-              "the main thread made system call 10 \\(mprotect\\)");
+  expect_stopped(
+      ThreadRole::Vcpu, "vCPU 0",
+      [] { mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); },
+      "system call 9 \\(mmap\\)");
+  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(page, MAP_FAILED);
+  expect_stopped(
+      ThreadRole::Main, "main", [&] { mprotect(page, 4096, PROT_READ | PROT_EXEC); },
+      "the main thread made system call 10 \\(mprotect\\)");
+  munmap(page, 4096);
 }
 
 TEST_F(SeccompDeathTest, VcpuThreadDoesItsDeviceWork) {
@@ -157,12 +168,10 @@ TEST_F(SeccompDeathTest, RenderThreadStartsThreadsButNoProcesses) {
     _exit(0);
   };
   EXPECT_EXIT(child(), ::testing::ExitedWithCode(0), "thread started");
-  auto forks = [&] {
-    confine(ThreadRole::Renderer, "renderer");
-    syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0);  // a process, as fork() makes
-    _exit(0);
-  };
-  EXPECT_EXIT(forks(), ::testing::ExitedWithCode(kExitSeccompViolation), "system call 56 \\(clone\\)");
+  expect_stopped(
+      ThreadRole::Renderer, "renderer",
+      [] { syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0); },  // a process, as fork() makes
+      "system call 56 \\(clone\\)");
 }
 
 TEST_F(SeccompDeathTest, MainOpensFilesOnlyForWritingAndOnlyWhenAnOutputWasAskedFor) {
@@ -176,34 +185,26 @@ TEST_F(SeccompDeathTest, MainOpensFilesOnlyForWritingAndOnlyWhenAnOutputWasAsked
     _exit(unlink(path.c_str()) == 0 ? 0 : 2);
   };
   EXPECT_EXIT(child(), ::testing::ExitedWithCode(0), "");
-  auto child2 = [&] {
-    confine(ThreadRole::Main, "main", SeccompMode::Enforce, /*outputs=*/true);
-    open(path.c_str(), O_RDWR | O_CREAT, 0600);
-    _exit(0);
-  };
-  EXPECT_EXIT(child2(), ::testing::ExitedWithCode(kExitSeccompViolation),
-              "the main thread made system call 257 \\(openat\\)");
-  auto child3 = [&] {
-    confine(ThreadRole::Main, "main");
-    std::fopen(path.c_str(), "w");
-    _exit(0);
-  };
-  EXPECT_EXIT(child3(), ::testing::ExitedWithCode(kExitSeccompViolation),
-              "system call 257 \\(openat\\)");
+  expect_stopped(
+      ThreadRole::Main, "main", [&] { open(path.c_str(), O_RDWR | O_CREAT, 0600); },
+      "the main thread made system call 257 \\(openat\\)", /*outputs=*/true);
+  expect_stopped(
+      ThreadRole::Main, "main", [&] { std::fopen(path.c_str(), "w"); }, "system call 257 \\(openat\\)");
 }
 
 TEST_F(SeccompDeathTest, StdinPumpReadsOnlyStdin) {
   if (sanitizer_build()) GTEST_SKIP() << "a sanitizer build's lists allow reading files";
-  auto child = [&] {
-    int pipe_fds[2];
-    if (pipe(pipe_fds) != 0) _exit(1);
-    confine(ThreadRole::StdinPump, "stdin pump");
-    char byte;
-    read(pipe_fds[0], &byte, 1);
-    _exit(0);
-  };
-  EXPECT_EXIT(child(), ::testing::ExitedWithCode(kExitSeccompViolation),
-              "the stdin pump thread made system call 0 \\(read\\)");
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  expect_stopped(
+      ThreadRole::StdinPump, "stdin pump",
+      [&] {
+        char byte;
+        read(pipe_fds[0], &byte, 1);
+      },
+      "the stdin pump thread made system call 0 \\(read\\)");
+  close(pipe_fds[0]);
+  close(pipe_fds[1]);
 }
 
 TEST_F(SeccompDeathTest, WithSigsysBlockedTheKernelStillKillsTheProcess) {
@@ -220,21 +221,9 @@ TEST_F(SeccompDeathTest, WithSigsysBlockedTheKernelStillKillsTheProcess) {
   EXPECT_EXIT(child(), ::testing::KilledBySignal(SIGSYS), "");
 }
 
-TEST_F(SeccompDeathTest, LogModeCarriesTheCallOut) {
-  auto child = [&] {
-    confine(ThreadRole::Vcpu, "vCPU 0", SeccompMode::Log);
-    _exit(socket(AF_INET, SOCK_STREAM, 0) >= 0 ? 0 : 1);
-  };
-  EXPECT_EXIT(child(), ::testing::ExitedWithCode(0), "");
-}
+TEST_F(SeccompDeathTest, LogModeCarriesTheCallOut) { expect_socket_carried_out(SeccompMode::Log); }
 
-TEST_F(SeccompDeathTest, OffInstallsNothing) {
-  auto child = [&] {
-    confine(ThreadRole::Vcpu, "vCPU 0", SeccompMode::Off);
-    _exit(socket(AF_INET, SOCK_STREAM, 0) >= 0 ? 0 : 1);
-  };
-  EXPECT_EXIT(child(), ::testing::ExitedWithCode(0), "");
-}
+TEST_F(SeccompDeathTest, OffInstallsNothing) { expect_socket_carried_out(SeccompMode::Off); }
 
 TEST(SeccompAllowLists, EveryRuleSaysWhyAndEveryListCompiles) {
   for (bool outputs : {false, true}) {
