@@ -8,6 +8,8 @@
 #include <sys/mman.h>
 
 #include <cerrno>
+#include <iterator>
+#include <string_view>
 
 #include "vmm/kvm/kvm_uapi.h"
 
@@ -268,6 +270,7 @@ void renderer_rules(Rules& r, const AllowListFacts& f) {
   r.allow("ioctl", "a GPU's render node: DRM ioctls ('d')", {{1, 0xff00, 0x6400}});
   r.allow("ioctl", "dma-buf sync ioctls ('b') on the drivers' buffers", {{1, 0xff00, 0x6200}});
   refuse_reading_files(r, f);
+  sanitizer_runtime_rules(r, f);  // the renderer has no common_rules, which add them elsewhere
 }
 
 // The reader of KVM's tracepoint buffers (vmm/kvm/spte_tracer): their per-CPU files were
@@ -283,50 +286,43 @@ void spte_reader_rules(Rules& r, const AllowListFacts& f) {
   refuse_reading_files(r, f);
 }
 
+// One row per thread: what vmm's messages (the violation line among them) call it, and the
+// rules of its list.
+struct RoleRow {
+  ThreadRole role;
+  std::string_view name;
+  void (*rules)(Rules&, const AllowListFacts&);
+};
+
+constexpr RoleRow kRoles[] = {
+    {ThreadRole::Vcpu, "vCPU", vcpu_rules},
+    {ThreadRole::SignalWatch, "signal watcher", signal_watch_rules},
+    {ThreadRole::StdinPump, "stdin pump", stdin_pump_rules},
+    {ThreadRole::Main, "main", main_thread_rules},
+    {ThreadRole::Renderer, "renderer", renderer_rules},
+    {ThreadRole::SpteReader, "KVM entry reader", spte_reader_rules},
+};
+// A role without a row would get an empty list (and tests check that none is empty).
+static_assert(std::size(kRoles) == std::size(kThreadRoles), "every ThreadRole has a row");
+
+// nullptr for a value outside the enum (a cast from a bad number).
+const RoleRow* row_of(ThreadRole role) {
+  for (const RoleRow& row : kRoles)
+    if (row.role == role) return &row;
+  return nullptr;
+}
+
 }  // namespace
 
 std::string_view to_string(ThreadRole role) {
-  switch (role) {
-    case ThreadRole::Vcpu:
-      return "vCPU";
-    case ThreadRole::SignalWatch:
-      return "signal watcher";
-    case ThreadRole::StdinPump:
-      return "stdin pump";
-    case ThreadRole::Main:
-      return "main";
-    case ThreadRole::Renderer:
-      return "renderer";
-    case ThreadRole::SpteReader:
-      return "KVM entry reader";
-  }
-  return "?";
+  const RoleRow* row = row_of(role);
+  return row ? row->name : "?";
 }
 
 AllowList allow_list(ThreadRole role, const AllowListFacts& facts) {
   AllowList list;
   Rules rules(list);
-  switch (role) {
-    case ThreadRole::Vcpu:
-      vcpu_rules(rules, facts);
-      break;
-    case ThreadRole::SignalWatch:
-      signal_watch_rules(rules, facts);
-      break;
-    case ThreadRole::StdinPump:
-      stdin_pump_rules(rules, facts);
-      break;
-    case ThreadRole::Main:
-      main_thread_rules(rules, facts);
-      break;
-    case ThreadRole::Renderer:
-      renderer_rules(rules, facts);
-      sanitizer_runtime_rules(rules, facts);
-      break;
-    case ThreadRole::SpteReader:
-      spte_reader_rules(rules, facts);
-      break;
-  }
+  if (const RoleRow* row = row_of(role)) row->rules(rules, facts);
   return list;
 }
 
