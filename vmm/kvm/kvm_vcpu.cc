@@ -16,24 +16,34 @@ KvmVcpu::KvmVcpu(UniqueFd fd, std::uint32_t index, std::size_t mmap_size)
 
 int KvmVcpu::run() { return ioctl(fd_.get(), KVM_RUN, 0) < 0 ? errno : 0; }
 
-kvm_regs KvmVcpu::regs() const {
-  kvm_regs regs{};
-  if (ioctl(fd_.get(), KVM_GET_REGS, &regs) < 0) throw KvmError("KVM_GET_REGS", errno);
-  return regs;
+namespace {
+
+// The vCPU's register state goes through one KVM_GET_* / KVM_SET_* pair per kind (general,
+// segment); a refusal is a KvmError naming the request.
+template <typename State>
+State get_state(int fd, unsigned long request, const char* name) {
+  State state{};
+  if (ioctl(fd, request, &state) < 0) throw KvmError(name, errno);
+  return state;
 }
 
-void KvmVcpu::set_regs(const kvm_regs& regs) {
-  if (ioctl(fd_.get(), KVM_SET_REGS, &regs) < 0) throw KvmError("KVM_SET_REGS", errno);
+template <typename State>
+void set_state(int fd, unsigned long request, const char* name, const State& state) {
+  if (ioctl(fd, request, &state) < 0) throw KvmError(name, errno);
 }
+
+}  // namespace
+
+kvm_regs KvmVcpu::regs() const { return get_state<kvm_regs>(fd_.get(), KVM_GET_REGS, "KVM_GET_REGS"); }
+
+void KvmVcpu::set_regs(const kvm_regs& regs) { set_state(fd_.get(), KVM_SET_REGS, "KVM_SET_REGS", regs); }
 
 kvm_sregs KvmVcpu::sregs() const {
-  kvm_sregs sregs{};
-  if (ioctl(fd_.get(), KVM_GET_SREGS, &sregs) < 0) throw KvmError("KVM_GET_SREGS", errno);
-  return sregs;
+  return get_state<kvm_sregs>(fd_.get(), KVM_GET_SREGS, "KVM_GET_SREGS");
 }
 
 void KvmVcpu::set_sregs(const kvm_sregs& sregs) {
-  if (ioctl(fd_.get(), KVM_SET_SREGS, &sregs) < 0) throw KvmError("KVM_SET_SREGS", errno);
+  set_state(fd_.get(), KVM_SET_SREGS, "KVM_SET_SREGS", sregs);
 }
 
 void KvmVcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) {
