@@ -11,6 +11,22 @@ namespace vmm {
 
 using namespace msix;
 
+namespace {
+
+// The table and the PBA read byte by byte: a byte past the region's `size` (or at an offset
+// that wraps) reads as 0xff, as an unclaimed bus would answer; `byte_at` gives each byte
+// inside.
+template <typename ByteAt>
+void read_bytes(std::uint64_t offset, std::span<std::uint8_t> data, std::uint64_t size,
+                ByteAt byte_at) {
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const std::uint64_t at = offset + i;
+    data[i] = at < offset || at >= size ? std::uint8_t{0xff} : byte_at(at);
+  }
+}
+
+}  // namespace
+
 MsixTable::MsixTable(std::uint16_t vectors, MsiSender& sender) : sender_(sender) {
   if (vectors == 0 || vectors > kMaxVectors)
     throw std::invalid_argument("msi-x: vector count " + std::to_string(vectors) +
@@ -56,16 +72,10 @@ void MsixTable::config_written(const PciConfigSpace& config, std::uint16_t offse
 
 void MsixTable::table_read(std::uint64_t offset, std::span<std::uint8_t> data) {
   std::lock_guard lock(mutex_);
-  for (std::size_t i = 0; i < data.size(); ++i) {
-    const std::uint64_t at = offset + i;
-    if (at < offset || at >= table_size()) {
-      data[i] = 0xff;
-      continue;
-    }
-    const Entry& entry = entries_[at / kEntrySize];
-    const std::uint32_t word = entry.words[(at % kEntrySize) / 4];
-    data[i] = static_cast<std::uint8_t>(word >> (8 * (at % 4)));
-  }
+  read_bytes(offset, data, table_size(), [&](std::uint64_t at) {
+    const std::uint32_t word = entries_[at / kEntrySize].words[(at % kEntrySize) / 4];
+    return static_cast<std::uint8_t>(word >> (8 * (at % 4)));
+  });
 }
 
 void MsixTable::table_write(std::uint64_t offset, std::span<const std::uint8_t> data) {
@@ -84,19 +94,14 @@ void MsixTable::table_write(std::uint64_t offset, std::span<const std::uint8_t> 
 
 void MsixTable::pba_read(std::uint64_t offset, std::span<std::uint8_t> data) {
   std::lock_guard lock(mutex_);
-  for (std::size_t i = 0; i < data.size(); ++i) {
-    const std::uint64_t at = offset + i;
-    if (at < offset || at >= pba_size()) {
-      data[i] = 0xff;
-      continue;
-    }
+  read_bytes(offset, data, pba_size(), [&](std::uint64_t at) {
     std::uint8_t byte = 0;
     for (unsigned bit = 0; bit < 8; ++bit) {
       const std::uint64_t vector = at * 8 + bit;
       if (vector < entries_.size() && entries_[vector].pending) byte |= 1u << bit;
     }
-    data[i] = byte;
-  }
+    return byte;
+  });
 }
 
 bool MsixTable::trigger(std::uint16_t vector) {

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <bit>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
@@ -30,6 +32,26 @@ std::uint32_t class_code_for(std::uint16_t device_id) {
     case 18: return 0x090000;  // input: keyboard
     default: return 0xff0000;  // unassigned class
   }
+}
+
+// Where a BAR access lands: the register page and the offset within it. nullopt (and a debug
+// line) when it is outside the register BAR or crosses a page, a guest's mistake: the read
+// answers 0xff, the write is dropped. Reads and writes share the line's rate limit.
+struct BarPlace {
+  std::uint64_t page = 0;
+  std::uint64_t within = 0;
+};
+
+std::optional<BarPlace> bar_place(int bar, std::uint64_t offset, std::size_t size,
+                                  std::string_view access) {
+  const std::uint64_t page = offset & ~(kPageSize - 1);
+  const std::uint64_t within = offset - page;
+  if (bar != kRegisterBar || within + size > kPageSize) {
+    VMM_GUEST_LOG(spdlog::level::debug, "virtio-pci: ignored {}-byte {} at BAR {} offset {:#x}",
+                  size, access, bar, offset);
+    return std::nullopt;
+  }
+  return BarPlace{page, within};
 }
 
 const VirtioDevice& checked(const std::unique_ptr<VirtioDevice>& device) {
@@ -199,14 +221,10 @@ void VirtioPciDevice::config_write(std::uint16_t offset, std::size_t size, std::
 
 void VirtioPciDevice::bar_read(int bar, std::uint64_t offset, std::span<std::uint8_t> data) {
   std::fill(data.begin(), data.end(), 0xff);
-  const std::uint64_t page = offset & ~(kPageSize - 1);
-  const std::uint64_t within = offset - page;
-  if (bar != kRegisterBar || within + data.size() > kPageSize) {
-    VMM_GUEST_LOG(spdlog::level::debug, "virtio-pci: ignored {}-byte read at BAR {} offset {:#x}", data.size(), bar,
-                  offset);
-    return;
-  }
-  switch (page) {
+  const auto place = bar_place(bar, offset, data.size(), "read");
+  if (!place) return;
+  const std::uint64_t within = place->within;
+  switch (place->page) {
     case kCommonOffset: {
       std::lock_guard lock(mutex_);
       common_read_locked(within, data);
@@ -238,14 +256,10 @@ void VirtioPciDevice::bar_read(int bar, std::uint64_t offset, std::span<std::uin
 }
 
 void VirtioPciDevice::bar_write(int bar, std::uint64_t offset, std::span<const std::uint8_t> data) {
-  const std::uint64_t page = offset & ~(kPageSize - 1);
-  const std::uint64_t within = offset - page;
-  if (bar != kRegisterBar || within + data.size() > kPageSize) {
-    VMM_GUEST_LOG(spdlog::level::debug, "virtio-pci: ignored {}-byte write at BAR {} offset {:#x}", data.size(), bar,
-                  offset);
-    return;
-  }
-  switch (page) {
+  const auto place = bar_place(bar, offset, data.size(), "write");
+  if (!place) return;
+  const std::uint64_t within = place->within;
+  switch (place->page) {
     case kCommonOffset: {
       std::lock_guard lock(mutex_);
       common_write_locked(within, data);
