@@ -2,17 +2,35 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string_view>
+#include <utility>
+
 namespace vmm::memtype {
 namespace {
 
-// Encodings from SDM Vol. 3A Table 11-10: 0 UC, 1 WC, 4 WT, 5 WP, 6 WB, 7 UC-.
+// Every type as the architecture encodes it (SDM Vol. 3A Table 11-10: 0 UC, 1 WC, 4 WT, 5 WP,
+// 6 WB, 7 UC-), as the SDM abbreviates it, and as Linux prints it in
+// /sys/kernel/debug/x86/pat_memtype_list: the reference each test below checks one column of.
+struct TypeRow {
+  MemoryType type;
+  std::uint8_t encoding;
+  std::string_view sdm;
+  std::string_view linux_pat;
+};
+
+constexpr TypeRow kTypes[] = {
+    {MemoryType::UC, 0, "UC", "uncached"},
+    {MemoryType::WC, 1, "WC", "write-combining"},
+    {MemoryType::WT, 4, "WT", "write-through"},
+    {MemoryType::WP, 5, "WP", "write-protect"},
+    {MemoryType::WB, 6, "WB", "write-back"},
+    {MemoryType::UCMinus, 7, "UC-", "uncached-minus"},
+};
+
 TEST(MemoryType, DecodesEveryArchitecturalEncoding) {
-  EXPECT_EQ(memory_type_from_encoding(0), MemoryType::UC);
-  EXPECT_EQ(memory_type_from_encoding(1), MemoryType::WC);
-  EXPECT_EQ(memory_type_from_encoding(4), MemoryType::WT);
-  EXPECT_EQ(memory_type_from_encoding(5), MemoryType::WP);
-  EXPECT_EQ(memory_type_from_encoding(6), MemoryType::WB);
-  EXPECT_EQ(memory_type_from_encoding(7), MemoryType::UCMinus);
+  for (const TypeRow& row : kTypes)
+    EXPECT_EQ(memory_type_from_encoding(row.encoding), row.type) << row.sdm;
 }
 
 TEST(MemoryType, RejectsReservedEncodings) {
@@ -21,58 +39,33 @@ TEST(MemoryType, RejectsReservedEncodings) {
 }
 
 TEST(MemoryType, EncodesAsTheArchitectureDoes) {
-  EXPECT_EQ(encoding_of(MemoryType::UC), 0);
-  EXPECT_EQ(encoding_of(MemoryType::WC), 1);
-  EXPECT_EQ(encoding_of(MemoryType::WT), 4);
-  EXPECT_EQ(encoding_of(MemoryType::WP), 5);
-  EXPECT_EQ(encoding_of(MemoryType::WB), 6);
-  EXPECT_EQ(encoding_of(MemoryType::UCMinus), 7);
+  for (const TypeRow& row : kTypes) EXPECT_EQ(encoding_of(row.type), row.encoding) << row.sdm;
 }
 
 TEST(MemoryType, PrintsTheSdmAbbreviations) {
-  EXPECT_EQ(to_string(MemoryType::UC), "UC");
-  EXPECT_EQ(to_string(MemoryType::WC), "WC");
-  EXPECT_EQ(to_string(MemoryType::WT), "WT");
-  EXPECT_EQ(to_string(MemoryType::WP), "WP");
-  EXPECT_EQ(to_string(MemoryType::WB), "WB");
-  EXPECT_EQ(to_string(MemoryType::UCMinus), "UC-");
+  for (const TypeRow& row : kTypes) EXPECT_EQ(to_string(row.type), row.sdm);
 }
 
 TEST(MemoryType, ParsesNamesInAnyCaseAndUcMinusSpelledOut) {
-  EXPECT_EQ(parse_memory_type("wb"), MemoryType::WB);
-  EXPECT_EQ(parse_memory_type("Wc"), MemoryType::WC);
-  EXPECT_EQ(parse_memory_type("UC"), MemoryType::UC);
-  EXPECT_EQ(parse_memory_type("wp"), MemoryType::WP);
-  EXPECT_EQ(parse_memory_type("WT"), MemoryType::WT);
-  EXPECT_EQ(parse_memory_type("uc-"), MemoryType::UCMinus);
-  EXPECT_EQ(parse_memory_type("UC_MINUS"), MemoryType::UCMinus);
-  EXPECT_EQ(parse_memory_type("uc_minus"), MemoryType::UCMinus);
-  EXPECT_EQ(parse_memory_type(""), std::nullopt);
-  EXPECT_EQ(parse_memory_type("UCM"), std::nullopt);
-  EXPECT_EQ(parse_memory_type("write-back"), std::nullopt);
-  EXPECT_EQ(parse_memory_type("WB "), std::nullopt);
+  const std::pair<std::string_view, std::optional<MemoryType>> cases[] = {
+      {"wb", MemoryType::WB},       {"Wc", MemoryType::WC},
+      {"UC", MemoryType::UC},       {"wp", MemoryType::WP},
+      {"WT", MemoryType::WT},       {"uc-", MemoryType::UCMinus},
+      {"UC_MINUS", MemoryType::UCMinus}, {"uc_minus", MemoryType::UCMinus},
+      {"", std::nullopt},           {"UCM", std::nullopt},
+      {"write-back", std::nullopt}, {"WB ", std::nullopt},
+  };
+  for (const auto& [text, type] : cases) EXPECT_EQ(parse_memory_type(text), type) << '"' << text << '"';
 }
 
-// The strings Linux prints in /sys/kernel/debug/x86/pat_memtype_list.
 TEST(MemoryType, UsesLinuxPatMemtypeListNames) {
-  EXPECT_EQ(linux_pat_name(MemoryType::UC), "uncached");
-  EXPECT_EQ(linux_pat_name(MemoryType::WC), "write-combining");
-  EXPECT_EQ(linux_pat_name(MemoryType::WT), "write-through");
-  EXPECT_EQ(linux_pat_name(MemoryType::WP), "write-protect");
-  EXPECT_EQ(linux_pat_name(MemoryType::WB), "write-back");
-  EXPECT_EQ(linux_pat_name(MemoryType::UCMinus), "uncached-minus");
+  for (const TypeRow& row : kTypes) EXPECT_EQ(linux_pat_name(row.type), row.linux_pat) << row.sdm;
 }
 
 TEST(MemoryType, ParsesLinuxPatMemtypeListNames) {
-  EXPECT_EQ(parse_linux_pat_name("uncached"), MemoryType::UC);
-  EXPECT_EQ(parse_linux_pat_name("write-combining"), MemoryType::WC);
-  EXPECT_EQ(parse_linux_pat_name("write-through"), MemoryType::WT);
-  EXPECT_EQ(parse_linux_pat_name("write-protect"), MemoryType::WP);
-  EXPECT_EQ(parse_linux_pat_name("write-back"), MemoryType::WB);
-  EXPECT_EQ(parse_linux_pat_name("uncached-minus"), MemoryType::UCMinus);
-  EXPECT_EQ(parse_linux_pat_name("WB"), std::nullopt);
-  EXPECT_EQ(parse_linux_pat_name("write back"), std::nullopt);
-  EXPECT_EQ(parse_linux_pat_name(""), std::nullopt);
+  for (const TypeRow& row : kTypes) EXPECT_EQ(parse_linux_pat_name(row.linux_pat), row.type) << row.sdm;
+  for (std::string_view other : {"WB", "write back", ""})
+    EXPECT_EQ(parse_linux_pat_name(other), std::nullopt) << '"' << other << '"';
 }
 
 TEST(MemoryType, OnlyWbWtAndWpFillCacheLinesOnReads) {

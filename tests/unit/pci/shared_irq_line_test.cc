@@ -7,9 +7,14 @@
 namespace vmm {
 namespace {
 
-TEST(SharedIrqLineTest, LineIsTheOrOfItsInputs) {
-  auto line = std::make_shared<testing::RecordingIrqLine>();
-  SharedIrqLine shared(line);
+// Every test drives one shared line through the inputs it connects.
+class SharedIrqLineTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<testing::RecordingIrqLine> line = std::make_shared<testing::RecordingIrqLine>();
+  SharedIrqLine shared{line};
+};
+
+TEST_F(SharedIrqLineTest, LineIsTheOrOfItsInputs) {
   auto a = shared.connect();
   auto b = shared.connect();
   a->set_level(true);
@@ -21,9 +26,7 @@ TEST(SharedIrqLineTest, LineIsTheOrOfItsInputs) {
   EXPECT_EQ(line->levels, (std::vector<bool>{true, false}));  // driven on change only
 }
 
-TEST(SharedIrqLineTest, RepeatedLevelsCountOnce) {
-  auto line = std::make_shared<testing::RecordingIrqLine>();
-  SharedIrqLine shared(line);
+TEST_F(SharedIrqLineTest, RepeatedLevelsCountOnce) {
   auto a = shared.connect();
   auto b = shared.connect();
   a->set_level(true);
@@ -33,9 +36,7 @@ TEST(SharedIrqLineTest, RepeatedLevelsCountOnce) {
   EXPECT_FALSE(line->level());
 }
 
-TEST(SharedIrqLineTest, DestroyedInputReleasesTheLine) {
-  auto line = std::make_shared<testing::RecordingIrqLine>();
-  SharedIrqLine shared(line);
+TEST_F(SharedIrqLineTest, DestroyedInputReleasesTheLine) {
   auto a = shared.connect();
   a->set_level(true);
   a.reset();

@@ -2,32 +2,38 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+
 namespace vmm {
 namespace {
 
+// Each case: the text, what parse_size must make of it, and why when it is not plain.
+struct SizeCase {
+  const char* text;
+  std::optional<std::uint64_t> bytes;
+  const char* why = "";
+};
+
+void expect_parses(std::initializer_list<SizeCase> cases) {
+  for (const SizeCase& c : cases)
+    EXPECT_EQ(parse_size(c.text), c.bytes) << '"' << c.text << "\" " << c.why;
+}
+
 TEST(ParseSize, AcceptsPlainBytesAndBinarySuffixes) {
-  EXPECT_EQ(parse_size("4096"), 4096u);
-  EXPECT_EQ(parse_size("4K"), 4096u);
-  EXPECT_EQ(parse_size("256M"), 256ull << 20);
-  EXPECT_EQ(parse_size("256m"), 256ull << 20);
-  EXPECT_EQ(parse_size("2G"), 2ull << 30);
-  EXPECT_EQ(parse_size("2GiB"), 2ull << 30);
-  EXPECT_EQ(parse_size("2GB"), 2ull << 30);
-  EXPECT_EQ(parse_size("1T"), 1ull << 40);
-  EXPECT_EQ(parse_size("512B"), 512u);
+  expect_parses({{"4096", 4096}, {"4K", 4096}, {"256M", 256ull << 20}, {"256m", 256ull << 20},
+                 {"2G", 2ull << 30}, {"2GiB", 2ull << 30}, {"2GB", 2ull << 30},
+                 {"1T", 1ull << 40}, {"512B", 512}});
 }
 
 TEST(ParseSize, RejectsGarbageAndOverflow) {
-  EXPECT_EQ(parse_size(""), std::nullopt);
-  EXPECT_EQ(parse_size("M"), std::nullopt);
-  EXPECT_EQ(parse_size("12Q"), std::nullopt);
-  EXPECT_EQ(parse_size("-1G"), std::nullopt);
-  EXPECT_EQ(parse_size("1.5G"), std::nullopt);
-  EXPECT_EQ(parse_size("1 G"), std::nullopt);
-  EXPECT_EQ(parse_size("1Gx"), std::nullopt);
-  EXPECT_EQ(parse_size("18446744073709551616"), std::nullopt) << "2^64";
-  EXPECT_EQ(parse_size("18446744073709551615"), 18446744073709551615ull);
-  EXPECT_EQ(parse_size("16777216T"), std::nullopt) << "2^24 TiB overflows";
+  expect_parses({{"", std::nullopt}, {"M", std::nullopt}, {"12Q", std::nullopt},
+                 {"-1G", std::nullopt}, {"1.5G", std::nullopt}, {"1 G", std::nullopt},
+                 {"1Gx", std::nullopt},
+                 {"18446744073709551616", std::nullopt, "2^64"},
+                 {"18446744073709551615", 18446744073709551615ull, "2^64 - 1 fits"},
+                 {"16777216T", std::nullopt, "2^24 TiB overflows"}});
 }
 
 TEST(FormatSize, UsesTheLargestExactUnit) {
