@@ -16,12 +16,7 @@ constexpr std::uint32_t kVmx = 1u << 5, kHypervisor = 1u << 31, kSvm = 1u << 2;
 
 HostCpu cpu(const char* vendor, std::uint32_t leaf1_ecx, std::uint32_t ext1_ecx,
             const char* hypervisor = "") {
-  HostCpu c;
-  c.vendor_id = vendor;
-  c.leaf1_ecx = leaf1_ecx;
-  c.ext1_ecx = ext1_ecx;
-  c.hypervisor = hypervisor;
-  return c;
+  return HostCpu{.vendor_id = vendor, .leaf1_ecx = leaf1_ecx, .ext1_ecx = ext1_ecx, .hypervisor = hypervisor};
 }
 
 // A fake machine in a temp dir: sys/module/<name> per module, sys/class/misc/kvm when the
