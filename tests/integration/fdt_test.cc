@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/detail_numbers.h"
 #include "tests/integration/guest_boot.h"
 #include "tests/integration/test_env.h"
 
@@ -21,11 +22,6 @@ namespace {
 const std::vector<std::string> kFdtChecks = {"fdt.blob",   "fdt.memory",     "fdt.bootargs",
                                              "fdt.initrd", "fdt.gpu_window", "fdt.memslots"};
 
-std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
 // "size=<n> fnv=0x<8 hex>" from fdt.blob.
 struct BlobHash {
   std::uint64_t size = 0;
@@ -33,10 +29,10 @@ struct BlobHash {
 };
 
 std::optional<BlobHash> parse_blob(const std::string& detail) {
-  static const std::regex re("^size=([0-9]+) fnv=0x([0-9a-f]{8}) ");
-  std::smatch m;
-  if (!std::regex_search(detail, m, re)) return std::nullopt;
-  return BlobHash{std::stoull(m[1]), static_cast<std::uint32_t>(std::stoul(m[2], nullptr, 16))};
+  static const std::regex re("^size=([0-9]+) fnv=(0x[0-9a-f]{8}) ");
+  const auto n = detail_numbers<2>(detail, re);
+  if (!n) return std::nullopt;
+  return BlobHash{(*n)[0], static_cast<std::uint32_t>((*n)[1])};
 }
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }

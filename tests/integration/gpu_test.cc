@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/detail_numbers.h"
 #include "tests/integration/guest_boot.h"
 #include "tests/integration/memslot_trace.h"
 #include "tests/integration/test_env.h"
@@ -24,29 +25,6 @@ constexpr std::uint64_t kHostmem = 16 * kMiB;
 // GPU_TEST_BLOB_SIZE in tests/guest/check_gpu.h.
 constexpr std::uint64_t kBlobSize = 64 * 1024;
 
-std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-std::uint64_t hex_number(const std::string& s) { return std::stoull(s, nullptr, 16); }
-
-struct Region {
-  std::uint64_t base = 0;
-  std::uint64_t size = 0;
-  bool contains(std::uint64_t addr, std::uint64_t len) const {
-    return addr >= base && len <= size && addr - base <= size - len;
-  }
-};
-
-// "shm=0x<base>+0x<len>" from gpu.caps.
-std::optional<Region> parse_shm(const std::string& detail) {
-  static const std::regex re("shm=0x([0-9a-f]+)\\+0x([0-9a-f]+)");
-  std::smatch m;
-  if (!std::regex_search(detail, m, re)) return std::nullopt;
-  return Region{hex_number(m[1]), hex_number(m[2])};
-}
-
 // "gpa=0x<addr> ... fnv=0x<8 hex>" from gpu.blob_map0/1.
 struct GuestMapping {
   std::uint64_t gpa = 0;
@@ -54,10 +32,10 @@ struct GuestMapping {
 };
 
 std::optional<GuestMapping> parse_mapping(const std::string& detail) {
-  static const std::regex re("gpa=0x([0-9a-f]+) .*fnv=0x([0-9a-f]{8})");
-  std::smatch m;
-  if (!std::regex_search(detail, m, re)) return std::nullopt;
-  return GuestMapping{hex_number(m[1]), static_cast<std::uint32_t>(hex_number(m[2]))};
+  static const std::regex re("gpa=(0x[0-9a-f]+) .*fnv=(0x[0-9a-f]{8})");
+  const auto n = detail_numbers<2>(detail, re);
+  if (!n) return std::nullopt;
+  return GuestMapping{(*n)[0], static_cast<std::uint32_t>((*n)[1])};
 }
 
 std::vector<std::string> gpu_args(const std::string& trace_path,

@@ -18,6 +18,12 @@ extern const std::vector<std::string> kBaseChecks;
 // The gpu.* checks vmmtest.gpu=1 adds (tests/guest/check_gpu.c), in order.
 extern const std::vector<std::string> kGpuChecks;
 
+// a's check names, then b's: the lists a boot with more than one feature expects.
+inline std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
 // Exit statuses: the guest's (tests/guest/io.h) and vmm's own.
 inline constexpr int kGuestAllPassed = 0;
 inline constexpr int kGuestCheckFailed = 1;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "tests/integration/derivation_check.h"
+#include "tests/integration/detail_numbers.h"
 #include "tests/integration/guest_boot.h"
 #include "tests/integration/memslot_trace.h"
 #include "tests/integration/parse_number.h"
@@ -36,11 +37,6 @@ constexpr std::uint64_t kSlowReadFactor = 4;
 const std::vector<std::string> kMemtypeChecks = {"memtype.pat", "memtype.probe"};
 // IA32_PAT as the guest programs it: WB WC UC- UC WB WP UC- WT.
 constexpr const char* kProbePat = "0x0407050600070106";
-
-std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
 
 std::vector<std::string> probe_args(const std::vector<std::string>& extra_tokens,
                                     const std::string& trace_path = "", const std::string& report_path = "") {
@@ -66,19 +62,6 @@ std::string describe(const ProbeFields& f) {
   std::string out = "MEMTYPE-PROBE";
   for (const auto& [k, v] : f) out += " " + k + "=" + v;
   return out;
-}
-
-struct Region {
-  std::uint64_t base = 0;
-  std::uint64_t size = 0;
-};
-
-// "shm=0x<base>+0x<len>" from gpu.caps.
-std::optional<Region> parse_shm(const std::string& detail) {
-  static const std::regex re("shm=0x([0-9a-f]+)\\+0x([0-9a-f]+)");
-  std::smatch m;
-  if (!std::regex_search(detail, m, re)) return std::nullopt;
-  return Region{std::stoull(m[1], nullptr, 16), std::stoull(m[2], nullptr, 16)};
 }
 
 // The four lines, in order, each well-formed; the blob's classes follow the guest's rule,
@@ -161,7 +144,7 @@ TEST_F(MemtypeProbeBoot, GuestMeasuresRamWbBlobWcAndBlobUc) {
   EXPECT_LE(ram + kProbeBytes, kGuestMem) << "the RAM buffer lies in guest RAM";
   const auto shm = parse_shm(b.report.detail("gpu.caps"));
   ASSERT_TRUE(shm) << b.report.detail("gpu.caps");
-  EXPECT_TRUE(blob >= shm->base && blob - shm->base + kProbeBytes <= shm->size)
+  EXPECT_TRUE(shm->contains(blob, kProbeBytes))
       << "blob 0x" << std::hex << blob << " outside the host-visible region";
 
   // vmm's derived memory type for each mapping, against the test's own references.
