@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "devices/gpu/backing_store.h"
 #include "devices/gpu/blob_cache_decision.h"
@@ -23,6 +24,7 @@
 #include "devices/gpu/gpu_reply.h"
 #include "devices/gpu/gpu_request.h"
 #include "devices/gpu/gpu_resource.h"
+#include "devices/gpu/renderer_stats.h"
 #include "memory/guest_memory.h"
 #include "memory/memory_mapper.h"
 
@@ -46,6 +48,9 @@ class BackendDevice {
                                                    GpuReply* reply) = 0;
   // A context is gone in the backend: the device answers its held per-context fences now.
   virtual void context_gone(std::uint32_t ctx) = 0;
+  // A fence the backend was given retired (from within poll()).
+  virtual void fence_retired(std::uint32_t ctx, std::uint32_t ring, std::uint64_t fence,
+                             bool per_context) = 0;
   virtual const GuestMemory& guest_memory() const = 0;
 
  protected:
@@ -62,6 +67,24 @@ struct BlobSource {
 class GpuBackend {
  public:
   virtual ~GpuBackend() = default;
+
+  // A threaded backend runs on the device's render thread: start() there first (empty, or
+  // why it cannot run), then rounds that poll() when poll_fd() is readable, then stop().
+  virtual bool threaded() const { return false; }
+  virtual std::string start() { return {}; }
+  virtual int poll_fd() const { return -1; }
+  virtual void poll() {}
+  virtual void stop() {}
+  // Whether a fenced response may wait for its fence; create_fence() false: answer it now.
+  virtual bool retires_fences() const { return false; }
+  virtual bool create_fence(std::uint32_t ctx, std::uint32_t ring, std::uint64_t fence, bool per_context) {
+    (void)ctx, (void)ring, (void)fence, (void)per_context;
+    return false;
+  }
+  // After every command: may turn `reply` into a refusal (the memory guard).
+  virtual void after_command(std::uint32_t command, GpuReply& reply) { (void)command, (void)reply; }
+  virtual std::optional<RendererStats> renderer_stats() const { return std::nullopt; }
+  virtual int memory_fd() const { return -1; }  // the memory guard's, for seccomp
 
   // Features offered beyond VIRGL and RESOURCE_BLOB, and the capsets in the config space.
   virtual std::uint64_t extra_features() const = 0;
@@ -92,6 +115,8 @@ class GpuBackend {
   // stores / drops `store`. OK or the reply refusing it.
   virtual GpuReply attach_backing(GpuResource& res, const BackingStore& store) = 0;
   virtual void detach_backing(GpuResource& res) = 0;
+  // A 3D scanout's pixels as RESOURCE_FLUSH leaves them; empty when they cannot be read.
+  virtual std::vector<std::uint8_t> read_back(const GpuResource& res) { (void)res; return {}; }
   // The device is about to erase `res` from its table.
   virtual void forget(const GpuResource& res) = 0;
   // Reset: every context goes (before the resources, which the device then forgets).

@@ -9,6 +9,7 @@
 #include "base/guest_log.h"
 #include "base/fnv1a.h"
 #include "devices/gpu/builtin_backend.h"
+#include "devices/gpu/virgl_backend.h"
 #include "devices/gpu/gpu_limits.h"
 #include "devices/gpu/gpu_request.h"
 #include "devices/gpu/virtio_gpu_names.h"
@@ -50,61 +51,48 @@ VirtioGpu::VirtioGpu(const GuestMemory& memory, MemoryMapper& mapper, VirtioGpuC
       region_(mapper, config.hostmem_size, config.mapping,
               // The fixed region holds device memory, so auto tags it as WC blobs would be.
               blob_memslot_cache_type(config.memslot_cache, gpu::kMapCacheWc)) {
-  if (config_.renderer != RendererKind::None)
-    start_renderer(std::move(make_renderer));
-  else
-    backend_ = std::make_unique<BuiltinBackend>(static_cast<gpu::BackendDevice&>(*this), config_.hostmem_size);
+  gpu::BackendDevice& self = *this;
+  if (config_.renderer == RendererKind::None) {
+    backend_ = std::make_unique<BuiltinBackend>(self, config_.hostmem_size);
+  } else {
+    if (!make_renderer)
+      throw std::runtime_error("--gpu-renderer " + std::string(to_string(config_.renderer)) +
+                               ": this vmm was built without virglrenderer "
+                               "(libvirglrenderer-dev was missing when it was configured)");
+    backend_ = std::make_unique<VirglBackend>(self, std::move(make_renderer), memory_.total_size(),
+                                              config_.renderer_memory_limit);
+  }
+  if (backend_->threaded()) start_render_thread();
 }
 
 VirtioGpu::~VirtioGpu() {
   if (render_thread_) {
-    stop_renderer();
+    stop_render_thread();
     return;
   }
   std::lock_guard lock(mutex_);
   clear_state();
 }
 
-void VirtioGpu::start_renderer(RendererFactory make_renderer) {
-  const std::string asked = "--gpu-renderer " + std::string(to_string(config_.renderer));
-  if (!make_renderer)
-    throw std::runtime_error(asked + ": this vmm was built without virglrenderer "
-                             "(libvirglrenderer-dev was missing when it was configured)");
+void VirtioGpu::start_render_thread() {
   render_thread_ = std::make_unique<RenderThread>();
-  std::string error = render_thread_->start(
-      [&]() -> std::string {
-        std::string why;
-        renderer_ = make_renderer(
-            [this](std::uint32_t ctx, std::uint32_t ring, std::uint64_t fence, bool per_context) {
-              fence_retired(ctx, ring, fence, per_context);
-            },
-            &why);
-        if (!renderer_) return why.empty() ? "the renderer could not be created" : why;
-        capsets_ = renderer_->capsets();
-        renderer_stats_.description = renderer_->description();
-        renderer_stats_.capsets = capsets_;
-        // The baseline is taken now, with the renderer and its driver loaded.
-        std::string guard_error;
-        memory_guard_ = gpu::RendererMemoryGuard::for_this_process(
-            memory_.total_size() + 2 * config_.renderer_memory_limit, &guard_error);
-        if (!memory_guard_)
-          spdlog::warn("virtio-gpu: the renderer's memory is bounded by its charges only: {}", guard_error);
-        return {};
-      },
-      [this] { return render_round(); }, [this] { return renderer_->poll_fd(); });
+  std::string error = render_thread_->start([this] { return backend_->start(); },
+                                            [this] { return render_round(); },
+                                            [this] { return backend_->poll_fd(); });
   if (!error.empty()) {
     render_thread_.reset();
-    throw std::runtime_error(asked + ": " + error);
+    throw std::runtime_error("--gpu-renderer " + std::string(to_string(config_.renderer)) + ": " + error);
   }
 }
 
-void VirtioGpu::stop_renderer() {
-  // The renderer's state goes on its own thread, before the thread ends.
+void VirtioGpu::stop_render_thread() {
+  // The backend's state goes on its own thread, before the thread ends.
   render_thread_->run([this] {
     std::lock_guard lock(mutex_);
     clear_state();
     pending_fences_.clear();
-    renderer_.reset();
+    backend_->stop();
+    backend_stopped_ = true;
   });
   render_thread_->stop();
 }
@@ -117,20 +105,16 @@ bool VirtioGpu::run_on_render_thread(const std::function<void()>& task) {
 
 std::optional<RendererStats> VirtioGpu::renderer_stats() const {
   std::lock_guard lock(mutex_);
-  if (!render_thread_) return std::nullopt;
-  RendererStats stats = renderer_stats_;
-  stats.live_contexts = static_cast<std::uint32_t>(renderer_contexts_.size());
-  stats.charged_bytes = renderer_bytes_;
-  stats.charge_limit = config_.renderer_memory_limit;
-  stats.held_responses = static_cast<std::uint32_t>(pending_fences_.size());
-  for (const PendingFence& p : pending_fences_) stats.held_buffers += p.chain.writable.size();
+  std::optional<RendererStats> stats = backend_->renderer_stats();
+  if (!stats) return std::nullopt;
+  stats->held_responses = static_cast<std::uint32_t>(pending_fences_.size());
+  for (const PendingFence& p : pending_fences_) stats->held_buffers += p.chain.writable.size();
   return stats;
 }
 
 std::uint64_t VirtioGpu::device_features() const {
   std::uint64_t features = (1ull << kFeatureVirgl) | (1ull << kFeatureResourceBlob);
-  if (config_.renderer != RendererKind::None) features |= 1ull << kFeatureContextInit;
-  return features;
+  return features | backend_->extra_features();
 }
 
 std::vector<std::uint16_t> VirtioGpu::queue_max_sizes() const {
@@ -138,8 +122,8 @@ std::vector<std::uint16_t> VirtioGpu::queue_max_sizes() const {
 }
 
 void VirtioGpu::read_config(std::uint64_t offset, std::span<std::uint8_t> data) {
-  // No lock: events_read_ is atomic and capsets_ is fixed before the guest runs.
-  const Config config{events_read_.load(), 0, 1, static_cast<std::uint32_t>(capsets_.size())};
+  // No lock: events_read_ is atomic and the capsets are fixed before the guest runs.
+  const Config config{events_read_.load(), 0, 1, backend_->capset_count()};
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(&config);
   for (std::size_t i = 0; i < data.size(); ++i) {
     const std::uint64_t at = offset + i;
@@ -288,27 +272,24 @@ std::optional<std::uint32_t> VirtioGpu::process_chain(std::uint16_t queue_index,
   CtrlHdr hdr{};
   Reply reply = req.read(hdr) ? dispatch(queue_index, hdr, req)
                               : fail(resp::kErrUnspec, 0, "request shorter than its header");
-  if (renderer_) enforce_memory_bound(hdr.type, reply);
+  backend_->after_command(hdr.type, reply);
   ++stats_.commands;
   ++stats_.responses[reply.type];
   if (resp::is_error(reply.type)) ++stats_.errors;
 
   std::vector<std::uint8_t> bytes = reply.encode(hdr);
 
-  // With a renderer, a fence means "answer when the work so far is done": the renderer
-  // gets a fence of its own and the response waits for it. Errors are answered at once.
-  if (renderer_ && (hdr.flags & kFlagFence) && !resp::is_error(reply.type) &&
+  // With a backend that retires fences, a fence means "answer when the work so far is
+  // done": the backend gets a fence of its own and the response waits for it. Errors are
+  // answered at once.
+  if (backend_->retires_fences() && (hdr.flags & kFlagFence) && !resp::is_error(reply.type) &&
       pending_fences_.size() < limits::kMaxPendingFences) {
     const bool per_context = (hdr.flags & kFlagInfoRingIdx) != 0;
     const std::uint64_t fence = per_context ? hdr.fence_id : ++last_global_fence_;
-    if (int rc = renderer_->create_fence(hdr.ctx_id, hdr.ring_idx, fence, per_context); rc == 0) {
+    if (backend_->create_fence(hdr.ctx_id, hdr.ring_idx, fence, per_context)) {
       pending_fences_.push_back({queue_index, held_part(chain, bytes.size()), std::move(bytes),
                                  hdr.ctx_id, hdr.ring_idx, fence, per_context});
       return std::nullopt;
-    } else {
-      ++renderer_stats_.renderer_errors;
-      VMM_GUEST_LOG(spdlog::level::warn, "virtio-gpu: renderer refused fence {} ({}): answering at once",
-                    hdr.fence_id, rc);
     }
   }
   return write_response(queue_index, chain, bytes);
@@ -387,7 +368,7 @@ void VirtioGpu::forget_resource(std::uint32_t id) {
   if (scanout_ && scanout_->resource_id == id) scanout_.reset();
   for (auto& [ctx, attached] : contexts_) attached.erase(id);
   if (res.kind == ResourceKind::Image2d) image_bytes_ -= res.image_bytes();
-  if (backend_) backend_->forget(res);
+  backend_->forget(res);
   // Its memory (res.host, res.renderer) goes now, or, when a memslot the hypervisor would not
   // remove still maps it, when that slot goes.
   resources_.erase(it);
@@ -398,10 +379,7 @@ void VirtioGpu::clear_state() {
     std::lock_guard region_lock(region_mutex_);
     region_.unmap_all();
   }
-  // The renderer's contexts go before the resources they reference (and must go: a reset
-  // that only forgot them would leave them alive in the renderer, without bound).
-  while (!renderer_contexts_.empty()) destroy_renderer_context(renderer_contexts_.begin()->first);
-  if (backend_) backend_->clear();
+  backend_->clear();  // its contexts go before the resources they reference
   while (!resources_.empty()) forget_resource(resources_.begin()->first);
   contexts_.clear();
   scanout_.reset();

@@ -1,16 +1,24 @@
-// VirtioGpu: the virtio-gpu device (virtio 1.2 §5.7, device id 16), with or without a 3D
-// renderer behind it.
+// VirtioGpu: the virtio-gpu device (virtio 1.2 §5.7, device id 16) over one backend
+// (gpu_backend.h), chosen by VirtioGpuConfig::renderer: BuiltinBackend without a renderer,
+// VirglBackend with one.
 //
-// With a renderer (VirtioGpuConfig::renderer, virtio_gpu_renderer.cc): VIRTIO_GPU_F_CONTEXT_INIT
-// is offered too, the capsets are the renderer's, contexts, SUBMIT_3D, RESOURCE_CREATE_3D,
-// TRANSFER_{TO,FROM}_HOST_3D and HOST3D blobs go to it, MAP_BLOB maps what the renderer
-// maps, and the blob slot's MemCacheType follows the renderer's map_info (unless
-// --gpu-blob-cache or --gpu-memslot-cache override it; the memslot's CacheTypeReason says
-// which decided). All of that runs on the RenderThread: the vCPU only wakes it. A fenced
-// command's response is held until the renderer retires its fence. 2D resources and the
-// cursor stay the device's own, as below.
+// The device keeps the queues, the decoding (gpu_command.h: one command table), the fenced
+// responses, the typed responses (gpu_reply.h), the resource and context tables, the
+// host-visible region, 2D resources, the scanout and the cursor. 2D stays the device's for
+// both backends because it is guest pages copied into a host image, the same whichever
+// backend renders (and Linux needs it for the console either way); only a 3D scanout's
+// pixels come from the backend (read back at RESOURCE_FLUSH). The backend does the rest:
+// contexts beyond their bookkeeping, SUBMIT_3D, capsets, 3D resources and transfers, every
+// blob; for MAP_BLOB it gives the blob's host memory, its lease and what its producer said
+// about caching, and the device calls decide_blob_cache() once and maps it.
 //
-// Without one:
+// With VirglBackend: VIRTIO_GPU_F_CONTEXT_INIT is offered too, the capsets are the renderer's,
+// and the blob slot's MemCacheType follows the renderer's map_info (unless --gpu-blob-cache
+// or --gpu-memslot-cache override it; the memslot's CacheTypeReason says which decided). All
+// of that runs on the RenderThread: the vCPU only wakes it. A fenced command's response is
+// held until the backend retires its fence.
+//
+// With BuiltinBackend:
 // Queues: control (0) and cursor (1). Features offered: VIRTIO_GPU_F_VIRGL (Linux creates
 // host-memory blobs only with it; contexts are bookkeeping and SUBMIT_3D is answered
 // ERR_UNSPEC) and VIRTIO_GPU_F_RESOURCE_BLOB. num_capsets is 0: Linux 6.1 needs no capset
@@ -46,12 +54,13 @@
 // fence_id and ctx_id (and ring_idx with FLAG_INFO_RING_IDX), errors included.
 //
 // Thread safety: one mutex guards the device; queue notifications, BAR moves, reset and the
-// accessors may come from different threads. With a renderer the render thread holds that
-// mutex through renderer calls, so what a vCPU does must not take it: the config space
+// accessors may come from different threads. With a threaded backend the render thread holds
+// that mutex through backend calls, so what a vCPU does must not take it: the config space
 // (events_read) and the interrupt are atomics, a BAR move takes only the region's own mutex,
 // and activate() leaves the new queues for the render thread to pick up. reset() and the
 // destructor do wait for the render thread to finish its round (they must tear down the
-// renderer's state on its thread).
+// backend's state on its thread). Backends are called with mutex_ held, map_blob() with
+// region_mutex_ too.
 #pragma once
 
 #include <atomic>
@@ -72,8 +81,8 @@
 #include "devices/gpu/gpu_resource.h"
 #include "devices/gpu/host_visible_region.h"
 #include "devices/gpu/render_thread.h"
-#include "devices/gpu/renderer_memory_guard.h"
-#include "devices/gpu/renderer/gpu_renderer.h"
+#include "devices/gpu/renderer_stats.h"
+#include "devices/gpu/virgl_backend.h"
 #include "devices/gpu/virtio_gpu_config.h"
 #include "devices/gpu/virtio_gpu_protocol.h"
 #include "devices/virtio/virtio_device.h"
@@ -91,30 +100,6 @@ struct VirtioGpuStats {
   std::uint64_t flushes = 0;          // RESOURCE_FLUSH answered OK
   std::map<std::uint32_t, std::uint64_t> responses;  // response type -> count
 };
-
-// What the renderer did, for the report.
-struct RendererStats {
-  std::string description;                         // GpuRenderer::description()
-  std::vector<gpu::CapsetInfo> capsets;
-  std::uint64_t renderer_errors = 0;               // renderer calls that failed
-  std::uint64_t fences_retired = 0;
-  std::uint64_t blob_maps = 0;                     // renderer blobs MAP_BLOB mapped
-  std::map<std::string, std::uint64_t> renderer_map_info;  // its answer ("WC", "NONE") -> maps
-  std::map<std::string, std::uint64_t> guest_map_info;     // what the guest was told -> maps
-  // The bounds (gpu_limits.h, --gpu-renderer-memory) and where they stand.
-  std::uint32_t live_contexts = 0;                 // contexts alive in the renderer
-  std::uint64_t charged_bytes = 0;                 // renderer memory charged to the guest
-  std::uint64_t charge_limit = 0;                  // VirtioGpuConfig::renderer_memory_limit
-  std::uint64_t charge_refusals = 0;               // requests refused ERR_OUT_OF_MEMORY for it
-  std::uint64_t memory_overruns = 0;               // times the watch found the process over
-                                                   // its bound and destroyed the contexts
-  std::uint32_t held_responses = 0;                // fenced responses waiting for their fence
-  std::uint64_t held_buffers = 0;                  // the writable buffers they keep
-};
-
-// Creates the renderer, on the render thread; nullptr with one line in *error.
-using RendererFactory = std::function<std::unique_ptr<gpu::GpuRenderer>(
-    gpu::GpuRenderer::FenceRetired on_fence, std::string* error)>;
 
 struct ScanoutState {
   std::uint32_t resource_id;
@@ -154,12 +139,12 @@ class VirtioGpu : public VirtioDevice, private gpu::BackendDevice {
 
   // For tests and the VMM's reports.
   const VirtioGpuConfig& config() const { return config_; }
-  std::optional<RendererStats> renderer_stats() const;  // nullopt without a renderer
+  std::optional<RendererStats> renderer_stats() const;  // nullopt from the built-in backend
   // Runs `task` on the render thread and waits for it (seccomp confines that thread this
   // way); false, without running it, when there is no render thread.
   bool run_on_render_thread(const std::function<void()>& task);
   // The fd the render thread reads its process's memory from (pread64), -1 without one.
-  int renderer_memory_fd() const { return memory_guard_ ? memory_guard_->fd() : -1; }
+  int renderer_memory_fd() const { return backend_->memory_fd(); }
   VirtioGpuStats stats() const;
   std::optional<ScanoutState> scanout() const;
   std::size_t resource_count() const;
@@ -180,7 +165,7 @@ class VirtioGpu : public VirtioDevice, private gpu::BackendDevice {
   // A response before its header is filled in: the type and the bytes after the header.
   using Reply = gpu::GpuReply;
 
-  // A fenced response waiting for its fence (renderer only). `chain` keeps only the head and
+  // A fenced response waiting for its fence (threaded backend only). `chain` keeps only the head and
   // the writable buffers the response fills (kMaxHeldWritableBuffers at most), not the
   // request's readable part: a held response costs a bounded amount of memory, whatever
   // the guest's chain (an indirect table may have 32,768 descriptors).
@@ -194,15 +179,7 @@ class VirtioGpu : public VirtioDevice, private gpu::BackendDevice {
     bool per_context;
   };
 
-  // What the renderer holds for one of the guest's contexts beyond its resources.
-  struct RendererContext {
-    std::uint32_t capset = 0;  // 0 (virgl's default), VIRGL, VIRGL2, VENUS
-    // PIPE_RESOURCE_CREATEs of its streams not yet claimed by a CREATE_BLOB: blob id ->
-    // charge. virglrenderer frees them with the context.
-    std::multimap<std::uint64_t, std::uint64_t> unclaimed;
-    std::uint64_t unclaimed_bytes = 0;
-  };
-  // An activation the render thread applies before its next round (renderer only), so the
+  // An activation the render thread applies before its next round (threaded backend only), so the
   // vCPU that activates never waits for a render in progress.
   struct Activation {
     std::uint64_t features;
@@ -218,23 +195,14 @@ class VirtioGpu : public VirtioDevice, private gpu::BackendDevice {
                                std::span<const std::uint8_t> bytes);
   // Render thread: one round of queue work and fence polling; true while fences are out.
   bool render_round();
-  void fence_retired(std::uint32_t ctx_id, std::uint32_t ring, std::uint64_t fence_id,
-                     bool per_context);
   void release_retired(bool& notify0, bool& notify1);  // mutex_ held
   // Answers every held response of per-context fences of `ctx` now (its context is gone,
   // so its timeline will never retire them), and forgets the timeline. mutex_ held.
   void release_context_fences(std::uint32_t ctx, bool& notify0, bool& notify1);
-  // Renderer memory charged to the guest (limits: config_.renderer_memory_limit). charge()
-  // is false, charging nothing, when `bytes` more would pass the limit.
-  bool charge(std::uint64_t bytes);
-  void uncharge(std::uint64_t bytes);
-  // Destroys a context in the renderer with what it holds there. mutex_ held.
-  void destroy_renderer_context(std::uint32_t ctx);
-  // After a renderer command: when the process is over its memory bound, destroys every
-  // context and answers the command ERR_OUT_OF_MEMORY instead. mutex_ held.
-  void enforce_memory_bound(std::uint32_t command, Reply& reply);
-  void start_renderer(RendererFactory make_renderer);
-  void stop_renderer();
+  // A threaded backend's render thread: started with the backend on it, stopped after the
+  // device's state and the backend went on it.
+  void start_render_thread();
+  void stop_render_thread();
   // Decodes the request (gpu_command.h) and hands the typed command to its handler.
   Reply dispatch(std::uint16_t queue_index, const gpu::CtrlHdr& hdr, const gpu::GpuRequest& req);
   // Logs why `command` failed and answers `type`.
@@ -247,6 +215,8 @@ class VirtioGpu : public VirtioDevice, private gpu::BackendDevice {
   std::map<std::uint32_t, gpu::GpuResource>& resources() override { return resources_; }
   std::map<std::uint32_t, std::set<std::uint32_t>>& contexts() override { return contexts_; }
   void context_gone(std::uint32_t ctx) override;
+  void fence_retired(std::uint32_t ctx_id, std::uint32_t ring, std::uint64_t fence_id,
+                     bool per_context) override;
   const GuestMemory& guest_memory() const override { return memory_; }
   bool negotiated(unsigned feature) const { return (features_ >> feature) & 1; }
   void clear_state();  // unmaps and frees everything; mutex_ held
@@ -286,20 +256,12 @@ class VirtioGpu : public VirtioDevice, private gpu::BackendDevice {
   Reply handle(const gpu::CtxDetachCmd& c, const gpu::GpuRequest& req);
   Reply attach_detach(std::uint32_t command, const gpu::ResourceIdCmd& cmd, bool attach);
   Reply handle(const gpu::Submit3dCmd& c, const gpu::GpuRequest& req);
-  // Renderer commands (virtio_gpu_renderer.cc).
+  // Capsets, 3D resources and transfers: the backend's (virtio_gpu_context.cc).
   Reply handle(const gpu::GetCapsetInfoCmd& c, const gpu::GpuRequest& req);
   Reply handle(const gpu::GetCapsetCmd& c, const gpu::GpuRequest& req);
   Reply handle(const gpu::ResourceCreate3dCmd& c, const gpu::GpuRequest& req);
   Reply handle(const gpu::TransferToHost3dCmd& c, const gpu::GpuRequest& req);
   Reply handle(const gpu::TransferFromHost3dCmd& c, const gpu::GpuRequest& req);
-  Reply transfer_3d(std::uint32_t command, const gpu::Transfer3d& wire, bool to_host);
-  Reply create_renderer_blob(const gpu::ResourceCreateBlob& cmd, const gpu::GpuRequest& req);
-  Reply map_renderer_blob(gpu::GpuResource& res, const gpu::ResourceMapBlob& cmd);
-  // What a RendererHold does when its last holder lets go: gives the renderer back the
-  // resource (and the mapping of its blob), and the guest back its charge of `bytes`.
-  gpu::RendererHold::GiveBack give_back_to_renderer(std::uint64_t bytes, bool host_blob);
-  Reply renderer_failed(std::uint32_t command, const std::string& what, int rc);
-  void read_back_scanout();  // a renderer scanout's pixels into scanout_image_
   const GuestMemory& memory_;
   const VirtioGpuConfig config_;
 
@@ -313,11 +275,6 @@ class VirtioGpu : public VirtioDevice, private gpu::BackendDevice {
   std::mutex activation_mutex_;               // guards pending_activation_ only
   std::optional<Activation> pending_activation_;
 
-  // The renderer (null without one). Made, used and destroyed on render_thread_ only. Shared
-  // only so that a RendererHold can tell, through a weak_ptr, whether it is still there.
-  std::shared_ptr<gpu::GpuRenderer> renderer_;
-  std::vector<gpu::CapsetInfo> capsets_;  // fixed once the renderer is up
-  RendererStats renderer_stats_;
   std::vector<PendingFence> pending_fences_;
   // Highest retired fence per timeline: key (ctx, ring) for per-context fences, and
   // kGlobalTimeline for the rest. Written by the renderer's callback on the render thread.
@@ -327,17 +284,14 @@ class VirtioGpu : public VirtioDevice, private gpu::BackendDevice {
   // after a device reset cannot retire a new one: the fuzz target found that with the
   // guest's ids, which start again at 1. 32 bits: virglrenderer's global fences are.
   std::uint32_t last_global_fence_ = 0;
-  std::uint64_t renderer_bytes_ = 0;             // charged; config_.renderer_memory_limit
-  std::map<std::uint32_t, RendererContext> renderer_contexts_;  // same keys as contexts_
-  std::unique_ptr<gpu::RendererMemoryGuard> memory_guard_;      // made with the renderer
-  std::vector<std::uint8_t> scanout_image_;      // a renderer scanout, read back at flush
-  std::unique_ptr<RenderThread> render_thread_;  // last of the renderer's: stopped first
+  std::vector<std::uint8_t> scanout_image_;      // a 3D scanout, read back at flush
+  bool backend_stopped_ = false;                 // its render thread's last rounds do nothing
+  std::unique_ptr<RenderThread> render_thread_;  // stopped first
 
   std::map<std::uint32_t, gpu::GpuResource> resources_;
   // What renders for the device (gpu_backend.h); made in the constructor, after the tables.
   std::unique_ptr<gpu::GpuBackend> backend_;
   std::uint64_t image_bytes_ = 0;      // sum over 2D host images
-  std::uint32_t host_blobs_ = 0;       // live renderer host blobs
   std::map<std::uint32_t, std::set<std::uint32_t>> contexts_;  // ctx id -> attached resources
   std::optional<ScanoutState> scanout_;
   gpu::UpdateCursor cursor_{};

@@ -123,7 +123,7 @@ VirtioGpu::Reply VirtioGpu::handle(const ResourceFlushCmd& c, const GpuRequest&)
     return fail(resp::kErrInvalidParameter, kName,
                 "rectangle " + describe(cmd.r) + " is outside the resource");
   if (res->kind == ResourceKind::Renderer3d && scanout_ && scanout_->resource_id == res->id)
-    read_back_scanout();  // what --gpu-screenshot saves
+    scanout_image_ = backend_->read_back(*res);  // what --gpu-screenshot saves
   ++stats_.flushes;
   return {resp::kOkNodata, {}};
 }
@@ -210,13 +210,8 @@ VirtioGpu::Reply VirtioGpu::handle(const AttachBackingCmd& c, const GpuRequest& 
   Reply reply{resp::kOkNodata, {}};
   auto store = read_backing(req, sizeof(cmd), cmd.nr_entries, kName, &reply);
   if (!store) return reply;
-  if (res->kind == ResourceKind::Renderer3d) {
-    // Lent to the renderer, which reads and writes them in TRANSFER_*_3D.
-    res->renderer->pages = store->host_pages(memory_);
-    if (int rc = renderer_->attach_backing(res->id, res->renderer->pages); rc != 0) {
-      res->renderer->pages.clear();
-      return renderer_failed(kName, "the backing", rc);
-    }
+  if (res->kind == ResourceKind::Renderer3d) {  // the backend's: it may lend the pages on
+    if (Reply lent = backend_->attach_backing(*res, *store); resp::is_error(lent.type)) return lent;
   }
   res->backing = std::move(store);
   return reply;
@@ -229,12 +224,9 @@ VirtioGpu::Reply VirtioGpu::handle(const DetachBackingCmd& c, const GpuRequest&)
   GpuResource* res = named_resource(cmd.resource_id, kName, failure);
   if (res == nullptr) return failure;
   if (!res->backing) return fail(resp::kErrInvalidParameter, kName, "no backing attached");
-  // A renderer resource (3D or blob) lent the renderer its pages: taken back from it, so the
-  // budget of backing entries counts what is really held.
-  if (res->in_renderer()) {
-    renderer_->detach_backing(res->id);
-    res->renderer->pages.clear();
-  }
+  // A backend that lent the pages on takes them back, so the budget of backing entries
+  // counts what is really held.
+  if (res->in_renderer()) backend_->detach_backing(*res);
   res->backing.reset();
   return {resp::kOkNodata, {}};
 }

@@ -32,7 +32,6 @@ VirtioGpu::Reply VirtioGpu::handle(const CreateBlobCmd& c, const GpuRequest& req
   if (cmd.hdr.ctx_id != 0 && !contexts_.count(cmd.hdr.ctx_id))
     return fail(resp::kErrInvalidContextId, kCreate,
                 "no context " + std::to_string(cmd.hdr.ctx_id));
-  if (renderer_) return create_renderer_blob(cmd, req);
   return backend_->create_blob(cmd, req);
 }
 
@@ -42,12 +41,10 @@ VirtioGpu::Reply VirtioGpu::handle(const MapBlobCmd& c, const GpuRequest&) {
   Reply failure;
   GpuResource* res = named_resource(cmd.resource_id, kName, failure);
   if (res == nullptr) return failure;
-  const bool renderer_host_blob = renderer_ && res->kind == ResourceKind::RendererBlob && res->renderer_bytes != 0;
-  if (!renderer_host_blob && !backend_->host_memory_blob(*res))
+  if (!backend_->host_memory_blob(*res))
     return fail(resp::kErrInvalidParameter, kName, "resource is not a host-memory blob");
   if (!(res->blob_flags & kBlobFlagMappable))
     return fail(resp::kErrInvalidParameter, kName, "blob was not created MAPPABLE");
-  if (renderer_host_blob) return map_renderer_blob(*res, cmd);
   std::unique_lock region_lock(region_mutex_);
   // Asked before the backend maps anything it would have to give back.
   if (region_.is_mapped(res->id))
@@ -74,7 +71,7 @@ VirtioGpu::Reply VirtioGpu::handle(const UnmapBlobCmd& c, const GpuRequest&) {
     std::lock_guard region_lock(region_mutex_);
     return region_.unmap(cmd.resource_id);
   }();
-  // A renderer's buffer was unmapped in the renderer as the slot let go of its lease.
+  // A backend's buffer was given back to it as the slot let go of its lease.
   if (!unmapped.ok()) return region_refused(kName, cmd.resource_id, unmapped);
   return {resp::kOkNodata, {}};
 }
