@@ -254,13 +254,4 @@ void run(ByteReader& in) {
 }  // namespace
 }  // namespace vmm::fuzz
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  vmm::fuzz::quiet_logs();
-  return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  vmm::fuzz::ByteReader in(data, size);
-  vmm::fuzz::run(in);
-  return 0;
-}
+VMM_FUZZ_TARGET(vmm::fuzz::run)

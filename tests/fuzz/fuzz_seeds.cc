@@ -124,12 +124,7 @@ using gpu_encoding::RequestEncoder;
 using namespace gpu;
 
 CtrlHdr hdr(std::uint32_t type, std::uint32_t ctx = 0, std::uint32_t flags = 0, std::uint64_t fence = 0) {
-  CtrlHdr h{};
-  h.type = type;
-  h.ctx_id = ctx;
-  h.flags = flags;
-  h.fence_id = fence;
-  return h;
+  return CtrlHdr{.type = type, .flags = flags, .fence_id = fence, .ctx_id = ctx, .ring_idx = 0, .padding = {}};
 }
 
 class GpuSeed {
@@ -271,20 +266,12 @@ class VirglSeed {
   }
   VirglSeed& detach_backing(std::uint32_t res) { o_.u8({7, 0}); hdr(); res_id(res); return *this; }
   VirglSeed& host_blob(std::uint32_t res, std::uint32_t ctx, std::uint8_t blob_id, std::uint8_t pages) {
-    o_.u8({8});
-    hdr();
-    o_.u8({1});
-    ctx_id(ctx);
-    res_id(res);
+    blob_head(res, ctx);
     o_.u8({0, 0, static_cast<int>(blob_id - 1), static_cast<int>(pages - 1)});  // HOST3D MAPPABLE
     return *this;
   }
   VirglSeed& guest_blob(std::uint32_t res, std::uint32_t ctx, std::uint8_t first_page, std::uint8_t pages) {
-    o_.u8({8});
-    hdr();
-    o_.u8({1});
-    ctx_id(ctx);
-    res_id(res);
+    blob_head(res, ctx);
     o_.u8({3, 0, 0, static_cast<int>(pages - 1)});  // GUEST, MAPPABLE, blob id 1
     o_.u8({1, 1, first_page, static_cast<int>(pages - 1)});  // one entry
     return *this;
@@ -397,19 +384,32 @@ class VirglSeed {
       o_.u8({0x03 | 0x0c | (fence << 4)}).le(fence_id, 4);
     }
   }
+  // RESOURCE_CREATE_BLOB (selector 8) up to its blob fields: what a host and a guest blob
+  // share.
+  void blob_head(std::uint32_t res, std::uint32_t ctx) {
+    o_.u8({8});
+    hdr();
+    o_.u8({1});
+    ctx_id(ctx);
+    res_id(res);
+  }
   void ctx_id(std::uint32_t v) {
     if (v >= 1 && v <= 8) o_.u8({static_cast<int>(v - 1)});
     else if (v >= 1 && v <= 256) o_.u8({0xb0, static_cast<int>(v - 1)});
     else o_.u8({0xf8}).le(v, 4);
   }
-  void res_id(std::uint32_t v) {
-    if (v >= 1 && v <= 16) o_.u8({static_cast<int>(v - 1)});
-    else o_.u8({0xf0}).le(v, 4);
+  // A resource id and a dimension are picked the same way in the command fields (o_) and
+  // in the command stream (stream_): resources 1..16 and dimensions 1..64 in short form.
+  static void res_into(Out& out, std::uint32_t v) {
+    if (v >= 1 && v <= 16) out.u8({static_cast<int>(v - 1)});
+    else out.u8({0xf0}).le(v, 4);
   }
-  void dim(std::uint32_t v) {
-    if (v >= 1 && v <= 64) o_.u8({0, static_cast<int>(v - 1)});
-    else o_.u8({7}).le(v, 4);
+  static void dim_into(Out& out, std::uint32_t v) {
+    if (v >= 1 && v <= 64) out.u8({0, static_cast<int>(v - 1)});
+    else out.u8({7}).le(v, 4);
   }
+  void res_id(std::uint32_t v) { res_into(o_, v); }
+  void dim(std::uint32_t v) { dim_into(o_, v); }
   void small(std::uint32_t v) {
     if (v < 8) o_.u8({static_cast<int>(v)});
     else o_.u8({0xf0}).le(v, 4);
@@ -421,14 +421,8 @@ class VirglSeed {
     stream_.u8(bytes);
   }
   void stream(std::initializer_list<int> bytes) { stream_.u8(bytes); }
-  void s_res(std::uint32_t v) {
-    if (v >= 1 && v <= 16) stream_.u8({static_cast<int>(v - 1)});
-    else stream_.u8({0xf0}).le(v, 4);
-  }
-  void s_dim(std::uint32_t v) {
-    if (v >= 1 && v <= 64) stream_.u8({0, static_cast<int>(v - 1)});
-    else stream_.u8({7}).le(v, 4);
-  }
+  void s_res(std::uint32_t v) { res_into(stream_, v); }
+  void s_dim(std::uint32_t v) { dim_into(stream_, v); }
 
   Out o_;
   Out stream_;

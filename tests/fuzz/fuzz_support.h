@@ -96,6 +96,18 @@ void append(std::vector<std::uint8_t>& out, const T& value) {
   out.insert(out.end(), p, p + sizeof(T));
 }
 
+// Whether `f` throws an E; any other exception goes on, to be reported as the bug it is.
+// For checking that a constructor or setter refuses exactly the inputs it must.
+template <typename E, typename F>
+bool throws(F&& f) {
+  try {
+    f();
+  } catch (const E&) {
+    return true;
+  }
+  return false;
+}
+
 }  // namespace vmm::fuzz
 
 #define FUZZ_CHECK(cond, why)                                               \

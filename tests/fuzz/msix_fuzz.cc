@@ -73,12 +73,7 @@ void run(ByteReader& in) {
       sel < 0xf0 ? 1 + sel % 8 : static_cast<std::uint16_t>(in.u16() % 2100);  // 0, >2048 refused
   RecordingMsiSender sender;
   if (vectors == 0 || vectors > msix::kMaxVectors) {
-    bool threw = false;
-    try {
-      MsixTable refused(vectors, sender);
-    } catch (const std::invalid_argument&) {
-      threw = true;
-    }
+    const bool threw = throws<std::invalid_argument>([&] { MsixTable refused(vectors, sender); });
     FUZZ_CHECK(threw, "a vector count outside 1..2048 was accepted");
     return;
   }

@@ -468,12 +468,8 @@ void config_space(ByteReader& in) {
     const bool valid = index >= 0 && index + (is64 ? 1 : 0) < 6 && !taken &&
                        std::has_single_bit(size) && size >= 16 &&
                        size <= (is64 ? (1ull << 63) : (1ull << 31));
-    bool threw = false;
-    try {
-      space.add_bar(index, size, type, prefetchable);
-    } catch (const std::invalid_argument&) {
-      threw = true;
-    }
+    const bool threw =
+        throws<std::invalid_argument>([&] { space.add_bar(index, size, type, prefetchable); });
     FUZZ_CHECK(threw != valid, "add_bar(" + std::to_string(index) + ", " + std::to_string(size) +
                                    ") refused a valid BAR or accepted an invalid one");
     if (valid) bars[index] = {size, type, prefetchable};

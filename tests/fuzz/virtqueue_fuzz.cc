@@ -157,12 +157,7 @@ void run(ByteReader& in) {
   if (problem) {
     FUZZ_CHECK(!problem->empty() && problem->find('\n') == std::string::npos,
                "validate()'s refusal is one non-empty line");
-    bool threw = false;
-    try {
-      Virtqueue refused(memory, config);
-    } catch (const std::invalid_argument&) {
-      threw = true;
-    }
+    const bool threw = throws<std::invalid_argument>([&] { Virtqueue refused(memory, config); });
     FUZZ_CHECK(threw, "the constructor accepted a configuration validate() refused");
     return;
   }
