@@ -8,7 +8,6 @@
 #include <cstdint>
 
 #include "devices/gpu/gpu_backend.h"
-#include "devices/gpu/virtio_gpu_config.h"
 
 namespace vmm::gpu {
 

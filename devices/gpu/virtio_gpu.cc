@@ -8,8 +8,7 @@
 
 #include "base/guest_log.h"
 #include "base/fnv1a.h"
-#include "devices/gpu/builtin_backend.h"
-#include "devices/gpu/virgl_backend.h"
+#include "devices/gpu/gpu_backend_choice.h"
 #include "devices/gpu/gpu_limits.h"
 #include "devices/gpu/gpu_request.h"
 #include "devices/gpu/virtio_gpu_names.h"
@@ -52,16 +51,7 @@ VirtioGpu::VirtioGpu(const GuestMemory& memory, MemoryMapper& mapper, VirtioGpuC
               // The fixed region holds device memory, so auto tags it as WC blobs would be.
               blob_memslot_cache_type(config.memslot_cache, gpu::kMapCacheWc)) {
   gpu::BackendDevice& self = *this;
-  if (config_.renderer == RendererKind::None) {
-    backend_ = std::make_unique<BuiltinBackend>(self, config_.hostmem_size);
-  } else {
-    if (!make_renderer)
-      throw std::runtime_error("--gpu-renderer " + std::string(to_string(config_.renderer)) +
-                               ": this vmm was built without virglrenderer "
-                               "(libvirglrenderer-dev was missing when it was configured)");
-    backend_ = std::make_unique<VirglBackend>(self, std::move(make_renderer), memory_.total_size(),
-                                              config_.renderer_memory_limit);
-  }
+  backend_ = make_gpu_backend(self, config_, memory_.total_size(), std::move(make_renderer));
   if (backend_->threaded()) start_render_thread();
 }
 

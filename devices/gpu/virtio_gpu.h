@@ -76,13 +76,13 @@
 #include <vector>
 
 #include "devices/gpu/gpu_backend.h"
+#include "devices/gpu/gpu_backend_choice.h"
 #include "devices/gpu/gpu_command.h"
 #include "devices/gpu/gpu_reply.h"
 #include "devices/gpu/gpu_resource.h"
 #include "devices/gpu/host_visible_region.h"
 #include "devices/gpu/render_thread.h"
 #include "devices/gpu/renderer_stats.h"
-#include "devices/gpu/virgl_backend.h"
 #include "devices/gpu/virtio_gpu_config.h"
 #include "devices/gpu/virtio_gpu_protocol.h"
 #include "devices/virtio/virtio_device.h"

@@ -1,0 +1,20 @@
+#include "devices/gpu/gpu_backend_choice.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "devices/gpu/builtin_backend.h"
+
+namespace vmm::gpu {
+
+std::unique_ptr<GpuBackend> make_gpu_backend(BackendDevice& device, const VirtioGpuConfig& config,
+                                             std::uint64_t guest_ram, RendererFactory make_renderer) {
+  if (config.renderer == RendererKind::None) return std::make_unique<BuiltinBackend>(device, config.hostmem_size);
+  if (!make_renderer)
+    throw std::runtime_error("--gpu-renderer " + std::string(to_string(config.renderer)) +
+                             ": this vmm was built without virglrenderer "
+                             "(libvirglrenderer-dev was missing when it was configured)");
+  return std::make_unique<VirglBackend>(device, std::move(make_renderer), guest_ram, config.renderer_memory_limit);
+}
+
+}  // namespace vmm::gpu
