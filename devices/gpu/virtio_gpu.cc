@@ -305,8 +305,20 @@ VirtioGpu::Reply VirtioGpu::dispatch(std::uint16_t queue_index, const CtrlHdr& h
   auto decoded = decode_command(hdr, req, queue_index == kCursorQueue ? GpuQueue::Cursor : GpuQueue::Control,
                                 features_);
   if (auto* error = std::get_if<DecodeError>(&decoded)) return fail(error->response, hdr.type, error->why);
-  return std::visit([&](const auto& command) { return handle(command, req); },
-                    std::get<GpuCommand>(decoded));
+  return std::visit(
+      [&](const auto& command) -> Reply {
+        // A command on an existing resource has it looked up here, before anything of its
+        // own is checked, so the rule for an unknown id is written once.
+        if constexpr (requires(GpuResource& res) { handle(command, res, req); }) {
+          const std::uint32_t id = command.wire.resource_id;
+          GpuResource* res = find_resource(id);
+          if (res == nullptr) return fail(resp::kErrInvalidResourceId, hdr.type, "no resource " + std::to_string(id));
+          return handle(command, *res, req);
+        } else {
+          return handle(command, req);
+        }
+      },
+      std::get<GpuCommand>(decoded));
 }
 
 VirtioGpu::Reply VirtioGpu::fail(std::uint32_t type, std::uint32_t command, const std::string& why) {
@@ -332,23 +344,6 @@ VirtioGpu::Reply VirtioGpu::region_refused(std::uint32_t command, std::uint32_t 
 GpuResource* VirtioGpu::find_resource(std::uint32_t id) {
   auto it = resources_.find(id);
   return it == resources_.end() ? nullptr : &it->second;
-}
-
-GpuResource* VirtioGpu::named_resource(std::uint32_t id, std::uint32_t command, Reply& failure,
-                                       std::optional<ResourceKind> kind) {
-  GpuResource* res = find_resource(id);
-  if (res == nullptr) {
-    failure = fail(resp::kErrInvalidResourceId, command, "no resource " + std::to_string(id));
-    return nullptr;
-  }
-  if (kind && res->kind != *kind) {
-    const char* wanted = *kind == ResourceKind::Image2d    ? "a 2D resource"
-                         : *kind == ResourceKind::HostBlob ? "a HOST3D blob"
-                                                           : "a guest blob";
-    failure = fail(resp::kErrInvalidParameter, command, std::string("resource is not ") + wanted);
-    return nullptr;
-  }
-  return res;
 }
 
 void VirtioGpu::forget_resource(std::uint32_t id) {

@@ -221,23 +221,20 @@ class VirtioGpu : public VirtioDevice, private gpu::BackendDevice {
   bool negotiated(unsigned feature) const { return (features_ >> feature) & 1; }
   void clear_state();  // unmaps and frees everything; mutex_ held
   gpu::GpuResource* find_resource(std::uint32_t id);
-  // The resource a command names. nullptr, with `failure` set to the reply to send, when it
-  // does not exist (ERR_INVALID_RESOURCE_ID) or, with `kind` given, is of another kind
-  // (ERR_INVALID_PARAMETER).
-  gpu::GpuResource* named_resource(std::uint32_t id, std::uint32_t command, Reply& failure,
-                                   std::optional<gpu::ResourceKind> kind = std::nullopt);
   void forget_resource(std::uint32_t id);  // drops it from scanout and contexts, then frees
 
-  // One handler per command; the request is there for trailing entries only.
+  // One handler per command; the request is there for trailing entries only. A handler
+  // that takes a GpuResource& is for a command on an existing resource: dispatch() looks
+  // it up first and answers ERR_INVALID_RESOURCE_ID for an unknown one.
   // 2D and cursor (virtio_gpu_2d.cc).
   Reply handle(const gpu::GetDisplayInfoCmd& c, const gpu::GpuRequest& req);
   Reply handle(const gpu::ResourceCreate2dCmd& c, const gpu::GpuRequest& req);
-  Reply handle(const gpu::ResourceUnrefCmd& c, const gpu::GpuRequest& req);
-  Reply handle(const gpu::SetScanoutCmd& c, const gpu::GpuRequest& req);
-  Reply handle(const gpu::ResourceFlushCmd& c, const gpu::GpuRequest& req);
-  Reply handle(const gpu::TransferToHost2dCmd& c, const gpu::GpuRequest& req);
-  Reply handle(const gpu::AttachBackingCmd& c, const gpu::GpuRequest& req);
-  Reply handle(const gpu::DetachBackingCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::ResourceUnrefCmd& c, gpu::GpuResource& res, const gpu::GpuRequest& req);
+  Reply handle(const gpu::SetScanoutCmd& c, const gpu::GpuRequest& req);  // id 0: no scanout
+  Reply handle(const gpu::ResourceFlushCmd& c, gpu::GpuResource& res, const gpu::GpuRequest& req);
+  Reply handle(const gpu::TransferToHost2dCmd& c, gpu::GpuResource& res, const gpu::GpuRequest& req);
+  Reply handle(const gpu::AttachBackingCmd& c, gpu::GpuResource& res, const gpu::GpuRequest& req);
+  Reply handle(const gpu::DetachBackingCmd& c, gpu::GpuResource& res, const gpu::GpuRequest& req);
   Reply handle(const gpu::UpdateCursorCmd& c, const gpu::GpuRequest& req);
   Reply handle(const gpu::MoveCursorCmd& c, const gpu::GpuRequest& req);
   // Reads and validates `count` MemEntry at `offset`; nullopt with the Reply in *reply.
@@ -247,8 +244,8 @@ class VirtioGpu : public VirtioDevice, private gpu::BackendDevice {
   std::uint64_t backing_entries_in_use() const;  // over all resources; mutex_ held
   // Blobs (virtio_gpu_blob.cc).
   Reply handle(const gpu::CreateBlobCmd& c, const gpu::GpuRequest& req);
-  Reply handle(const gpu::MapBlobCmd& c, const gpu::GpuRequest& req);
-  Reply handle(const gpu::UnmapBlobCmd& c, const gpu::GpuRequest& req);
+  Reply handle(const gpu::MapBlobCmd& c, gpu::GpuResource& res, const gpu::GpuRequest& req);
+  Reply handle(const gpu::UnmapBlobCmd& c, gpu::GpuResource& res, const gpu::GpuRequest& req);
   // Contexts and 3D (virtio_gpu_context.cc).
   Reply handle(const gpu::CtxCreateCmd& c, const gpu::GpuRequest& req);
   Reply handle(const gpu::CtxDestroyCmd& c, const gpu::GpuRequest& req);

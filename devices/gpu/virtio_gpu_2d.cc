@@ -70,12 +70,8 @@ VirtioGpu::Reply VirtioGpu::handle(const ResourceCreate2dCmd& c, const GpuReques
   return {resp::kOkNodata, {}};
 }
 
-VirtioGpu::Reply VirtioGpu::handle(const ResourceUnrefCmd& c, const GpuRequest&) {
-  constexpr std::uint32_t kName = ResourceUnrefCmd::kType;
+VirtioGpu::Reply VirtioGpu::handle(const ResourceUnrefCmd& c, GpuResource&, const GpuRequest&) {
   const ResourceIdCmd& cmd = c.wire;
-  Reply failure;
-  GpuResource* res = named_resource(cmd.resource_id, kName, failure);
-  if (res == nullptr) return failure;
   std::uint32_t type = resp::kOkNodata;
   std::unique_lock region_lock(region_mutex_);
   if (region_.is_mapped(cmd.resource_id)) {
@@ -101,9 +97,9 @@ VirtioGpu::Reply VirtioGpu::handle(const SetScanoutCmd& c, const GpuRequest&) {
     scanout_.reset();
     return {resp::kOkNodata, {}};
   }
-  Reply failure;
-  GpuResource* res = named_resource(cmd.resource_id, kName, failure);
-  if (res == nullptr) return failure;
+  GpuResource* res = find_resource(cmd.resource_id);
+  if (res == nullptr)
+    return fail(resp::kErrInvalidResourceId, kName, "no resource " + std::to_string(cmd.resource_id));
   if (res->kind != ResourceKind::Image2d && res->kind != ResourceKind::Renderer3d)
     return fail(resp::kErrInvalidParameter, kName, "resource is not a 2D or 3D image");
   if (cmd.r.width == 0 || cmd.r.height == 0 || !rect_inside(cmd.r, res->width, res->height))
@@ -113,44 +109,39 @@ VirtioGpu::Reply VirtioGpu::handle(const SetScanoutCmd& c, const GpuRequest&) {
   return {resp::kOkNodata, {}};
 }
 
-VirtioGpu::Reply VirtioGpu::handle(const ResourceFlushCmd& c, const GpuRequest&) {
-  constexpr std::uint32_t kName = ResourceFlushCmd::kType;
+VirtioGpu::Reply VirtioGpu::handle(const ResourceFlushCmd& c, GpuResource& res, const GpuRequest&) {
   const ResourceFlush& cmd = c.wire;
-  Reply failure;
-  GpuResource* res = named_resource(cmd.resource_id, kName, failure);
-  if (res == nullptr) return failure;
-  if (res->kind == ResourceKind::Image2d && !rect_inside(cmd.r, res->width, res->height))
-    return fail(resp::kErrInvalidParameter, kName,
+  if (res.kind == ResourceKind::Image2d && !rect_inside(cmd.r, res.width, res.height))
+    return fail(resp::kErrInvalidParameter, ResourceFlushCmd::kType,
                 "rectangle " + describe(cmd.r) + " is outside the resource");
-  if (res->kind == ResourceKind::Renderer3d && scanout_ && scanout_->resource_id == res->id)
-    scanout_image_ = backend_->read_back(*res);  // what --gpu-screenshot saves
+  if (res.kind == ResourceKind::Renderer3d && scanout_ && scanout_->resource_id == res.id)
+    scanout_image_ = backend_->read_back(res);  // what --gpu-screenshot saves
   ++stats_.flushes;
   return {resp::kOkNodata, {}};
 }
 
-VirtioGpu::Reply VirtioGpu::handle(const TransferToHost2dCmd& c, const GpuRequest&) {
+VirtioGpu::Reply VirtioGpu::handle(const TransferToHost2dCmd& c, GpuResource& res, const GpuRequest&) {
   constexpr std::uint32_t kName = TransferToHost2dCmd::kType;
   const TransferToHost2d& cmd = c.wire;
-  Reply failure;
-  GpuResource* res = named_resource(cmd.resource_id, kName, failure, ResourceKind::Image2d);
-  if (res == nullptr) return failure;
-  if (!res->backing) return fail(resp::kErrInvalidParameter, kName, "no backing attached");
-  if (!rect_inside(cmd.r, res->width, res->height))
+  if (res.kind != ResourceKind::Image2d)
+    return fail(resp::kErrInvalidParameter, kName, "resource is not a 2D resource");
+  if (!res.backing) return fail(resp::kErrInvalidParameter, kName, "no backing attached");
+  if (!rect_inside(cmd.r, res.width, res.height))
     return fail(resp::kErrInvalidParameter, kName,
                 "rectangle " + describe(cmd.r) + " is outside the resource");
   if (cmd.r.width == 0 || cmd.r.height == 0) return {resp::kOkNodata, {}};
 
   // The backing has the resource's layout; `offset` locates the rectangle's first pixel.
-  const std::uint64_t stride = res->stride();
+  const std::uint64_t stride = res.stride();
   const std::uint64_t row_bytes = std::uint64_t{cmd.r.width} * kBytesPerPixel;
   const std::uint64_t span = (cmd.r.height - 1) * stride + row_bytes;  // <= image size
-  const BackingStore& backing = *res->backing;
+  const BackingStore& backing = *res.backing;
   if (cmd.offset > backing.size() || span > backing.size() - cmd.offset)
     return fail(resp::kErrInvalidParameter, kName,
                 "offset " + std::to_string(cmd.offset) + " + " + std::to_string(span) +
                     " bytes runs past the " + std::to_string(backing.size()) + "-byte backing");
   for (std::uint32_t row = 0; row < cmd.r.height; ++row) {
-    std::uint8_t* dst = res->image.data() + (cmd.r.y + row) * stride + cmd.r.x * kBytesPerPixel;
+    std::uint8_t* dst = res.image.data() + (cmd.r.y + row) * stride + cmd.r.x * kBytesPerPixel;
     if (!backing.read(memory_, cmd.offset + row * stride, std::span(dst, row_bytes)))
       return fail(resp::kErrInvalidParameter, kName, "backing no longer readable");
   }
@@ -198,36 +189,28 @@ std::optional<BackingStore> VirtioGpu::read_backing(const GpuRequest& req, std::
   return store;
 }
 
-VirtioGpu::Reply VirtioGpu::handle(const AttachBackingCmd& c, const GpuRequest& req) {
+VirtioGpu::Reply VirtioGpu::handle(const AttachBackingCmd& c, GpuResource& res, const GpuRequest& req) {
   constexpr std::uint32_t kName = AttachBackingCmd::kType;
   const ResourceAttachBacking& cmd = c.wire;
-  Reply failure;
-  GpuResource* res = named_resource(cmd.resource_id, kName, failure);
-  if (res == nullptr) return failure;
-  if (res->kind != ResourceKind::Image2d && res->kind != ResourceKind::Renderer3d)
+  if (res.kind != ResourceKind::Image2d && res.kind != ResourceKind::Renderer3d)
     return fail(resp::kErrInvalidParameter, kName, "resource is not a 2D or 3D image");
-  if (res->backing) return fail(resp::kErrInvalidParameter, kName, "backing already attached");
+  if (res.backing) return fail(resp::kErrInvalidParameter, kName, "backing already attached");
   Reply reply{resp::kOkNodata, {}};
   auto store = read_backing(req, sizeof(cmd), cmd.nr_entries, kName, &reply);
   if (!store) return reply;
-  if (res->kind == ResourceKind::Renderer3d) {  // the backend's: it may lend the pages on
-    if (Reply lent = backend_->attach_backing(*res, *store); resp::is_error(lent.type)) return lent;
+  if (res.kind == ResourceKind::Renderer3d) {  // the backend's: it may lend the pages on
+    if (Reply lent = backend_->attach_backing(res, *store); resp::is_error(lent.type)) return lent;
   }
-  res->backing = std::move(store);
+  res.backing = std::move(store);
   return reply;
 }
 
-VirtioGpu::Reply VirtioGpu::handle(const DetachBackingCmd& c, const GpuRequest&) {
-  constexpr std::uint32_t kName = DetachBackingCmd::kType;
-  const ResourceIdCmd& cmd = c.wire;
-  Reply failure;
-  GpuResource* res = named_resource(cmd.resource_id, kName, failure);
-  if (res == nullptr) return failure;
-  if (!res->backing) return fail(resp::kErrInvalidParameter, kName, "no backing attached");
+VirtioGpu::Reply VirtioGpu::handle(const DetachBackingCmd&, GpuResource& res, const GpuRequest&) {
+  if (!res.backing) return fail(resp::kErrInvalidParameter, DetachBackingCmd::kType, "no backing attached");
   // A backend that lent the pages on takes them back, so the budget of backing entries
   // counts what is really held.
-  if (res->in_renderer()) backend_->detach_backing(*res);
-  res->backing.reset();
+  if (res.in_renderer()) backend_->detach_backing(res);
+  res.backing.reset();
   return {resp::kOkNodata, {}};
 }
 

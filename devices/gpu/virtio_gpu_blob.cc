@@ -35,44 +35,37 @@ VirtioGpu::Reply VirtioGpu::handle(const CreateBlobCmd& c, const GpuRequest& req
   return backend_->create_blob(cmd, req);
 }
 
-VirtioGpu::Reply VirtioGpu::handle(const MapBlobCmd& c, const GpuRequest&) {
+VirtioGpu::Reply VirtioGpu::handle(const MapBlobCmd& c, GpuResource& res, const GpuRequest&) {
   constexpr std::uint32_t kName = MapBlobCmd::kType;
   const ResourceMapBlob& cmd = c.wire;
-  Reply failure;
-  GpuResource* res = named_resource(cmd.resource_id, kName, failure);
-  if (res == nullptr) return failure;
-  if (!backend_->host_memory_blob(*res))
+  if (!backend_->host_memory_blob(res))
     return fail(resp::kErrInvalidParameter, kName, "resource is not a host-memory blob");
-  if (!(res->blob_flags & kBlobFlagMappable))
+  if (!(res.blob_flags & kBlobFlagMappable))
     return fail(resp::kErrInvalidParameter, kName, "blob was not created MAPPABLE");
   std::unique_lock region_lock(region_mutex_);
   // Asked before the backend maps anything it would have to give back.
-  if (region_.is_mapped(res->id))
-    return fail(resp::kErrInvalidParameter, kName, "resource " + std::to_string(res->id) + " is already mapped");
-  auto source = backend_->map_blob(*res);
+  if (region_.is_mapped(res.id))
+    return fail(resp::kErrInvalidParameter, kName, "resource " + std::to_string(res.id) + " is already mapped");
+  auto source = backend_->map_blob(res);
   if (auto* refused = std::get_if<Reply>(&source)) return *refused;
   BlobSource& blob = std::get<BlobSource>(source);
   const BlobCacheDecision cache = decide_blob_cache(config_.blob_cache, config_.memslot_cache, blob.producer);
   auto mapped = region_.map(cmd.resource_id, cmd.offset, blob.memory, cache.slot_type, cache.why);
   region_lock.unlock();
   if (!mapped.ok()) return region_refused(kName, cmd.resource_id, mapped);
-  res->map_info = cache.map_info;
+  res.map_info = cache.map_info;
   backend_->blob_mapped(cache);
   return Reply::map_info(cache.map_info);
 }
 
-VirtioGpu::Reply VirtioGpu::handle(const UnmapBlobCmd& c, const GpuRequest&) {
-  constexpr std::uint32_t kName = UnmapBlobCmd::kType;
+VirtioGpu::Reply VirtioGpu::handle(const UnmapBlobCmd& c, GpuResource&, const GpuRequest&) {
   const ResourceIdCmd& cmd = c.wire;
-  Reply failure;
-  GpuResource* res = named_resource(cmd.resource_id, kName, failure);
-  if (res == nullptr) return failure;
   auto unmapped = [&] {
     std::lock_guard region_lock(region_mutex_);
     return region_.unmap(cmd.resource_id);
   }();
   // A backend's buffer was given back to it as the slot let go of its lease.
-  if (!unmapped.ok()) return region_refused(kName, cmd.resource_id, unmapped);
+  if (!unmapped.ok()) return region_refused(UnmapBlobCmd::kType, cmd.resource_id, unmapped);
   return {resp::kOkNodata, {}};
 }
 
