@@ -1,6 +1,7 @@
 // How virtio_gpu_fuzz turns input bytes into one virtio-gpu request (decode_request), and
 // the inverse used to write its seed corpus (RequestEncoder): shared so the two never
-// disagree. The format is described next to decode_request() in gpu_fuzz_encoding.cc.
+// disagree. With them, what both GPU fuzzers agree on: the guest layout and which
+// responses exist. The format is described next to decode_request() in gpu_fuzz_encoding.cc.
 #pragma once
 
 #include <algorithm>
@@ -25,6 +26,13 @@ inline constexpr std::uint64_t kBarBase = 0x800000000ull;  // the host-visible r
 inline GuestMemory guest_memory() {
   return GuestMemory::from_ranges(
       {{kCtrlRange, kCtrlSize, "ring-ctrl"}, {kCursorRange, kCursorSize, "ring-cursor"}, {kBackingBase, kBackingSize, "backing"}});
+}
+
+// Whether `type` is a response virtio-gpu defines (OK_* up to MAP_INFO, ERR_* up to
+// INVALID_PARAMETER): both fuzzers hold every answer of the device to it.
+inline bool known_response(std::uint32_t type) {
+  return (type >= gpu::resp::kOkNodata && type <= gpu::resp::kOkMapInfo) ||
+         (type >= gpu::resp::kErrUnspec && type <= gpu::resp::kErrInvalidParameter);
 }
 
 struct Request {

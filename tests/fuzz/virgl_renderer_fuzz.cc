@@ -165,8 +165,8 @@ using vmm::test::FakeBuffer;
 using vmm::test::FakeDriverRing;
 using vmm::test::FakeMemoryMapper;
 
-using gpu_encoding::kBackingSize, gpu_encoding::kCtrlRange, gpu_encoding::kCursorRange;
-constexpr std::uint64_t kBackingRange = gpu_encoding::kBackingBase;  // resources' pages
+using gpu_encoding::kBackingBase, gpu_encoding::kBackingSize, gpu_encoding::kCtrlRange,
+    gpu_encoding::kCursorRange, gpu_encoding::known_response;
 constexpr std::uint16_t kCtrlQueueSize = 256;  // the device's maximum: room for held chains
 constexpr std::uint16_t kCursorQueueSize = 16;
 constexpr std::uint64_t kHostmemSize = 64ull << 20;
@@ -508,11 +508,6 @@ CtrlHdr header_of(const std::vector<std::uint8_t>& bytes) {
   return hdr;
 }
 
-bool known_response(std::uint32_t type) {
-  return (type >= resp::kOkNodata && type <= resp::kOkMapInfo) ||
-         (type >= resp::kErrUnspec && type <= resp::kErrInvalidParameter);
-}
-
 // Op kinds, for features and the trace.
 enum Op : std::uint8_t {
   kOpCtxCreate, kOpCtxDestroy, kOpCtxAttach, kOpSubmit, kOpCreate3d, kOpBacking, kOpBlob,
@@ -701,7 +696,7 @@ class Harness {
     mapper_.refuse_next_map.clear();
     next_fence_ = 1;
     wait_left_ = kWaitPerInput;
-    if (auto backing = memory_.span(kBackingRange, kBackingSize)) std::fill(backing->begin(), backing->end(), 0);
+    if (auto backing = memory_.span(kBackingBase, kBackingSize)) std::fill(backing->begin(), backing->end(), 0);
     set_base(gpu_encoding::kBarBase);
     activate(features_from(in().u8()));
   }
@@ -884,7 +879,7 @@ class Harness {
       } else {
         const std::uint64_t pages = kBackingSize / kPageSize;
         const std::uint64_t first = in().u8() % pages;
-        e.addr = kBackingRange + first * kPageSize;
+        e.addr = kBackingBase + first * kPageSize;
         e.length = static_cast<std::uint32_t>((1 + in().u8() % (pages - first)) * kPageSize);
       }
       out.push_back(e);

@@ -58,8 +58,8 @@ using vmm::test::FakeBuffer;
 using vmm::test::FakeDriverRing;
 using vmm::test::FakeMemoryMapper;
 
-using gpu_encoding::kBackingSize, gpu_encoding::kCtrlRange, gpu_encoding::kCursorRange;
-constexpr std::uint64_t kBackingRange = gpu_encoding::kBackingBase;  // resources' pages
+using gpu_encoding::kBackingBase, gpu_encoding::kBackingSize, gpu_encoding::kCtrlRange,
+    gpu_encoding::kCursorRange, gpu_encoding::known_response;
 constexpr std::uint16_t kCtrlQueueSize = 64;
 constexpr std::uint16_t kCursorQueueSize = 16;
 
@@ -77,11 +77,6 @@ std::uint32_t response_length(std::uint32_t type) {
     case resp::kOkMapInfo: return sizeof(RespMapInfo);
     default: return sizeof(CtrlHdr);
   }
-}
-
-bool known_response(std::uint32_t type) {
-  return (type >= resp::kOkNodata && type <= resp::kOkMapInfo) ||
-         (type >= resp::kErrUnspec && type <= resp::kErrInvalidParameter);
 }
 
 class GpuHarness {
@@ -298,14 +293,14 @@ class GpuHarness {
   std::uint64_t hostile_addr(FakeDriverRing& r) {
     switch (in_.u8() % 6) {
       case 0: case 1: return r.data_begin() + in_.u16() % (r.data_end() - r.data_begin());
-      case 2: return kBackingRange + (std::uint64_t{in_.u16()} << 4) % kBackingSize;
-      case 3: return kBackingRange + kBackingSize - in_.u8();  // runs off the end
+      case 2: return kBackingBase + (std::uint64_t{in_.u16()} << 4) % kBackingSize;
+      case 3: return kBackingBase + kBackingSize - in_.u8();  // runs off the end
       case 4: return 0x300000 + in_.u32();                     // no RAM there
       default: {
         const std::uint64_t a = in_.u64();
         const bool in_rings = (a < ctrl_ring_->data_begin()) ||
                               (a >= kCursorRange && a < cursor_ring_->data_begin());
-        return in_rings ? kBackingRange : a;
+        return in_rings ? kBackingBase : a;
       }
     }
   }
