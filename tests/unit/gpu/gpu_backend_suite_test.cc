@@ -178,17 +178,10 @@ TEST_P(GpuBackendSuiteTest, UnrefOfAMappedBlobUnmapsItFirst) {
 TEST_P(GpuBackendSuiteTest, ARefusedRemovalKeepsTheBlobsMemoryUntilTheSlotGoes) {
   make_blob();
   ASSERT_EQ(map_blob(10, 0).type(), resp::kOkMapInfo);
-  const std::uint32_t slot = mapper.live.begin()->first;
-  auto* guest_view = static_cast<volatile std::uint8_t*>(mapper.live.begin()->second.host_addr);
-  guest_view[0] = 0x5a;
-  guest_view[kBlobSize - 1] = 0xa5;
-  mapper.refuse_next_unmap = "KVM said no";
-  EXPECT_EQ(resource_cmd(cmd::kResourceUnref, 10), resp::kErrUnspec);
-  EXPECT_EQ(gpu->resource_count(), 0u);
-  EXPECT_EQ(guest_view[0], 0x5a);  // a fault, or ASan, if the memory went with the resource
-  EXPECT_EQ(guest_view[kBlobSize - 1], 0xa5);
+  const KeptSlot kept = unref_with_the_slot_kept(10, kBlobSize);
+  EXPECT_TRUE(kept.marks_intact());
   bool removed = false;
-  on_device_thread([&] { removed = static_cast<bool>(mapper.unmap(slot)); });
+  on_device_thread([&] { removed = static_cast<bool>(mapper.unmap(kept.slot)); });
   EXPECT_TRUE(removed);
   EXPECT_TRUE(mapper.leases.empty());
 }
@@ -209,25 +202,17 @@ TEST_P(GpuBackendSuiteTest, ResetForgetsAndUnmapsEverything) {
 }
 
 TEST_P(GpuBackendSuiteTest, AnErrorToAFencedRequestIsAnsweredAtOnceWithItsFence) {
-  ResourceIdCmd unref{header(cmd::kResourceUnref, 3), 99, 0};
-  unref.hdr.flags = kFlagFence | kFlagInfoRingIdx;
-  unref.hdr.fence_id = 42;
-  unref.hdr.ring_idx = 2;
-  auto err = send(unref).hdr();
+  const CtrlHdr fenced = fenced_header(cmd::kResourceUnref, 3, 42, /*ring=*/2);
+  auto err = send(ResourceIdCmd{fenced, 99, 0}).hdr();
   EXPECT_EQ(err.type, resp::kErrInvalidResourceId);
-  EXPECT_EQ(err.flags, kFlagFence | kFlagInfoRingIdx);
-  EXPECT_EQ(err.fence_id, 42u);
-  EXPECT_EQ(err.ctx_id, 3u);
+  expect_fence_echoed(err, fenced);
 }
 
 TEST_P(GpuBackendSuiteTest, AFencedSuccessIsAnsweredWithItsFence) {
-  CtrlHdr hdr = header(cmd::kGetDisplayInfo, 0);
-  hdr.flags = kFlagFence;
-  hdr.fence_id = 7;
-  auto ok = send(hdr, sizeof(RespDisplayInfo)).hdr();  // the fake retires fences at once
+  const CtrlHdr fenced = fenced_header(cmd::kGetDisplayInfo, 0, 7);
+  auto ok = send(fenced, sizeof(RespDisplayInfo)).hdr();  // the fake renderer retires fences at once
   EXPECT_EQ(ok.type, resp::kOkDisplayInfo);
-  EXPECT_EQ(ok.flags, kFlagFence);
-  EXPECT_EQ(ok.fence_id, 7u);
+  expect_fence_echoed(ok, fenced);
 }
 
 INSTANTIATE_TEST_SUITE_P(Builtin, GpuBackendSuiteTest, ::testing::Values(kBuiltin));

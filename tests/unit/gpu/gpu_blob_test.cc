@@ -14,17 +14,8 @@ namespace vmm::test {
 namespace {
 
 using namespace gpu;
-using Call = FakeMemoryMapper::Call;
 
-constexpr std::uint64_t kBlobSize = 64 * 1024;
-
-class GpuBlobTest : public GpuTest {
- protected:
-  void SetUp() override {
-    GpuTest::SetUp();
-    ASSERT_EQ(ctx_create(1), resp::kOkNodata);
-  }
-};
+using GpuBlobTest = GpuBlobFixture;  // per-blob mapping, the default
 
 TEST_F(GpuBlobTest, MapAtTwoOffsetsInTurn) {
   ASSERT_EQ(create_host_blob(1, kBlobSize, 1, kBlobFlagMappable, 0xb10b), resp::kOkNodata);
@@ -73,8 +64,7 @@ class GpuBlobCacheTest : public GpuBlobTest,
 TEST_P(GpuBlobCacheTest, MapInfoAndMemCacheTypeFollowTheBlobCacheMode) {
   auto config = default_config();
   config.blob_cache = GetParam().mode;
-  make_gpu(config);
-  ASSERT_EQ(ctx_create(1), resp::kOkNodata);
+  make_gpu_with_context(config);
   ASSERT_EQ(create_host_blob(3, kBlobSize), resp::kOkNodata);
   auto response = map_blob(3, 2 * kBlobSize);
   ASSERT_EQ(response.type(), resp::kOkMapInfo);
@@ -132,8 +122,7 @@ TEST_F(GpuBlobTest, MemslotCacheOverrideForcesTheSlotTypeButNotMapInfo) {
     auto config = default_config();
     config.blob_cache = c.blob_cache;
     config.memslot_cache = c.override;
-    make_gpu(config);
-    ASSERT_EQ(ctx_create(1), resp::kOkNodata);
+    make_gpu_with_context(config);
     ASSERT_EQ(create_host_blob(3, kBlobSize), resp::kOkNodata);
     auto response = map_blob(3, 0);
     ASSERT_EQ(response.type(), resp::kOkMapInfo);
@@ -225,8 +214,7 @@ TEST_F(GpuBlobTest, ResetAndDestructionUnmapEverything) {
   EXPECT_EQ(gpu->resource_count(), 0u);
   EXPECT_FALSE(gpu->context_resources(1).has_value());
 
-  make_gpu(default_config());
-  ASSERT_EQ(ctx_create(1), resp::kOkNodata);
+  make_gpu_with_context(default_config());
   ASSERT_EQ(create_host_blob(1, kBlobSize), resp::kOkNodata);
   ASSERT_EQ(map_blob(1, 0).type(), resp::kOkMapInfo);
   gpu.reset();
@@ -275,8 +263,7 @@ TEST_F(GpuBlobTest, MapperRefusalIsUnspecAndLeavesTheBlobUnmapped) {
 }
 
 TEST_F(GpuBlobTest, MapBeforeTheBarIsAssignedIsUnspec) {
-  make_gpu(default_config(), kAllFeatures, /*assign_bar=*/false);
-  ASSERT_EQ(ctx_create(1), resp::kOkNodata);
+  make_gpu_with_context(default_config(), /*assign_bar=*/false);
   ASSERT_EQ(create_host_blob(1, kBlobSize), resp::kOkNodata);
   EXPECT_EQ(map_blob(1, 0).type(), resp::kErrUnspec);
   gpu->set_shared_memory_base(kShmIdHostVisible, kBarBase);

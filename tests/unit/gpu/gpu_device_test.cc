@@ -84,25 +84,15 @@ TEST_F(GpuTest, NoInterruptWhenTheDriverSuppressesThem) {
 }
 
 TEST_F(GpuTest, FenceIsEchoedOnSuccessAndOnError) {
-  CtrlHdr hdr = header(cmd::kGetDisplayInfo, 7);
-  hdr.flags = kFlagFence;
-  hdr.fence_id = 0x1122334455667788ull;
-  auto ok = send(hdr, sizeof(RespDisplayInfo)).hdr();
+  const CtrlHdr fenced_ok = fenced_header(cmd::kGetDisplayInfo, 7, 0x1122334455667788ull);
+  auto ok = send(fenced_ok, sizeof(RespDisplayInfo)).hdr();
   EXPECT_EQ(ok.type, resp::kOkDisplayInfo);
-  EXPECT_EQ(ok.flags & kFlagFence, kFlagFence);
-  EXPECT_EQ(ok.fence_id, 0x1122334455667788ull);
-  EXPECT_EQ(ok.ctx_id, 7u);
+  expect_fence_echoed(ok, fenced_ok);
 
-  ResourceIdCmd unref{header(cmd::kResourceUnref, 3), 99, 0};
-  unref.hdr.flags = kFlagFence | kFlagInfoRingIdx;
-  unref.hdr.fence_id = 42;
-  unref.hdr.ring_idx = 2;
-  auto err = send(unref).hdr();
+  const CtrlHdr fenced_err = fenced_header(cmd::kResourceUnref, 3, 42, /*ring=*/2);
+  auto err = send(ResourceIdCmd{fenced_err, 99, 0}).hdr();
   EXPECT_EQ(err.type, resp::kErrInvalidResourceId);
-  EXPECT_EQ(err.flags, kFlagFence | kFlagInfoRingIdx);
-  EXPECT_EQ(err.fence_id, 42u);
-  EXPECT_EQ(err.ctx_id, 3u);
-  EXPECT_EQ(err.ring_idx, 2);
+  expect_fence_echoed(err, fenced_err);
 }
 
 TEST_F(GpuTest, NoFenceFlagWithoutAFencedRequest) {

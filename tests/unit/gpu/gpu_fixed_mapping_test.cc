@@ -8,17 +8,13 @@ namespace vmm::test {
 namespace {
 
 using namespace gpu;
-using Call = FakeMemoryMapper::Call;
 
-constexpr std::uint64_t kBlobSize = 64 * 1024;
-
-class GpuFixedTest : public GpuTest {
+class GpuFixedTest : public GpuBlobFixture {
  protected:
   void SetUp() override {
     auto config = default_config();
     config.mapping = BlobMappingMode::Fixed;
-    make_gpu(config);
-    ASSERT_EQ(ctx_create(1), resp::kOkNodata);
+    make_gpu_with_context(config);
   }
 
   // The host view of the region, as the one memslot names it.
@@ -26,6 +22,18 @@ class GpuFixedTest : public GpuTest {
     auto maps = mapper.calls_of(Call::Map);
     EXPECT_EQ(maps.size(), 1u);
     return maps.empty() ? nullptr : static_cast<const std::uint8_t*>(maps[0].request.host_addr);
+  }
+
+  // Blob 1, mapped at the region's start with `data` written at its own start: what the
+  // tests of taking a mapped blob away start from. The region's view, or nullptr (with a
+  // failure) when a step was refused.
+  const std::uint8_t* map_blob_holding(const std::vector<std::uint8_t>& data) {
+    if (create_host_blob(1, kBlobSize) != resp::kOkNodata || map_blob(1, 0).type() != resp::kOkMapInfo ||
+        !gpu->write_blob_bytes(1, 0, data)) {
+      ADD_FAILURE() << "blob 1 was not created, mapped at 0 and written";
+      return nullptr;
+    }
+    return region();
   }
 };
 
@@ -68,11 +76,8 @@ TEST_F(GpuFixedTest, BlobBytesAppearInTheReservationAtTheirOffset) {
 }
 
 TEST_F(GpuFixedTest, UnmapPutsZerosBackAndKeepsTheSlot) {
-  ASSERT_EQ(create_host_blob(1, kBlobSize), resp::kOkNodata);
-  ASSERT_EQ(map_blob(1, 0).type(), resp::kOkMapInfo);
-  const std::vector<std::uint8_t> data(16, 0xab);
-  ASSERT_TRUE(gpu->write_blob_bytes(1, 0, data));
-  const std::uint8_t* view = region();
+  const std::uint8_t* view = map_blob_holding(std::vector<std::uint8_t>(16, 0xab));
+  ASSERT_NE(view, nullptr);
   ASSERT_EQ(view[0], 0xab);
 
   EXPECT_EQ(unmap_blob(1), resp::kOkNodata);
@@ -127,11 +132,9 @@ TEST_F(GpuFixedTest, ResetRemovesTheRegionSlot) {
 }
 
 TEST_F(GpuFixedTest, UnrefOfAMappedBlobClearsItsRange) {
-  ASSERT_EQ(create_host_blob(1, kBlobSize), resp::kOkNodata);
-  ASSERT_EQ(map_blob(1, 0).type(), resp::kOkMapInfo);
-  const std::vector<std::uint8_t> data(4, 0xcd);
-  ASSERT_TRUE(gpu->write_blob_bytes(1, 0, data));
-  const std::uint8_t* view = region();
+  const std::uint8_t* view = map_blob_holding(std::vector<std::uint8_t>(4, 0xcd));
+  ASSERT_NE(view, nullptr);
+  ASSERT_EQ(view[0], 0xcd);
   EXPECT_EQ(resource_cmd(cmd::kResourceUnref, 1), resp::kOkNodata);
   EXPECT_EQ(view[0], 0);
   EXPECT_EQ(mapper.live.size(), 1u);  // the region stays mapped
@@ -146,14 +149,13 @@ namespace {
 // A blob whose MemCacheType differs from the fixed region's slot cannot get its own type
 // there: it is refused (ERR_INVALID_PARAMETER), as crosvm refuses it, and the refusal
 // reaches the mapper, so the trace and the report show it.
-class GpuFixedCachedTest : public GpuTest {
+class GpuFixedCachedTest : public GpuBlobFixture {
  protected:
   void SetUp() override {
     auto config = default_config();
     config.mapping = BlobMappingMode::Fixed;
     config.blob_cache = BlobCacheMode::Cached;  // blobs ask for CacheCoherent
-    make_gpu(config);
-    ASSERT_EQ(ctx_create(1), resp::kOkNodata);
+    make_gpu_with_context(config);
   }
 };
 

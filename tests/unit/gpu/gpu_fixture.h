@@ -8,6 +8,7 @@
 #include <cstring>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -52,6 +53,29 @@ inline gpu::CtrlHdr header(std::uint32_t type, std::uint32_t ctx_id = 0) {
   hdr.type = type;
   hdr.ctx_id = ctx_id;
   return hdr;
+}
+
+// A header that asks for a fence: FLAG_FENCE with `fence_id`, and with a `ring` also
+// FLAG_INFO_RING_IDX and that ring.
+inline gpu::CtrlHdr fenced_header(std::uint32_t type, std::uint32_t ctx_id, std::uint64_t fence_id,
+                                  std::optional<std::uint8_t> ring = std::nullopt) {
+  gpu::CtrlHdr hdr = header(type, ctx_id);
+  hdr.flags = gpu::kFlagFence;
+  hdr.fence_id = fence_id;
+  if (ring) {
+    hdr.flags |= gpu::kFlagInfoRingIdx;
+    hdr.ring_idx = *ring;
+  }
+  return hdr;
+}
+
+// A fenced request's response carries its fence back: the same flags, fence_id, ctx_id and
+// ring (virtio 1.2 §5.7.6.7), whether it succeeded or not.
+inline void expect_fence_echoed(const gpu::CtrlHdr& response, const gpu::CtrlHdr& request) {
+  EXPECT_EQ(response.flags, request.flags);
+  EXPECT_EQ(response.fence_id, request.fence_id);
+  EXPECT_EQ(response.ctx_id, request.ctx_id);
+  EXPECT_EQ(response.ring_idx, request.ring_idx);
 }
 
 // A SUBMIT_3D request carrying `words` as its command stream.
@@ -189,6 +213,33 @@ class GpuTest : public ::testing::Test {
     return resource_cmd(gpu::cmd::kResourceUnmapBlob, id);
   }
 
+  // What the tests of a slot owning its memory start from: blob `id` (`size` bytes, mapped
+  // in the only live slot) marked at both ends through the guest's view, then unreffed by
+  // the guest while the hypervisor refuses to remove the slot (ERR_UNSPEC, resource gone).
+  struct KeptSlot {
+    std::uint32_t slot = 0;
+    volatile std::uint8_t* guest_view = nullptr;  // nullptr: there was no one live slot
+    std::uint64_t size = 0;
+    // The marks read back: the memory did not go with the resource (else a fault, or ASan).
+    bool marks_intact() const {
+      return guest_view != nullptr && guest_view[0] == 0x5a && guest_view[size - 1] == 0xa5;
+    }
+  };
+  KeptSlot unref_with_the_slot_kept(std::uint32_t id, std::uint64_t size) {
+    KeptSlot kept;
+    EXPECT_EQ(mapper.live.size(), 1u);
+    if (mapper.live.size() != 1) return kept;
+    kept.slot = mapper.live.begin()->first;
+    kept.guest_view = static_cast<volatile std::uint8_t*>(mapper.live.begin()->second.host_addr);
+    kept.size = size;
+    kept.guest_view[0] = 0x5a;
+    kept.guest_view[size - 1] = 0xa5;
+    mapper.refuse_next_unmap = "KVM said no";
+    EXPECT_EQ(resource_cmd(gpu::cmd::kResourceUnref, id), gpu::resp::kErrUnspec);
+    EXPECT_EQ(gpu->resource_count(), 0u);
+    return kept;
+  }
+
   // Writes `bytes` into guest RAM at `gpa`.
   void poke(std::uint64_t gpa, const std::vector<std::uint8_t>& bytes) {
     ASSERT_TRUE(mem.write(gpa, bytes));
@@ -205,6 +256,22 @@ class GpuTest : public ::testing::Test {
   std::unique_ptr<Virtqueue> cursor_queue;
   std::unique_ptr<VirtioGpu> gpu;
   RendererFactory make_renderer;  // set before make_gpu() for a device with a renderer
+};
+
+// The blob tests' device: host blobs are created in a context, so context 1 exists from
+// the start (and again after each make_gpu_with_context()); a blob is 16 pages unless a
+// test says otherwise.
+class GpuBlobFixture : public GpuTest {
+ protected:
+  using Call = FakeMemoryMapper::Call;
+  static constexpr std::uint64_t kBlobSize = 64 * 1024;
+
+  void SetUp() override { make_gpu_with_context(default_config()); }
+
+  void make_gpu_with_context(const VirtioGpuConfig& config, bool assign_bar = true) {
+    make_gpu(config, kAllFeatures, assign_bar);
+    ASSERT_EQ(ctx_create(1), gpu::resp::kOkNodata);
+  }
 };
 
 }  // namespace vmm::test

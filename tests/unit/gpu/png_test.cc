@@ -65,6 +65,21 @@ class ScreenshotTest : public GpuTest {
     ASSERT_EQ(transfer(1, {0, 0, width, height}, 0), resp::kOkNodata);
     ASSERT_EQ(set_scanout(1, rect), resp::kOkNodata);
   }
+
+  // Saves the scanout as `name` and reads it back (the file is removed again); nullopt,
+  // with a failure, when the device would not write it or libpng cannot read it.
+  std::optional<PngFile> screenshot(const std::string& name) {
+    const auto path = temp_path(name);
+    std::string error;
+    if (!gpu->write_scanout_png(path, &error)) {
+      ADD_FAILURE() << "write_scanout_png: " << error;
+      return std::nullopt;
+    }
+    auto file = read_png(path);
+    std::filesystem::remove(path);
+    if (!file) ADD_FAILURE() << "libpng cannot read " << path;
+    return file;
+  }
 };
 
 TEST_F(ScreenshotTest, NoScanoutIsAClearError) {
@@ -80,16 +95,13 @@ TEST_F(ScreenshotTest, BgrxBecomesRgb) {
   // Pixels in memory order B, G, R, X: red, green, blue, white.
   show(2, 2, format::kB8G8R8X8,
        {0, 0, 255, 0, 0, 255, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0}, {0, 0, 2, 2});
-  const auto path = temp_path("bgrx.png");
-  ASSERT_TRUE(gpu->write_scanout_png(path));
-  auto file = read_png(path);
+  auto file = screenshot("bgrx.png");
   ASSERT_TRUE(file.has_value());
   EXPECT_EQ(file->width, 2u);
   EXPECT_EQ(file->height, 2u);
   EXPECT_FALSE(file->has_alpha);
   EXPECT_EQ(file->rgba, (std::vector<std::uint8_t>{255, 0, 0, 255, 0, 255, 0, 255,  //
                                                    0, 0, 255, 255, 255, 255, 255, 255}));
-  std::filesystem::remove(path);
 }
 
 TEST_F(ScreenshotTest, AlphaFormatsKeepAlphaAndTheRectangleIsCut) {
@@ -97,24 +109,20 @@ TEST_F(ScreenshotTest, AlphaFormatsKeepAlphaAndTheRectangleIsCut) {
   std::vector<std::uint8_t> pixels(3 * 2 * 4);
   for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<std::uint8_t>(i);
   show(3, 2, format::kR8G8B8A8, pixels, {1, 1, 2, 1});
-  const auto path = temp_path("rgba_cut.png");
-  ASSERT_TRUE(gpu->write_scanout_png(path));
-  auto file = read_png(path);
+  auto file = screenshot("rgba_cut.png");
   ASSERT_TRUE(file.has_value());
   EXPECT_EQ(file->width, 2u);
   EXPECT_EQ(file->height, 1u);
   EXPECT_TRUE(file->has_alpha);
   EXPECT_EQ(file->rgba, (std::vector<std::uint8_t>{16, 17, 18, 19, 20, 21, 22, 23}));
-  std::filesystem::remove(path);
 }
 
 TEST_F(ScreenshotTest, ArgbChannelOrder) {
   // A8R8G8B8 in memory: A, R, G, B.
   show(1, 1, format::kA8R8G8B8, {200, 10, 20, 30}, {0, 0, 1, 1});
-  const auto path = temp_path("argb.png");
-  ASSERT_TRUE(gpu->write_scanout_png(path));
-  EXPECT_EQ(read_png(path)->rgba, (std::vector<std::uint8_t>{10, 20, 30, 200}));
-  std::filesystem::remove(path);
+  auto file = screenshot("argb.png");
+  ASSERT_TRUE(file.has_value());
+  EXPECT_EQ(file->rgba, (std::vector<std::uint8_t>{10, 20, 30, 200}));
 }
 
 }  // namespace
