@@ -25,7 +25,8 @@ ensure_packages() {
     "${as_root[@]}" apt-get update -qq || unavailable "apt-get update failed (no network, or not root?)"
     apt_updated=1
   fi
-  "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+  # ctest -j runs the image builds side by side: wait for another's dpkg lock, not fail.
+  "${as_root[@]}" apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null ||
     unavailable "cannot install ${missing[*]} with apt-get (scripts/install-deps installs them as root)"
 }
 
@@ -51,12 +52,25 @@ kernel_fetch() {
   file=$(sed -n 's/^Filename: //p' <<<"$info" | sed -n 1p)
   if [ -z "$KERNEL_VERSION" ] || [ -z "$file" ]; then unavailable "package $KERNEL_PACKAGE not known to apt"; fi
   KERNEL_DEB=$cache/$(basename "$file")
-  [ -s "$KERNEL_DEB" ] && return 0
-  echo "downloading $KERNEL_PACKAGE $KERNEL_VERSION" >&2
-  rm -f "$cache"/linux-image-*.deb
-  log=$cache/download.log
-  # apt-get download warns when run as root into a directory _apt cannot write; harmless.
-  (cd "$cache" && apt-get download -q "$KERNEL_PACKAGE=$KERNEL_VERSION") >"$log" 2>&1 || true
+  # ctest -j starts the emulated host and the guest image builds side by side, all fetching
+  # into one cache: one downloads while the others wait on the lock, and the package appears
+  # under its name only when it is whole (a rename), so no one unpacks half a download.
+  local lock tmp old
+  exec {lock}>"$cache/fetch.lock"
+  flock "$lock"
+  if [ ! -s "$KERNEL_DEB" ]; then
+    echo "downloading $KERNEL_PACKAGE $KERNEL_VERSION" >&2
+    tmp=$(mktemp -d "$cache/download.XXXXXX")
+    log=$cache/download.log
+    # apt-get download warns when run as root into a directory _apt cannot write; harmless.
+    (cd "$tmp" && apt-get download -q "$KERNEL_PACKAGE=$KERNEL_VERSION") >"$log" 2>&1 || true
+    if [ -s "$tmp/$(basename "$file")" ]; then
+      for old in "$cache"/linux-image-*.deb; do [ -e "$old" ] && rm -f "$old"; done
+      mv "$tmp/$(basename "$file")" "$KERNEL_DEB"
+    fi
+    rm -rf "$tmp"
+  fi
+  exec {lock}>&-
   [ -s "$KERNEL_DEB" ] || unavailable "apt-get download $KERNEL_PACKAGE=$KERNEL_VERSION failed: $(grep -m1 -E '^(E|W):' "$log")"
 }
 
