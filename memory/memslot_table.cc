@@ -123,8 +123,8 @@ MemslotResult MemslotTable::map(const MemslotRequest& request, HostMemoryLease l
 
 MemslotResult MemslotTable::unmap(std::uint32_t number) {
   MemslotEvent event{.kind = MemslotEventKind::Removed, .began_ns = monotonic_ns()};
-  // Declared first, so it is let go last: after the checksum and the listeners have read the
-  // memory, as the function returns. A refused removal leaves it in leases_.
+  // Held to the end of the function, so it is let go only after the checksum and the
+  // listeners have read the memory. A refused removal leaves it in leases_.
   HostMemoryLease lease;
   {
     std::lock_guard lock(mutex_);
