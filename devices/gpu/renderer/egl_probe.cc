@@ -72,4 +72,18 @@ std::optional<EglProbe> probe_surfaceless_egl(std::string* error) {
   return found;
 }
 
+std::string current_gl_renderer() {
+  void* epoxy = dlopen("libepoxy.so.0", RTLD_NOW | RTLD_NOLOAD);
+  if (epoxy == nullptr) return {};
+  using GetString = const unsigned char* (*)(unsigned);
+  auto* entry = reinterpret_cast<GetString*>(dlsym(epoxy, "epoxy_glGetString"));
+  dlclose(epoxy);  // RTLD_NOLOAD took a reference; virglrenderer keeps its own
+  if (entry == nullptr || *entry == nullptr) return {};
+  const unsigned char* renderer = (*entry)(0x1F01);  // GL_RENDERER
+  const unsigned char* version = (*entry)(0x1F02);   // GL_VERSION
+  if (renderer == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(renderer)) +
+         (version ? ", GL " + std::string(reinterpret_cast<const char*>(version)) : "");
+}
+
 }  // namespace vmm::gpu

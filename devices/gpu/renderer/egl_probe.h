@@ -17,4 +17,9 @@ struct EglProbe {
 // nullopt with *error set: "libEGL.so.1 not found (...)", "no surfaceless EGL display: ...".
 std::optional<EglProbe> probe_surfaceless_egl(std::string* error);
 
+// GL_RENDERER and GL_VERSION of the context virglrenderer made current on this thread, read
+// through libepoxy (already loaded by virglrenderer); "" when that is not possible. Used by
+// the in-process renderer and by vmm-gpu-process.
+std::string current_gl_renderer();
+
 }  // namespace vmm::gpu

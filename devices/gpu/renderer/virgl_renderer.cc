@@ -35,22 +35,6 @@ std::atomic<bool> g_renderer_exists{false};
 constexpr std::uint32_t kCapsetVirgl = 1, kCapsetVirgl2 = 2, kCapsetVenus = 4;
 constexpr std::uint32_t kMaxCapsetBytes = 64 * 1024;  // larger answers are refused
 
-// GL_RENDERER and GL_VERSION of the context virglrenderer made current on this thread, read
-// through libepoxy (already loaded by virglrenderer); "" when that is not possible.
-std::string current_gl_renderer() {
-  void* epoxy = dlopen("libepoxy.so.0", RTLD_NOW | RTLD_NOLOAD);
-  if (epoxy == nullptr) return {};
-  using GetString = const unsigned char* (*)(unsigned);
-  auto* entry = reinterpret_cast<GetString*>(dlsym(epoxy, "epoxy_glGetString"));
-  dlclose(epoxy);  // RTLD_NOLOAD took a reference; virglrenderer keeps its own
-  if (entry == nullptr || *entry == nullptr) return {};
-  const unsigned char* renderer = (*entry)(0x1F01);  // GL_RENDERER
-  const unsigned char* version = (*entry)(0x1F02);   // GL_VERSION
-  if (renderer == nullptr) return {};
-  return std::string(reinterpret_cast<const char*>(renderer)) +
-         (version ? ", GL " + std::string(reinterpret_cast<const char*>(version)) : "");
-}
-
 // virglrenderer's own messages (context errors a guest's bad command stream causes among
 // them) would go to stderr unbounded; they go through vmm's rate-limited guest log instead,
 // at debug level (the device logs each refusal itself at warn), cut to 256 bytes a line.

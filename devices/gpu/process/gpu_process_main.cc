@@ -1,0 +1,113 @@
+// vmm-gpu-process: the process that hosts virglrenderer for vmm (renderer_process.h starts
+// it). It runs under the renderer root's loader and libraries (renderer_root.h), confines
+// itself (process_seccomp_policy.h), initialises virglrenderer for the contexts asked for,
+// and serves vmm's requests on fd 3 (renderer_process_protocol.h) until vmm asks it to shut
+// down or closes its end.
+//
+// usage: vmm-gpu-process --kind virgl|venus|all --root ROOT
+// exit:  0 shut down or vmm gone, 2 usage, 3 no channel on fd 3, 4 confinement refused,
+//        5 the renderer could not start (its reason on stderr, and in an Error reply).
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "devices/gpu/process/hosted_renderer.h"
+#include "devices/gpu/process/message_channel.h"
+#include "devices/gpu/process/process_seccomp_policy.h"
+#include "devices/gpu/process/renderer_process_message.h"
+
+namespace vmm::gpu::process {
+namespace {
+
+int fail(int code, const std::string& why) {
+  std::fprintf(stderr, "vmm-gpu-process: %s\n", why.c_str());
+  return code;
+}
+
+bool reply(MessageType type, const std::vector<std::uint8_t>& payload) {
+  std::string error;
+  const auto bytes = encode_message(type, payload);
+  if (send_datagram(kChannelFd, bytes, {}, &error)) return true;
+  std::fprintf(stderr, "vmm-gpu-process: cannot answer vmm: %s\n", error.c_str());
+  return false;
+}
+
+bool reply_error(ErrorCode code, const std::string& message) {
+  return reply(MessageType::Error, encode_error({code, message}));
+}
+
+// Serves requests until shutdown or vmm's end closes. A request that does not decode gets an
+// Error reply and the process goes on: vmm is the trusted side, but a bad message is still
+// answered, not crashed on.
+int serve(HostedRenderer* renderer, const std::string& start_error) {
+  for (;;) {
+    Datagram d;
+    std::string error;
+    switch (recv_datagram(kChannelFd, &d, &error)) {
+      case RecvStatus::Closed: return 0;
+      case RecvStatus::Error:
+        if (!reply_error(ErrorCode::BadMessage, error)) return 0;
+        continue;
+      case RecvStatus::Ok: break;
+    }
+    auto message = decode_message(d.bytes, &error);
+    if (!message) {
+      if (!reply_error(ErrorCode::BadMessage, error)) return 0;
+      continue;
+    }
+    if (!decode_empty(message->payload, &error)) {
+      if (!reply_error(ErrorCode::BadMessage, message_type_name(message->type) + ": " + error)) return 0;
+      continue;
+    }
+    switch (message->type) {
+      case MessageType::Hello:
+        if (renderer == nullptr ? !reply_error(ErrorCode::BadMessage, start_error)
+                                : !reply(MessageType::HelloReply, encode_hello_reply(renderer->hello())))
+          return 0;
+        break;
+      case MessageType::Shutdown:
+        reply(MessageType::ShutdownReply, {});
+        return 0;
+      default:
+        if (!reply_error(ErrorCode::UnknownRequest,
+                         "vmm-gpu-process does not serve " + message_type_name(message->type)))
+          return 0;
+    }
+  }
+}
+
+int run(int argc, char** argv) {
+  std::string kind_name, root_path;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string_view flag = argv[i];
+    if (flag == "--kind") kind_name = argv[i + 1];
+    else if (flag == "--root") root_path = argv[i + 1];
+    else return fail(2, "unknown argument " + std::string(flag));
+  }
+  const auto kind = kRendererKindNames.parse(kind_name);
+  if (!kind || *kind == RendererKind::None || root_path.empty() || argc % 2 == 0)
+    return fail(2, "usage: vmm-gpu-process --kind virgl|venus|all --root ROOT");
+  struct stat st{};
+  if (fstat(kChannelFd, &st) != 0 || !S_ISSOCK(st.st_mode))
+    return fail(3, "fd 3 is not a socket: vmm-gpu-process is started by vmm, not by hand");
+  std::string error;
+  if (!install_process_seccomp_policy(&error)) return fail(4, error);
+  auto root = find_renderer_root(root_path, &error);
+  std::unique_ptr<HostedRenderer> renderer;
+  if (root) renderer = HostedRenderer::create(*kind, *root, &error);
+  if (!renderer) {
+    // Said on stderr and to vmm's hello, which is how vmm learns why.
+    std::fprintf(stderr, "vmm-gpu-process: %s\n", error.c_str());
+    serve(nullptr, error);
+    return 5;
+  }
+  return serve(renderer.get(), {});
+}
+
+}  // namespace
+}  // namespace vmm::gpu::process
+
+int main(int argc, char** argv) { return vmm::gpu::process::run(argc, argv); }
