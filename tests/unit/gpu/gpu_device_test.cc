@@ -109,10 +109,12 @@ TEST_F(GpuTest, RequestShorterThanItsHeaderIsUnspec) {
 }
 
 TEST_F(GpuTest, RequestShorterThanItsStructIsUnspec) {
-  auto full = as_bytes(ResourceCreate2d{header(cmd::kResourceCreate2d), 1,
-                                        format::kB8G8R8X8, 64, 64});
-  full.resize(full.size() - 4);  // height missing
-  EXPECT_EQ(send_bytes(full).type(), resp::kErrUnspec);
+  const auto full = as_bytes(ResourceCreate2d{header(cmd::kResourceCreate2d), 1,
+                                              format::kB8G8R8X8, 64, 64});
+  // A copy without the height (not resize(): gcc 12 at -O1 cannot see that the size stays
+  // above 4 and warns that resize's growing path would overflow).
+  const std::vector<std::uint8_t> short_by_height(full.begin(), full.end() - 4);
+  EXPECT_EQ(send_bytes(short_by_height).type(), resp::kErrUnspec);
   EXPECT_EQ(gpu->resource_count(), 0u);
 }
 
