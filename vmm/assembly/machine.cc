@@ -269,6 +269,7 @@ void Machine::create_vcpus() {
       apply_msrs(vcpu, boot_entry_.msrs);
     }
   }
+  tsc_khz_ = vcpus_.front().tsc_khz();
 }
 
 void Machine::set_up_derivation() {
@@ -329,7 +330,7 @@ RunReportInput Machine::report_input(const StopReason& stop) const {
           memslots_.slots(),
           guest_probes_.probes(),
           guest_probes_.dropped(),
-          vcpus_.front().tsc_khz(),
+          tsc_khz_,
           stop,
           options_.gpu};
   input.renderer = std::move(renderer);

@@ -62,6 +62,8 @@ class Machine {
   // --derive-memtype other than off; null otherwise. The tracer may be null where KVM's
   // tracepoint cannot be read (the deriver then uses the policy's rule and says why).
   MemtypeDeriver* memtype_deriver() { return deriver_.get(); }
+  // Every derivation as it is made (the control socket's events subscribe to it).
+  DerivationLog& derivation_log() { return derivations_; }
   SpteTracer* spte_tracer() { return spte_tracer_.get(); }
   // --derive-memtype first-touch: device slots wait for the guest's first access.
   bool first_touch() const { return first_touch_; }
@@ -108,6 +110,9 @@ class Machine {
   bool first_touch_ = false;
   bool emulation_exits_ = false;
   unsigned guest_phys_addr_bits_ = 36;
+  // KVM's TSC rate, asked once at set-up: asked later, the vCPU ioctl would wait for the
+  // vCPU to leave KVM_RUN (a report asked for through --control while the guest runs).
+  std::uint32_t tsc_khz_ = 0;
   X86EntryState boot_entry_;
   std::vector<std::uint8_t> dtb_;  // the device tree handed to the guest, if any
   StopSignal stop_;

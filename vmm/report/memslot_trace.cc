@@ -45,6 +45,12 @@ nlohmann::json memslot_event_json(const MemslotEvent& event) {
   return j;
 }
 
+nlohmann::json memslot_json(const Memslot& slot) {
+  nlohmann::json j = memslot_event_json(MemslotEvent{.kind = MemslotEventKind::Added, .slot = slot});
+  j.erase("event");
+  return j;
+}
+
 MemslotTrace::MemslotTrace(const std::string& path) : file_(std::fopen(path.c_str(), "w")) {
   if (!file_)
     throw std::system_error(errno, std::generic_category(),
@@ -63,10 +69,14 @@ MemslotTrace::~MemslotTrace() {
 
 void MemslotTrace::write(const MemslotEvent& event) { write_line(memslot_event_json(event)); }
 
-void MemslotTrace::write_derivation(const memtype::SlotDerivation& derivation) {
+nlohmann::json derivation_event_json(const memtype::SlotDerivation& derivation) {
   nlohmann::json line = {{"event", "derive"}};
   line.update(derivation_json(derivation));
-  write_line(line);
+  return line;
+}
+
+void MemslotTrace::write_derivation(const memtype::SlotDerivation& derivation) {
+  write_line(derivation_event_json(derivation));
 }
 
 void MemslotTrace::write_line(const nlohmann::json& json) {

@@ -24,6 +24,11 @@ namespace vmm {
 
 // The JSON object for one event (also used by tests and reports).
 nlohmann::json memslot_event_json(const MemslotEvent& event);
+// One live slot: the same object without "event" (the report's table at exit, --control's
+// slots).
+nlohmann::json memslot_json(const Memslot& slot);
+// A derived memory type as a trace line: {"event": "derive", ...derivation_json}.
+nlohmann::json derivation_event_json(const memtype::SlotDerivation& derivation);
 
 class MemslotTrace {
  public:

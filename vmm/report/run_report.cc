@@ -16,13 +16,6 @@ namespace vmm {
 
 namespace {
 
-nlohmann::json slot_json(const Memslot& slot) {
-  MemslotEvent as_event{.kind = MemslotEventKind::Added, .slot = slot};
-  nlohmann::json j = memslot_event_json(as_event);
-  j.erase("event");
-  return j;
-}
-
 // cycles/byte x1000 -> MB/s: bytes/s = tsc_khz * 1000 / (cpb_x1000 / 1000), so
 // MB/s = tsc_khz / cpb_x1000.
 std::optional<std::uint64_t> mbps(const std::string& cpb_x1000, std::uint32_t tsc_khz) {
@@ -192,7 +185,7 @@ nlohmann::json run_report_json(const RunReportInput& in) {
   nlohmann::json events = nlohmann::json::array();
   for (const auto& event : in.events) events.push_back(memslot_event_json(event));
   nlohmann::json slots = nlohmann::json::array();
-  for (const auto& slot : in.slots_at_exit) slots.push_back(slot_json(slot));
+  for (const auto& slot : in.slots_at_exit) slots.push_back(memslot_json(slot));
   nlohmann::json probes = nlohmann::json::array();
   std::vector<std::string> missing;
   for (const auto& fields : in.probes) {

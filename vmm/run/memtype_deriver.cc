@@ -97,7 +97,8 @@ void MemtypeDeriver::at_first_touch(const KvmVcpu& vcpu, const Memslot& slot, st
   log_.add(std::move(d));
 }
 
-void MemtypeDeriver::at_stop(const std::vector<KvmVcpu>& vcpus, const std::vector<Memslot>& slots) {
+void MemtypeDeriver::at_stop(const std::vector<KvmVcpu>& vcpus, const std::vector<Memslot>& slots,
+                             const char* moment) {
   std::vector<memtype::SlotFacts> devices;
   std::vector<memtype::GpaRange> ranges;  // slots() is ordered by address, slots never overlap
   for (const Memslot& slot : slots) {
@@ -120,7 +121,7 @@ void MemtypeDeriver::at_stop(const std::vector<KvmVcpu>& vcpus, const std::vecto
     const Walked w = walk(memory_, guest, ranges);
     for (std::size_t i = 0; i < devices.size(); ++i) {
       memtype::SlotDerivation d = memtype::derive_slot(devices[i], guest, w.walk, i, second_level(devices[i]));
-      d.moment = "stop";
+      d.moment = moment;
       d.t_ns = monotonic_ns();
       d.walk_ns = w.ns;
       if (!d.mappings.empty()) {

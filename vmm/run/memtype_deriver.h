@@ -37,8 +37,9 @@ class MemtypeDeriver {
 
   // On the vCPU thread, under the memslot table's lock (it must not call the table).
   void at_first_touch(const KvmVcpu& vcpu, const Memslot& slot, std::uint64_t gpa);
-  // After the vCPUs stopped (their registers no longer change).
-  void at_stop(const std::vector<KvmVcpu>& vcpus, const std::vector<Memslot>& slots);
+  // After the vCPUs stopped (their registers no longer change), or while they are paused
+  // (--control's pause: `moment` "pause").
+  void at_stop(const std::vector<KvmVcpu>& vcpus, const std::vector<Memslot>& slots, const char* moment = "stop");
 
   // `before_install`: asked at a first touch, when KVM does not have the slot yet.
   memtype::SecondLevelView second_level(const memtype::SlotFacts& slot, bool before_install = false) const;

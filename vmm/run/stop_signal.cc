@@ -24,6 +24,11 @@ bool StopSignal::requested() const {
   return reason_.has_value();
 }
 
+std::optional<StopReason> StopSignal::reason() const {
+  std::lock_guard lock(mutex_);
+  return reason_;
+}
+
 StopReason StopSignal::wait() const {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [this] { return reason_.has_value(); });

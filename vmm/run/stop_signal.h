@@ -24,6 +24,8 @@ class StopSignal {
 
   void request(int exit_status, std::string description);
   bool requested() const;
+  // The first request, once there was one (the control socket's status while stopping).
+  std::optional<StopReason> reason() const;
   StopReason wait() const;
 
  private:
