@@ -143,6 +143,12 @@ CliResult parse_command_line(int argc, const char* const* argv) {
                  "probe results")
       ->type_name("FILE.json")
       ->check(output_file_validator());
+  app.add_option("--control", options.control,
+                 "Serve a control socket at PATH (owner-only; removed at exit) for vmm ctl PATH "
+                 "status|slots|report|screenshot|pause|resume|stop|events, or any client speaking "
+                 "its JSON-lines protocol (vmm/control/PROTOCOL.md). PATH must not exist, or be a "
+                 "stale socket nobody listens on")
+      ->type_name("PATH");
   add_enum_option(app, "--noncoherent-dma", options.noncoherent_dma, kNonCoherentDmaModeNames, "mode",
                   "How CacheNonCoherent memslots (GPU blobs) are honoured: " +
                       kNonCoherentDmaModeNames.choices() +

@@ -30,6 +30,7 @@ struct Options {
   bool dtb = true;                      // hand the guest a device tree (SETUP_DTB)
   std::optional<std::string> dump_dtb;  // write the exact DTB given to the guest
   std::optional<std::string> report;  // --report FILE.json, written when the VM stops
+  std::optional<std::string> control;  // --control PATH: the control socket (vmm/control)
   SeccompMode seccomp = SeccompMode::Enforce;  // the threads' system-call allow-lists
   bool probe_host = false;  // --probe-host: report and exit, no guest
   bool json = false;

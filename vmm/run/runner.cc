@@ -15,12 +15,18 @@
 #include "devices/serial_8250.h"
 #include "vmm/report/memslot_report.h"
 #include "vmm/report/run_report.h"
+#include "vmm/control/control_server.h"
+#include "vmm/run/control_events.h"
+#include "vmm/run/machine_control.h"
+#include "vmm/run/pause_gate.h"
+#include "vmm/run/report_now.h"
 #include "vmm/run/exit_status.h"
 #include "vmm/run/seccomp_filter.h"
 #include "vmm/run/signal_watch.h"
 #include "vmm/run/spte_reader.h"
 #include "vmm/run/stdin_pump.h"
 #include "vmm/run/vcpu_loop.h"
+#include "vmm/version.h"
 
 namespace vmm {
 
@@ -36,16 +42,20 @@ AllowListFacts allow_list_facts(const Options& options, int resident_memory_fd, 
   facts.main_removes_files = options.gpu_screenshot.has_value();
   facts.main_reads_fd = resident_memory_fd;
   facts.renderer_reads_fd = renderer_memory_fd;
+  facts.control = options.control.has_value();
+  facts.control_screenshots = options.control.has_value() && options.gpu;
   return facts;
 }
 
 }  // namespace
 
-Runner::Runner(Machine& machine, const Options& options, StartupTimeline& timeline)
+Runner::Runner(Machine& machine, const Options& options, StartupTimeline& timeline,
+               std::optional<control::ControlSocket> control)
     : machine_(machine),
       options_(options),
       timeline_(timeline),
-      resident_memory_(options.report ? ResidentMemoryReader::open_self() : ResidentMemoryReader()) {}
+      resident_memory_(options.report || control ? ResidentMemoryReader::open_self() : ResidentMemoryReader()),
+      control_socket_(std::move(control)) {}
 
 StopReason Runner::run_vcpus(const SeccompFilters& seccomp) {
   StopSignal& stop = machine_.stop();
@@ -66,19 +76,27 @@ StopReason Runner::run_vcpus(const SeccompFilters& seccomp) {
   // Before any vCPU thread exists, so they all inherit SIGINT/SIGTERM blocked.
   SignalWatch signals(stop, [&] { confine(ThreadRole::SignalWatch, "signal watcher"); });
   std::vector<std::thread> threads;
-  std::vector<pthread_t> handles;
+  std::vector<pthread_t> handles;  // emptied before the threads are joined
   std::mutex handles_mutex;
-  stop.on_stop([&] {
-    // Make every vCPU leave KVM_RUN: immediate_exit covers a thread about to enter, the
-    // signal one already inside.
+  // Make every vCPU leave KVM_RUN: immediate_exit covers a thread about to enter, the
+  // signal one already inside.
+  auto kick_vcpus = [&] {
     for (auto& vcpu : vcpus) vcpu.run_data()->immediate_exit = 1;
     std::lock_guard lock(handles_mutex);
     for (auto handle : handles) pthread_kill(handle, VcpuLoop::kick_signal());
+  };
+  PauseGate pause(vcpus.size());
+  // A paused vCPU waits at the gate, not in KVM_RUN: the stop lets it go first.
+  stop.on_stop([&] {
+    pause.release_for_stop();
+    kick_vcpus();
   });
+  // Before the guest runs, so that `events` misses nothing.
+  std::shared_ptr<control::EventFeed> events = control_socket_ ? feed_control_events(machine_) : nullptr;
   {
     std::lock_guard lock(handles_mutex);
     for (auto& vcpu : vcpus) {
-      threads.emplace_back([this, &vcpu, &stop, &confine, &start_mutex] {
+      threads.emplace_back([this, &vcpu, &stop, &confine, &start_mutex, &pause] {
         // KVM's tracepoint names the thread that faulted a page in: events of this thread
         // are this VM's.
         if (SpteTracer* tracer = machine_.spte_tracer()) tracer->add_vcpu_thread(static_cast<pid_t>(gettid()));
@@ -89,13 +107,24 @@ StopReason Runner::run_vcpus(const SeccompFilters& seccomp) {
           first_touch.emplace(machine_.memslot_table(), vcpu, machine_.memtype_deriver(),
                               machine_.host_facts().flavour, machine_.emulation_exits());
         VcpuLoop(vcpu, machine_.io_bus(), machine_.mmio_bus(), stop, &timeline_,
-                 first_touch ? &*first_touch : nullptr)
+                 first_touch ? &*first_touch : nullptr, &pause)
             .run();
       });
       handles.push_back(threads.back().native_handle());
     }
   }
   SpteReader spte_reader(machine_.spte_tracer(), [&] { confine(ThreadRole::SpteReader, "KVM entry reader"); });
+  // The control socket's thread, until the vCPUs have stopped and been walked (declared
+  // after what its commands use, so it goes first). Started before main confines itself:
+  // a thread inherits the filters of the thread that creates it.
+  std::optional<MachineControl> control_target;
+  std::optional<control::ControlServer> control_server;
+  if (control_socket_) {
+    control_target.emplace(machine_, pause, kick_vcpus, timeline_, resident_memory_);
+    control_server.emplace(std::move(*control_socket_), *control_target, events, kVersion,
+                           [&] { confine(ThreadRole::Control, "control socket"); });
+    control_socket_.reset();
+  }
   StopReason reason;
   {
     StdinPump input(
@@ -109,6 +138,14 @@ StopReason Runner::run_vcpus(const SeccompFilters& seccomp) {
     confine(ThreadRole::Main, "main");
     start_gate.unlock();
     reason = stop.wait();
+  }
+  // The stop's callback runs after wait() returned, on the thread that asked: do its work
+  // here too, then let no later kick reach a thread that is being joined.
+  pause.release_for_stop();
+  kick_vcpus();
+  {
+    std::lock_guard lock(handles_mutex);
+    handles.clear();
   }
   for (auto& thread : threads) thread.join();
   stop.on_stop({});
@@ -129,11 +166,7 @@ void Runner::write_outputs(const StopReason& reason) {
   }
   if (options_.report) {
     try {
-      RunReportInput input = machine_.report_input(reason);
-      input.timeline = ReportTimeline{timeline_.main_entered_ns(), timeline_.assembled_ns(),
-                                      timeline_.first_port_write_ns()};
-      input.resident_memory = resident_memory_.sample(input.slots_at_exit, &input.resident_memory_error);
-      write_run_report(*options_.report, input);
+      write_run_report(*options_.report, report_now(machine_, reason, timeline_, resident_memory_));
       spdlog::info("report written to {}", *options_.report);
     } catch (const std::exception& e) {
       spdlog::error("{}", e.what());

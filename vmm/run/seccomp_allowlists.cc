@@ -3,6 +3,7 @@
 #include <asm/ioctls.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/mman.h>
@@ -286,6 +287,44 @@ void spte_reader_rules(Rules& r, const AllowListFacts& f) {
   refuse_reading_files(r, f);
 }
 
+// The --control socket's thread (vmm/control/control_server): one poll() loop over the
+// listening socket, which was bound at set-up, and its clients. It carries out the
+// commands: reads of the machine's state, the pause (kicks and a guest page walk), the
+// screenshot (a PNG written by path, as at exit), and at its end removes the socket.
+void control_rules(Rules& r, const AllowListFacts& f) {
+  common_rules(r, f);
+  thread_end_rules(r);
+  kick_rules(r, f);  // pause: every vCPU out of KVM_RUN, as the stop does; stop: the stop itself
+  r.allow("poll", "waits for clients, new connections, events and the stop's wake-up eventfd");
+  r.allow("accept4", "takes a new client from the listening socket (non-blocking, close-on-exec)");
+  r.allow("getsockopt", "SO_PEERCRED: a peer of another uid is closed at once",
+          {arg_is(1, SOL_SOCKET), arg_is(2, SO_PEERCRED)});
+  r.allow("recvfrom", "reads the clients' requests (recv)");
+  r.allow("sendto", "answers and events to the clients (send with MSG_NOSIGNAL)");
+  r.allow("read", "clears the event feed's eventfd");
+  r.allow("write", "the log; the event feed's eventfd and --memslot-trace lines for the derivations a "
+                   "pause makes");
+  r.allow("close", "a client that left or was refused; the PNG a screenshot wrote");
+  r.ioctl(KVM_GET_SREGS, "pause derives the memory types by walking every vCPU's page tables, as at the stop");
+  r.ioctl(KVM_GET_MSRS, "... with its IA32_PAT and MTRRs");
+  if (f.main_reads_fd >= 0)
+    r.allow("pread64", "report: vmm's resident memory, from /proc/self/smaps opened at set-up",
+            {arg_is(0, static_cast<std::uint64_t>(f.main_reads_fd))});
+  if (f.control) {
+    r.allow("newfstatat", "at its end: is the socket's path still this socket (lstat)?",
+            {arg_is(3, AT_SYMLINK_NOFOLLOW)});
+    r.allow("unlink", "... then it is removed; a PNG whose writing failed is removed too");
+  }
+  if (f.control_screenshots) {
+    constexpr std::uint64_t kFlags = O_WRONLY | O_CREAT | O_TRUNC;
+    r.allow("openat", "screenshot: the PNG at the client's absolute path, created and truncated for writing",
+            {{2, ~std::uint64_t{O_CLOEXEC}, kFlags}});
+    r.allow("newfstatat", "stdio sizes the PNG's buffer at its first write (fstat)", {arg_is(3, AT_EMPTY_PATH)});
+    r.ioctl(TCGETS, "stdio asks whether the PNG's file is a terminal at its first write");
+  }
+  refuse_reading_files(r, f);
+}
+
 // One row per thread: what vmm's messages (the violation line among them) call it, and the
 // rules of its list.
 struct RoleRow {
@@ -301,6 +340,7 @@ constexpr RoleRow kRoles[] = {
     {ThreadRole::Main, "main", main_thread_rules},
     {ThreadRole::Renderer, "renderer", renderer_rules},
     {ThreadRole::SpteReader, "KVM entry reader", spte_reader_rules},
+    {ThreadRole::Control, "control socket", control_rules},
 };
 // A role without a row would get an empty list (and tests check that none is empty).
 static_assert(std::size(kRoles) == std::size(kThreadRoles), "every ThreadRole has a row");

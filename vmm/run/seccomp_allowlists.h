@@ -24,11 +24,14 @@ namespace vmm {
 // Renderer: virtio-gpu's render thread (--gpu-renderer), which runs virglrenderer and the
 // host's GL/Vulkan driver; its list is the widest (see renderer_rules in the .cc).
 // SpteReader: reads KVM's tracepoint buffers (--derive-memtype, where tracefs is readable).
-enum class ThreadRole { Vcpu, SignalWatch, StdinPump, Main, Renderer, SpteReader };
-inline constexpr ThreadRole kThreadRoles[] = {ThreadRole::Vcpu, ThreadRole::SignalWatch,
+// Control: serves the --control socket (vmm/control).
+enum class ThreadRole { Vcpu, SignalWatch, StdinPump, Main, Renderer, SpteReader, Control };
+inline constexpr ThreadRole kThreadRoles[] = {ThreadRole::Vcpu,     ThreadRole::SignalWatch,
                                               ThreadRole::StdinPump, ThreadRole::Main,
-                                              ThreadRole::Renderer, ThreadRole::SpteReader};
-// "vCPU", "signal watcher", "stdin pump", "main", "renderer", "KVM entry reader"
+                                              ThreadRole::Renderer, ThreadRole::SpteReader,
+                                              ThreadRole::Control};
+// "vCPU", "signal watcher", "stdin pump", "main", "renderer", "KVM entry reader",
+// "control socket"
 std::string_view to_string(ThreadRole role);
 
 // One condition on a system call's argument: (arg[index] & mask) == value.
@@ -68,6 +71,8 @@ struct AllowListFacts {
   int main_reads_fd = -1;           // --report: /proc/self/smaps, opened at set-up (pread64)
   int renderer_reads_fd = -1;       // --gpu-renderer: /proc/self/statm, opened at set-up
   bool sanitizer_runtime = false;   // built with VMM_SANITIZE: the runtime's own calls too
+  bool control = false;             // --control: its thread removes the socket at its end
+  bool control_screenshots = false; // --control with --gpu: its screenshot command writes PNGs
 };
 
 AllowList allow_list(ThreadRole role, const AllowListFacts& facts);

@@ -51,7 +51,19 @@ void VcpuLoop::fail(const std::string& what) {
 }
 
 void VcpuLoop::run() {
+  run_guest();
+  // A pause asked for from now on must not wait for this thread.
+  if (pause_) pause_->leave();
+}
+
+void VcpuLoop::run_guest() {
   while (!stop_.requested()) {
+    // Between two KVM_RUNs, so the exit before it was carried out in full: parked, the
+    // vCPU's state is what the guest would see at its next instruction.
+    if (pause_ && pause_->requested()) {
+      pause_->park();
+      continue;
+    }
     const int error = vcpu_.run();
     if (error == EINTR || error == EAGAIN) {
       vcpu_.run_data()->immediate_exit = 0;

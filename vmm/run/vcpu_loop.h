@@ -6,6 +6,7 @@
 #include "devices/bus.h"
 #include "vmm/kvm/kvm_vcpu.h"
 #include "vmm/run/first_touch.h"
+#include "vmm/run/pause_gate.h"
 #include "vmm/run/startup_timeline.h"
 #include "vmm/run/stop_signal.h"
 
@@ -14,11 +15,12 @@ namespace vmm {
 class VcpuLoop {
  public:
   // `timeline`, when given, learns when the guest first wrote to a port; `first_touch`, when
-  // given, serves device slots that wait for their first touch.
+  // given, serves device slots that wait for their first touch; `pause`, when given, parks
+  // the thread between two KVM_RUNs while a pause is asked for (--control).
   VcpuLoop(KvmVcpu& vcpu, Bus& io_bus, Bus& mmio_bus, StopSignal& stop,
-           StartupTimeline* timeline = nullptr, FirstTouch* first_touch = nullptr)
+           StartupTimeline* timeline = nullptr, FirstTouch* first_touch = nullptr, PauseGate* pause = nullptr)
       : vcpu_(vcpu), io_bus_(io_bus), mmio_bus_(mmio_bus), stop_(stop), timeline_(timeline),
-        first_touch_(first_touch) {}
+        first_touch_(first_touch), pause_(pause) {}
 
   // Returns when a stop was requested (by anyone) or this vCPU failed.
   void run();
@@ -30,6 +32,7 @@ class VcpuLoop {
 
  private:
   void fail(const std::string& what);
+  void run_guest();
 
   KvmVcpu& vcpu_;
   Bus& io_bus_;
@@ -37,6 +40,7 @@ class VcpuLoop {
   StopSignal& stop_;
   StartupTimeline* timeline_;
   FirstTouch* first_touch_;
+  PauseGate* pause_;
 };
 
 }  // namespace vmm
