@@ -19,6 +19,7 @@
 #include "vmm/run/output_files.h"
 #include "vmm/run/runner.h"
 #include "vmm/run/startup_timeline.h"
+#include "vmm/selftest/self_test.h"
 
 int main(int argc, char** argv) {
   vmm::StartupTimeline timeline(vmm::monotonic_ns());
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   try {
     vmm::configure_logging(options.log_level);
     if (options.probe_host) return vmm::run_probe_host(options.json);
+    if (options.self_test) return vmm::run_self_test(options);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "vmm: error: %s\n", e.what());
     return vmm::kExitSetupError;

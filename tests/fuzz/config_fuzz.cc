@@ -11,9 +11,9 @@
 // Invariants:
 //  - parse_command_line returns Options or an exit status, 0 (help, version) or 2 (usage);
 //    no exception escapes it;
-//  - accepted Options hold only values the options allow: a kernel unless --probe-host
-//    (and none with it), at least 16 MiB of RAM in whole pages, 1..254 vCPUs, a known log
-//    level, a power-of-two host-visible region of at least 4 KiB, --json only with
+//  - accepted Options hold only values the options allow: a kernel unless --probe-host or
+//    --self-test (and none with them), at least 16 MiB of RAM in whole pages, 1..254 vCPUs,
+//    a known log level, a power-of-two host-visible region of at least 4 KiB, --json only with
 //    --probe-host, --dump-dtb never with --no-dtb, and the --gpu-* choices left at their
 //    defaults unless --gpu was given;
 //  - parse_size accepts only what format_size can give back: format_size(parse_size(w))
@@ -68,8 +68,10 @@ bool is_power_of_two(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
 void check_options(const Options& o) {
   const VirtioGpuConfig defaults;
-  FUZZ_CHECK(o.probe_host ? o.kernel.empty() : !o.kernel.empty(),
-             "a kernel is required unless --probe-host, and excluded with it");
+  FUZZ_CHECK((o.probe_host || o.self_test) ? o.kernel.empty() : !o.kernel.empty(),
+             "a kernel is required unless --probe-host or --self-test, and excluded with them");
+  FUZZ_CHECK(!(o.probe_host && o.self_test), "--probe-host together with --self-test");
+  FUZZ_CHECK(!o.self_test_guest || o.self_test, "--self-test-guest without --self-test");
   FUZZ_CHECK(o.mem_bytes >= (16ull << 20) && o.mem_bytes % 4096 == 0,
              "--mem below 16 MiB or not whole pages: " + std::to_string(o.mem_bytes));
   FUZZ_CHECK(o.cpus >= 1 && o.cpus <= 254, "--cpus outside 1..254: " + std::to_string(o.cpus));

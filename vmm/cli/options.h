@@ -34,6 +34,8 @@ struct Options {
   SeccompMode seccomp = SeccompMode::Enforce;  // the threads' system-call allow-lists
   bool probe_host = false;  // --probe-host: report and exit, no guest
   bool json = false;
+  bool self_test = false;  // --self-test: say what this host can do, boot the tiny guest
+  std::optional<std::string> self_test_guest;  // the bzImage --self-test boots instead
 };
 
 }  // namespace vmm
