@@ -34,6 +34,9 @@
 namespace vmm::gpu::process {
 
 inline constexpr std::uint64_t kProcessBaseMemory = 512ull << 20;
+// What the probe's process is given (--gpu-renderer-memory's default): the renderer is not
+// the device's yet, so the device's limit is not its.
+inline constexpr std::uint64_t kDefaultProcessMemoryLimit = 1ull << 30;
 
 class RendererProcess {
  public:

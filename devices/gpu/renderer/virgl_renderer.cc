@@ -14,6 +14,7 @@
 
 #include "base/guest_log.h"
 
+#include "devices/gpu/process/renderer_process_probe.h"
 #include "devices/gpu/renderer/egl_probe.h"
 #include "devices/gpu/renderer/virgl_library.h"
 
@@ -99,7 +100,8 @@ class VirglRenderer final : public GpuRenderer {
     if (flags & VIRGL_RENDERER_VENUS)
       what += std::string(what.empty() ? "" : "; ") + "venus on the host's Vulkan driver" +
               venus_protocol_note();
-    description_ = "virglrenderer: " + what;
+    // Which virglrenderer this is and why it, not the renderer root's (issue 22).
+    description_ = process::in_process_note() + ": " + what;
     for (std::uint32_t id : {kCapsetVirgl, kCapsetVirgl2, kCapsetVenus}) {
       std::uint32_t version = 0, size = 0;
       lib_->virgl_renderer_get_cap_set(id, &version, &size);
@@ -290,6 +292,10 @@ std::unique_ptr<GpuRenderer> create_virgl_renderer(RendererKind kind,
     *error = "no renderer was asked for";
     return nullptr;
   }
+  if (kind == RendererKind::Drm) {  // make_gpu_backend refuses it first, saying why
+    *error = "DRM native contexts are not served by the in-process virglrenderer";
+    return nullptr;
+  }
   if (g_renderer_exists.exchange(true)) {
     *error = "virglrenderer is already running in this process (it keeps global state)";
     return nullptr;
@@ -310,6 +316,7 @@ std::unique_ptr<GpuRenderer> create_virgl_renderer(RendererKind kind,
   }
   auto renderer = std::make_unique<VirglRenderer>(std::move(lib), std::move(on_fence));
   if (!renderer->init(kind, error)) return nullptr;  // its destructor clears the flag
+  if (process::probe_asked()) spdlog::info("gpu renderer: {}", process::probe_line(kind));
   return renderer;
 }
 
