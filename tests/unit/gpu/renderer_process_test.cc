@@ -1,0 +1,232 @@
+// RendererProcess against a stand-in that misbehaves (renderer_process_stub.cc: any host) and
+// against the real vmm-gpu-process on the renderer root (skipped, saying why, without one).
+#include "devices/gpu/process/renderer_process.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string_view>
+
+#include "devices/gpu/process/renderer_process_probe.h"
+#include "devices/gpu/process/renderer_root.h"
+
+namespace vmm::gpu::process {
+namespace {
+
+class RendererProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    log_ = std::make_shared<std::ostringstream>();
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(*log_);
+    previous_ = spdlog::default_logger();
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
+  }
+  void TearDown() override { spdlog::set_default_logger(previous_); }
+
+  static RendererProcess::Options stub(const std::string& mode) {
+    RendererProcess::Options o;
+    o.command = {VMM_TEST_RENDERER_STUB, mode};
+    o.environment = {"VMM_TEST=1"};
+    o.reply_timeout = std::chrono::milliseconds(2000);
+    o.name = "renderer_process_stub";
+    return o;
+  }
+  std::unique_ptr<RendererProcess> start(RendererProcess::Options o) {
+    std::string error;
+    auto p = RendererProcess::start(std::move(o), &error);
+    EXPECT_TRUE(p) << error;
+    return p;
+  }
+  // After it is gone: reaped (no zombie left), every later request an error saying so.
+  static void expect_gone_for_good(RendererProcess& p) {
+    EXPECT_FALSE(p.gone().empty());
+    errno = 0;
+    EXPECT_NE(kill(p.pid(), 0), 0) << "process " << p.pid() << " still exists (not reaped?)";
+    EXPECT_EQ(errno, ESRCH);
+    std::string error;
+    EXPECT_FALSE(p.hello(&error));
+    EXPECT_NE(error.find("is gone"), std::string::npos) << error;
+  }
+  std::string log() const { return log_->str(); }
+
+  std::shared_ptr<std::ostringstream> log_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+TEST_F(RendererProcessTest, HelloThenShutdown) {
+  auto p = start(stub("hello"));
+  ASSERT_TRUE(p);
+  std::string error;
+  auto hello = p->hello(&error);
+  ASSERT_TRUE(hello) << error;
+  EXPECT_EQ(hello->virglrenderer_version, "0.0.0-stub");
+  EXPECT_TRUE(p->shutdown(&error)) << error;
+  EXPECT_EQ(p->gone(), "shut down (exited with status 0)");
+  expect_gone_for_good(*p);
+}
+
+TEST_F(RendererProcessTest, ConfinedAtStart) {
+  RendererProcess::Options o = stub("silent");
+  o.data_limit = 123ull << 20;
+  auto p = start(o);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(getpgid(p->pid()), p->pid()) << "a process group of its own";
+  std::ifstream limits("/proc/" + std::to_string(p->pid()) + "/limits");
+  std::string line, data;
+  while (std::getline(limits, line))
+    if (line.starts_with("Max data size")) data = line;
+  EXPECT_NE(data.find(std::to_string(123ull << 20)), std::string::npos) << data;
+  std::ifstream environ("/proc/" + std::to_string(p->pid()) + "/environ");
+  std::string env((std::istreambuf_iterator<char>(environ)), {});
+  EXPECT_EQ(env, std::string("VMM_TEST=1") + '\0') << "only the environment given";
+  // vmm's other fds stay behind (close_range CLOEXEC in the child).
+  int fds = 0;
+  for (int fd = 0; fd < 64; ++fd)
+    if (access(("/proc/" + std::to_string(p->pid()) + "/fd/" + std::to_string(fd)).c_str(), F_OK) == 0) ++fds;
+  EXPECT_LE(fds, 4) << "stdin, stdout, stderr and the channel only";
+}
+
+TEST_F(RendererProcessTest, KilledProcessIsAnErrorAndALogLine) {
+  auto p = start(stub("hello"));
+  ASSERT_TRUE(p);
+  std::string error;
+  ASSERT_TRUE(p->hello(&error)) << error;
+  ASSERT_EQ(kill(p->pid(), SIGKILL), 0);
+  EXPECT_FALSE(p->hello(&error));
+  EXPECT_NE(error.find("killed by signal 9 (SIGKILL)"), std::string::npos) << error;
+  EXPECT_NE(log().find("gpu renderer process " + std::to_string(p->pid()) +
+                       " (renderer_process_stub): killed by signal 9 (SIGKILL)"),
+            std::string::npos)
+      << log();
+  expect_gone_for_good(*p);
+}
+
+// Each way the process can answer wrongly: a protocol error, the process killed and reaped.
+class HostileProcessTest : public RendererProcessTest,
+                           public ::testing::WithParamInterface<std::pair<const char*, const char*>> {};
+
+TEST_P(HostileProcessTest, IsAProtocolErrorNeverACrash) {
+  const auto [mode, expected] = GetParam();
+  auto p = start(stub(mode));
+  ASSERT_TRUE(p);
+  std::string error;
+  EXPECT_FALSE(p->hello(&error));
+  EXPECT_NE(error.find(expected), std::string::npos) << error;
+  EXPECT_NE(log().find("gpu renderer process " + std::to_string(p->pid())), std::string::npos) << log();
+  expect_gone_for_good(*p);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Modes, HostileProcessTest,
+    ::testing::Values(std::pair{"garbage", "protocol error: bad magic"},
+                      std::pair{"oversize", "protocol error: a message over 16396 bytes"},
+                      std::pair{"lying", "protocol error: payload length"},
+                      std::pair{"wrongtype", "protocol error: a shutdown reply in answer to hello"},
+                      std::pair{"badhello", "protocol error: hello reply: capset_count 17"},
+                      std::pair{"withfd", "protocol error: 1 unexpected fds"},
+                      std::pair{"exit", "closed its socket (exited with status 7)"}),
+    [](const auto& info) { return std::string(info.param.first); });
+
+TEST_F(RendererProcessTest, SilentProcessIsKilledAtTheDeadline) {
+  RendererProcess::Options o = stub("silent");
+  o.reply_timeout = std::chrono::milliseconds(300);
+  auto p = start(o);
+  ASSERT_TRUE(p);
+  std::string error;
+  EXPECT_FALSE(p->hello(&error));
+  EXPECT_NE(error.find("no hello reply within 300 ms (vmm killed it: killed by signal 9 (SIGKILL))"),
+            std::string::npos)
+      << error;
+  expect_gone_for_good(*p);
+}
+
+TEST_F(RendererProcessTest, MissingProgramIsAStartError) {
+  RendererProcess::Options o = stub("hello");
+  o.command = {"/nonexistent/vmm-gpu-process"};
+  std::string error;
+  EXPECT_FALSE(RendererProcess::start(o, &error));
+  EXPECT_EQ(error, "cannot start /nonexistent/vmm-gpu-process: No such file or directory");
+}
+
+// --- the real process, on the renderer root ------------------------------------------------
+
+class RealRendererProcessTest : public RendererProcessTest {
+ protected:
+  void SetUp() override {
+    RendererProcessTest::SetUp();
+    if (std::string_view(VMM_TEST_GPU_PROCESS) == "none")
+      GTEST_SKIP() << "vmm-gpu-process is not built here (no virglrenderer header)";
+    std::string why;
+    root_ = find_renderer_root(default_renderer_root_path(), &why);
+    if (!root_) GTEST_SKIP() << why;
+  }
+  RendererProcess::Options real(RendererKind kind) {
+    return RendererProcess::options_for(VMM_TEST_GPU_PROCESS, *root_, kind, 1ull << 30);
+  }
+  std::optional<RendererRoot> root_;
+};
+
+TEST_F(RealRendererProcessTest, HelloSaysVirglrenderer130WithVenusWireFormat1) {
+  auto p = start(real(RendererKind::All));
+  ASSERT_TRUE(p);
+  std::string error;
+  auto hello = p->hello(&error);
+  ASSERT_TRUE(hello) << error;
+  std::printf("hello from process %d: virglrenderer %s (%s)\n  library %s\n  virgl: %s\n"
+              "  venus wire format %u; contexts %#x; notes '%s'\n",
+              p->pid(), hello->virglrenderer_version.c_str(), hello->version_source.c_str(),
+              hello->library.c_str(), hello->virgl_description.c_str(), hello->venus_wire_format,
+              hello->contexts, hello->notes.c_str());
+  for (const auto& c : hello->capsets)
+    std::printf("  capset %u v%u, %u bytes\n", c.id, c.max_version, c.max_size);
+  EXPECT_EQ(hello->virglrenderer_version, root_->upstream_version());
+  EXPECT_EQ(hello->virglrenderer_version, "1.3.0");
+  EXPECT_TRUE(hello->library.starts_with(root_->path)) << "loaded from the root: " << hello->library;
+  EXPECT_EQ(hello->contexts, kContextVirgl | kContextVenus) << hello->notes;
+  EXPECT_GE(hello->venus_wire_format, 1u);
+  EXPECT_NE(hello->virgl_description.find("Mesa 26"), std::string::npos)
+      << "the root's Mesa, not the host's 22.3: " << hello->virgl_description;
+  // Its own seccomp policy (process_seccomp_policy.h): mode 2, a filter.
+  std::ifstream status("/proc/" + std::to_string(p->pid()) + "/status");
+  std::string line, seccomp;
+  while (std::getline(status, line))
+    if (line.starts_with("Seccomp:")) seccomp = line;
+  EXPECT_EQ(seccomp, "Seccomp:\t2");
+  EXPECT_TRUE(p->shutdown(&error)) << error;
+  EXPECT_EQ(p->gone(), "shut down (exited with status 0)");
+}
+
+TEST_F(RealRendererProcessTest, KilledIsAnErrorAndALogLine) {
+  auto p = start(real(RendererKind::Venus));
+  ASSERT_TRUE(p);
+  std::string error;
+  ASSERT_TRUE(p->hello(&error)) << error;
+  ASSERT_EQ(kill(p->pid(), SIGKILL), 0);
+  EXPECT_FALSE(p->hello(&error));
+  EXPECT_NE(error.find("killed by signal 9 (SIGKILL)"), std::string::npos) << error;
+  EXPECT_NE(log().find("gpu renderer process " + std::to_string(p->pid()) +
+                       " (vmm-gpu-process): killed by signal 9 (SIGKILL)"),
+            std::string::npos)
+      << log();
+  expect_gone_for_good(*p);
+}
+
+TEST_F(RealRendererProcessTest, ProbeLineSaysItIsOnlyAProbe) {
+  setenv("VMM_GPU_PROCESS", VMM_TEST_GPU_PROCESS, 1);
+  const std::string line = probe_line(RendererKind::All);
+  unsetenv("VMM_GPU_PROCESS");
+  std::printf("gpu renderer: %s\n", line.c_str());
+  EXPECT_TRUE(line.starts_with("virglrenderer 1.3.0 (process ")) << line;
+  EXPECT_NE(line.find("venus wire format 1"), std::string::npos) << line;
+  EXPECT_NE(line.find("probe only: the device still renders in-process"), std::string::npos) << line;
+  EXPECT_NE(in_process_note().find("runs only in vmm-gpu-process"), std::string::npos) << in_process_note();
+}
+
+}  // namespace
+}  // namespace vmm::gpu::process
