@@ -16,7 +16,7 @@
 namespace vmm::gpu::process {
 
 struct Message {
-  MessageType type{};  // set by every decoder; initialised so gcc -O2 sees no uninitialised copy
+  MessageType type;
   std::vector<std::uint8_t> payload;
 };
 
