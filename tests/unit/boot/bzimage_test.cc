@@ -101,7 +101,9 @@ TEST(BzImage, TruncatedSetup) {
 
 TEST(BzImage, TruncatedKernel) {
   auto bytes = make_bzimage();
-  bytes.resize(bytes.size() - 16);  // syssize now claims 16 bytes more than the file has
+  // syssize now claims 16 bytes more than the file has (erase, not resize: gcc 12 -O1 warns
+  // about resize's growing path when it cannot see the size stays above 16)
+  bytes.erase(bytes.end() - 16, bytes.end());
   EXPECT_BOOT_ERROR(parse_bzimage(std::move(bytes), "x"),
                     "kernel 'x' is truncated: setup (2560 bytes) plus kernel (syssize 0x200 = "
                     "8192 bytes) needs 10752 bytes, file has 10736");

@@ -9,8 +9,10 @@ namespace {
 
 using layout::kGiB;
 using layout::kMiB;
-constexpr auto kRam = E820Type::kRam;
-constexpr auto kReserved = E820Type::kReserved;
+// Using-declarations, not constants of our own: CI's unity build may compile both test
+// files that name them as one source.
+using E820Type::kRam;
+using E820Type::kReserved;
 
 TEST(E820, SmallGuest) {
   const auto mem = GuestMemory::create(64 * kMiB);

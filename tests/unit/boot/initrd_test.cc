@@ -2,12 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "memory/layout.h"
 #include "tests/unit/boot/boot_test_util.h"
 
 namespace vmm {
 namespace {
 
-constexpr std::uint64_t kMiB = 1 << 20;
+using layout::kMiB;
 
 TEST(Initrd, GoesToTopOfRamPageAligned) {
   const auto addr = place_initrd(10000, {.floor = 2 * kMiB, .initrd_addr_max = 0x7fffffff,

@@ -15,8 +15,10 @@ using layout::kGiB;
 using layout::kMiB;
 using testing::ImageSpec;
 using testing::make_bzimage;
-constexpr auto kRam = E820Type::kRam;
-constexpr auto kReserved = E820Type::kReserved;
+// Using-declarations, not constants of our own: CI's unity build may compile both test
+// files that name them as one source.
+using E820Type::kRam;
+using E820Type::kReserved;
 
 std::vector<std::uint8_t> pattern(std::size_t size, std::uint8_t seed) {
   std::vector<std::uint8_t> bytes(size);

@@ -10,6 +10,10 @@
 
 namespace vmm::testing {
 
+// The PCI windows the tests' roots are built with (32-bit and 64-bit BARs go there).
+inline constexpr std::uint64_t kWindow32 = 0xc0000000;
+inline constexpr std::uint64_t kWindow64 = 0x100'0000'0000;
+
 class RecordingIrqLine : public IrqLine {
  public:
   void set_level(bool asserted) override {

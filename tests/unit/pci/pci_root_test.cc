@@ -12,9 +12,9 @@
 namespace vmm {
 namespace {
 
-constexpr std::uint64_t kWindow32 = 0xc0000000;
+using testing::kWindow32;
 constexpr std::uint64_t kWindow32Size = 0x10000000;
-constexpr std::uint64_t kWindow64 = 0x100'0000'0000;
+using testing::kWindow64;
 constexpr std::uint64_t kWindow64Size = 0x10'0000'0000;
 
 // BAR 0: 32-bit trapped, 4 KiB. BAR 2: 64-bit prefetchable device-mapped, 1 MiB.

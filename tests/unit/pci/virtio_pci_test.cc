@@ -20,8 +20,8 @@ namespace {
 
 using namespace virtio_pci;
 
-constexpr std::uint64_t kWindow32 = 0xc0000000;
-constexpr std::uint64_t kWindow64 = 0x100'0000'0000;
+using testing::kWindow32;
+using testing::kWindow64;
 constexpr std::uint64_t kShmSize = 256ull << 20;
 constexpr std::uint64_t kFeatureVirgl = 1ull << 0;
 constexpr std::uint64_t kFeatureBlob = 1ull << 3;

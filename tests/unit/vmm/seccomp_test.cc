@@ -259,7 +259,9 @@ TEST(SeccompAllowLists, OnlyTheMainThreadMayOpenFilesAndOnlyForOutputs) {
   }
 }
 
-std::variant<Options, int> parse(std::vector<std::string> args) {
+// Not `parse`: cli_test.cc has one returning another type, and CI's unity build may compile
+// both files as one source.
+std::variant<Options, int> parse_args(std::vector<std::string> args) {
   args.insert(args.begin(), "vmm");
   std::vector<const char*> argv;
   for (const auto& a : args) argv.push_back(a.c_str());
@@ -267,12 +269,12 @@ std::variant<Options, int> parse(std::vector<std::string> args) {
 }
 
 TEST(SeccompOption, DefaultIsEnforceAndNamesParseInAnyCase) {
-  EXPECT_EQ(std::get<Options>(parse({"--kernel", "bz"})).seccomp, SeccompMode::Enforce);
-  EXPECT_EQ(std::get<Options>(parse({"--kernel", "bz", "--seccomp", "log"})).seccomp,
+  EXPECT_EQ(std::get<Options>(parse_args({"--kernel", "bz"})).seccomp, SeccompMode::Enforce);
+  EXPECT_EQ(std::get<Options>(parse_args({"--kernel", "bz", "--seccomp", "log"})).seccomp,
             SeccompMode::Log);
-  EXPECT_EQ(std::get<Options>(parse({"--kernel", "bz", "--seccomp", "OFF"})).seccomp,
+  EXPECT_EQ(std::get<Options>(parse_args({"--kernel", "bz", "--seccomp", "OFF"})).seccomp,
             SeccompMode::Off);
-  EXPECT_EQ(std::get<int>(parse({"--kernel", "bz", "--seccomp", "strict"})), 2);
+  EXPECT_EQ(std::get<int>(parse_args({"--kernel", "bz", "--seccomp", "strict"})), 2);
 }
 
 TEST(SeccompOption, ConfigFileKey) {
@@ -284,8 +286,8 @@ TEST(SeccompOption, ConfigFileKey) {
     std::fputs("kernel = \"bz\"\nseccomp = \"log\"\n", f);
     std::fclose(f);
   }
-  const auto from_file = parse({"--config", path.string()});
-  const auto overridden = parse({"--config", path.string(), "--seccomp", "enforce"});
+  const auto from_file = parse_args({"--config", path.string()});
+  const auto overridden = parse_args({"--config", path.string(), "--seccomp", "enforce"});
   std::filesystem::remove(path);
   EXPECT_EQ(std::get<Options>(from_file).seccomp, SeccompMode::Log);
   EXPECT_EQ(std::get<Options>(overridden).seccomp, SeccompMode::Enforce);
