@@ -192,6 +192,9 @@ void main_thread_rules(Rules& r, const AllowListFacts& f) {
   r.allow("newfstatat", "stdio sizes an output file's buffer at its first write (fstat)",
           {arg_is(3, AT_EMPTY_PATH)});
   r.allow("close", "closing the output files; tear-down closes the VM, vCPU and blob fds");
+  // The stop's own kick runs on the thread that asked for the stop, possibly after main
+  // woke: main kicks once more before it joins the vCPU threads, so none is left in KVM_RUN.
+  kick_rules(r, f);
   if (f.main_opens_files) {
     // O_CLOEXEC is the one flag a caller may add; anything else (reading, O_PATH,
     // O_APPEND, O_DIRECTORY, ...) is not allowed. See the comment above for why at all.
