@@ -739,6 +739,32 @@ void page_walk_seeds() {
              WalkSeed(0, 2, 100, 0, false, 0x0f).ranges({{0, 0x1000}}).table(0, 0, 1, kTable).bytes());
 }
 
+// --- control_request ---------------------------------------------------------------------
+
+// One request line each: every command, the shapes of id and args, and each refusal.
+void control_request_seeds() {
+  const std::pair<const char*, std::string> lines[] = {
+      {"status", R"({"cmd":"status"})"},
+      {"slots-with-id", R"({"cmd":"slots","id":17,"protocol":1})"},
+      {"report-string-id", R"({"cmd":"report","id":"r-1"})"},
+      {"screenshot", R"({"cmd":"screenshot","id":2,"args":{"path":"/tmp/shot.png"}})"},
+      {"screenshot-relative", R"({"cmd":"screenshot","args":{"path":"shot.png"}})"},
+      {"pause", R"({"cmd":"pause","id":null})"},
+      {"resume", R"({"cmd":"resume","id":true})"},
+      {"stop", R"({"cmd":"stop","id":1.5})"},
+      {"events", R"({"cmd":"events","args":{}})"},
+      {"unknown-command", R"({"cmd":"reboot","id":9})"},
+      {"unknown-key", R"({"cmd":"status","arg":{}})"},
+      {"protocol-2", R"({"cmd":"status","protocol":2})"},
+      {"id-object", R"({"cmd":"status","id":{"a":[1]}})"},
+      {"not-an-object", R"(["status"])"},
+      {"bad-json", R"({"cmd":"status")"},
+      {"nested", R"({"cmd":"status","args":{"x":[[[[[[[[[[{"y":[]}]]]]]]]]]]}})"},
+      {"unicode", R"j({"cmd":"st\u0061tus","id":"café \ud83d\ude00"})j"},
+  };
+  for (const auto& [name, line] : lines) write_seed("control_request", name, Bytes(line.begin(), line.end()));
+}
+
 }  // namespace
 }  // namespace vmm::fuzz
 
@@ -757,5 +783,6 @@ int main(int argc, char** argv) {
   vmm::fuzz::config_seeds(argv[2]);
   vmm::fuzz::memslot_table_seeds();
   vmm::fuzz::page_walk_seeds();
+  vmm::fuzz::control_request_seeds();
   return 0;
 }
