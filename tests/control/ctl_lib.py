@@ -24,7 +24,7 @@ class Fail(Exception):
 def check(cond, what):
     if not cond:
         raise Fail(what)
-    print(f"CHECK {what.split(':')[0]} ok", flush=True)
+    print(f"CHECK ok: {what}", flush=True)
 
 
 def poll(cond, what, attempts=600, interval=0.1):
@@ -73,7 +73,10 @@ class Client:
     def line(self):
         """The next line as a JSON object; None at EOF."""
         while b"\n" not in self.buf:
-            chunk = self.sock.recv(65536)
+            try:
+                chunk = self.sock.recv(65536)
+            except ConnectionResetError:  # closed by vmm with our unread input in its buffer
+                chunk = b""
             if not chunk:
                 if self.buf:
                     raise Fail(f"connection closed inside a line: {self.buf[:200]!r}")
