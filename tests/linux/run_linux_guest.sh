@@ -44,7 +44,7 @@ hostile_limit_mib=256
 if [ -n "$hostile" ]; then
   "$vmm" --help 2>/dev/null | grep -q -- '--gpu-renderer-memory' ||
     skip "this vmm has no --gpu-renderer-memory"
-  "$vmm" --help 2>/dev/null | grep -qw virgl || skip "this vmm has no --gpu-renderer virgl"
+  "$vmm" --gpu-renderer '?' 2>&1 | grep -qw virgl || skip "this vmm has no --gpu-renderer virgl"
 fi
 
 # --- boot --------------------------------------------------------------------------------------
