@@ -229,7 +229,22 @@ TEST_F(ControlServerTest, AClientGoneMidAnswerIsDroppedWithoutSigpipe) {
     ASSERT_TRUE(testing::send_all(c->fd.get(), "{\"cmd\":\"report\"}\n"));
     char some[100];
     ASSERT_GT(::recv(c->fd.get(), some, sizeof some, 0), 0);  // the answer has begun
-  }  // ... and each client is gone; a SIGPIPE would have ended this test program
+  }  // ... and each client is gone
+  // One that stops receiving but stays connected: the server's next send fails with EPIPE
+  // (a closed peer is mostly seen as POLLHUP first, before any send).
+  for (int i = 0; i < 3; ++i) {
+    auto c = client();
+    ASSERT_TRUE(testing::send_all(c->fd.get(), "{\"cmd\":\"report\"}\n"));
+    char some[65536];
+    ASSERT_GT(::recv(c->fd.get(), some, 100, 0), 0);
+    ::shutdown(c->fd.get(), SHUT_RD);
+    // What was queued for it is taken, so the server has room to send again, and does.
+    for (int j = 0; j < 100; ++j) {
+      while (::recv(c->fd.get(), some, sizeof some, MSG_DONTWAIT) > 0) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }  // a SIGPIPE would have ended this test program
   EXPECT_EQ(client()->ask({{"cmd", "status"}})["ok"], true);
 }
 
