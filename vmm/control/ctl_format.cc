@@ -1,7 +1,9 @@
 #include "vmm/control/ctl_format.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <vector>
 
 namespace vmm::control {
 
@@ -44,17 +46,24 @@ std::string format_fields(const json& data) {
 }
 
 std::string format_slots(const json& data) {
-  char line[512];
-  std::snprintf(line, sizeof line, "%-4s  %-37s  %-10s  %-12s  %-16s  %-24s  %-32s  %s\n", "slot",
-                "guest physical range", "size", "owner", "requested", "applied flags", "effective rule", "derived");
-  std::string out = line;
+  // Columns as wide as their widest cell (owners such as "gpu-blob 401408" vary), the last
+  // one unpadded.
+  std::vector<std::vector<std::string>> rows = {{"slot", "guest physical range", "size", "owner", "requested",
+                                                 "applied flags", "effective rule", "derived"}};
   const json slots = data.value("slots", json::array());
-  for (const auto& slot : slots) {
-    std::snprintf(line, sizeof line, "%-4s  %-37s  %-10s  %-12s  %-16s  %-24s  %-32s  %s\n", text(slot, "slot").c_str(),
-                  range(slot).c_str(), text(slot, "size").c_str(), text(slot, "owner").c_str(),
-                  text(slot, "requested").c_str(), text(slot, "applied").c_str(), text(slot, "rule").c_str(),
-                  derived(slot).c_str());
-    out += line;
+  for (const auto& slot : slots)
+    rows.push_back({text(slot, "slot"), range(slot), text(slot, "size"), text(slot, "owner"), text(slot, "requested"),
+                    text(slot, "applied"), text(slot, "rule"), derived(slot)});
+  std::vector<std::size_t> widths(rows.front().size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  std::string out;
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      out += row[i];
+      if (i + 1 < row.size()) out += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    out += "\n";
   }
   if (slots.empty()) out += "(no memslots)\n";
   if (data.contains("state")) out += "(vm " + text(data, "state") + ")\n";

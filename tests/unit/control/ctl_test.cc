@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <set>
+#include <sstream>
 #include <vector>
 
 #include "tests/unit/control/fake_control_target.h"
@@ -89,6 +91,21 @@ TEST(CtlFormat, SlotsAreATableWithTheDerivedType) {
   EXPECT_NE(table.find("pending first touch"), std::string::npos) << table;
   EXPECT_NE(table.find("(vm paused)"), std::string::npos) << table;
   EXPECT_EQ(std::count(table.begin(), table.end(), '\n'), 5);
+}
+
+TEST(CtlFormat, SlotColumnsLineUpWhateverTheOwnersLength) {
+  const json data = json::parse(R"j({"slots":[
+    {"slot":0,"guest_addr":"0x0","size":"0x1000","owner":"ram","requested":"CacheCoherent","applied":"none","rule":"r"},
+    {"slot":1,"guest_addr":"0x1000","size":"0x1000","owner":"gpu-blob 401408","requested":"CacheNonCoherent",
+     "applied":"none","rule":"r"}]})j");
+  std::istringstream lines(format_slots(data));
+  std::set<std::size_t> requested_at;
+  for (std::string line; std::getline(lines, line);) {
+    const auto at = line.find(line.rfind("slot", 0) == 0 ? "requested" : "Cache");
+    ASSERT_NE(at, std::string::npos) << line;
+    requested_at.insert(at);
+  }
+  EXPECT_EQ(requested_at.size(), 1u) << format_slots(data);
 }
 
 TEST(CtlFormat, EventsAreOneLineEach) {
