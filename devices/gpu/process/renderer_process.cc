@@ -142,28 +142,27 @@ std::optional<Message> RendererProcess::exchange(MessageType request, MessageTyp
       return std::nullopt;
     case RecvStatus::Ok: break;
   }
-  // No message of the protocol's first version carries fds; any that came are closed here.
-  auto message = decode_message(d.bytes, &why);
-  if (message && !d.fds.empty()) {
-    why = std::to_string(d.fds.size()) + " unexpected fds with a " + message_type_name(message->type);
-    message.reset();
-  }
-  if (message && message->type == MessageType::Error) {
-    // The process's own refusal: it is still in step with vmm.
-    if (auto e = decode_error(message->payload, &why)) {
-      *error = options_.name + " refused " + message_type_name(request) + ": " + e->message;
-      return std::nullopt;
-    }
-    message.reset();
-  } else if (message && message->type != expected) {
-    why = "a " + message_type_name(message->type) + " in answer to " + message_type_name(request);
-    message.reset();
-  }
-  if (!message) {
-    mark_gone("protocol error: " + why);
+  const auto protocol_error = [&](const std::string& what) -> std::optional<Message> {
+    mark_gone("protocol error: " + what);
     *error = gone_error();
     return std::nullopt;
+  };
+  auto message = decode_message(d.bytes, &why);
+  if (!message) return protocol_error(why);
+  // No message of the protocol's first version carries fds; any that came are closed here.
+  if (!d.fds.empty())
+    return protocol_error(std::to_string(d.fds.size()) + " unexpected fds with a " +
+                          message_type_name(message->type));
+  if (message->type == MessageType::Error) {
+    // The process's own refusal: it is still in step with vmm.
+    auto e = decode_error(message->payload, &why);
+    if (!e) return protocol_error(why);
+    *error = options_.name + " refused " + message_type_name(request) + ": " + e->message;
+    return std::nullopt;
   }
+  if (message->type != expected)
+    return protocol_error("a " + message_type_name(message->type) + " in answer to " +
+                          message_type_name(request));
   return message;
 }
 

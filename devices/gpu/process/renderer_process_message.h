@@ -16,7 +16,7 @@
 namespace vmm::gpu::process {
 
 struct Message {
-  MessageType type;
+  MessageType type{};  // every decoder sets it; initialised so gcc 12 -O2 sees no uninitialised copy in optional<Message>
   std::vector<std::uint8_t> payload;
 };
 
