@@ -33,7 +33,9 @@ class RendererProcessTest : public ::testing::Test {
     RendererProcess::Options o;
     o.command = {VMM_TEST_RENDERER_STUB, mode};
     o.environment = {"VMM_TEST=1"};
-    o.reply_timeout = std::chrono::milliseconds(2000);
+    // The production deadline: a sanitized stub started on a loaded machine (CI's, with an
+    // emulated host beside it) missed 2 s. Only the silence test shortens it, on purpose.
+    o.reply_timeout = std::chrono::milliseconds(20000);
     o.name = "renderer_process_stub";
     return o;
   }
