@@ -84,9 +84,7 @@ TEST_F(RendererProcessTest, HelloThenShutdown) {
 
 TEST_F(RendererProcessTest, ConfinedAtStart) {
   RendererProcess::Options o = stub("hello");
-  // Above what a sanitized stub needs to start (ASan maps a 256 MiB shadow range that
-  // RLIMIT_DATA counts; at 123 MiB it aborted at start, depending on where ASLR put it).
-  constexpr std::uint64_t kDataLimit = (1024ull + 123) << 20;
+  constexpr std::uint64_t kDataLimit = 123ull << 20;
   o.data_limit = kDataLimit;
   auto p = start(o);
   ASSERT_TRUE(p);
