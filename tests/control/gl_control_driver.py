@@ -16,6 +16,8 @@ import os
 import subprocess
 import sys
 
+# No __pycache__ beside ctl_lib.py: a test writes only in its temp dir and the build tree.
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ctl_lib import Client, Fail, check, ctl, events_match_trace, poll  # noqa: E402
 

@@ -22,6 +22,8 @@ import sys
 import tempfile
 import threading
 
+# No __pycache__ beside ctl_lib.py: a test writes only in its temp dir and the build tree.
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ctl_lib import (MAX_CLIENTS, MAX_LINE, MAX_PENDING_EVENTS, MAX_QUEUED, Client, Fail,  # noqa: E402
                      check, ctl, ctl_json, events_match_trace, poll, proc_kib, threads,
