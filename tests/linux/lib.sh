@@ -48,6 +48,18 @@ skip_unless_kvm_boots_linux() {
   fi
 }
 
+# The GL guest's preconditions: a vmm with the virgl renderer (its refusal of an unknown
+# --gpu-renderer kind names the kinds; --help no longer does) and the guest image built in
+# GUEST_DIR. Sets kernel and initrd. usage: require_gl_guest VMM GUEST_DIR
+require_gl_guest() {
+  grep -qw virgl <<<"$("$1" --gpu-renderer '?' 2>&1)" ||
+    skip "this vmm has no --gpu-renderer virgl (built without libvirglrenderer-dev?)"
+  kernel=$2/bzImage initrd=$2/initramfs.img
+  if [ ! -f "$kernel" ] || [ ! -f "$initrd" ]; then
+    skip "GL guest not built: $kernel or $initrd is missing; run scripts/build-gl-guest $2"
+  fi
+}
+
 # Runs CMD... under TIMEOUT seconds with its stdout (the guest console) shown and kept in
 # CONSOLE, its stderr in CONSOLE.stderr (the last TAIL lines shown after). Sets rc (vmm's
 # exit status) and elapsed (seconds).

@@ -32,15 +32,7 @@ guest_test_args gl-guest "$@"
 # --- reasons to skip -------------------------------------------------------------------------
 require_jq
 skip_unless_kvm_boots_linux "$vmm"
-# vmm --help no longer spells out --gpu-renderer's kinds; its refusal of an unknown kind does.
-if ! grep -qw virgl <<<"$("$vmm" --gpu-renderer '?' 2>&1)"; then
-  skip "this vmm has no --gpu-renderer virgl (built without libvirglrenderer-dev?)"
-fi
-kernel=$guest_dir/bzImage
-initrd=$guest_dir/initramfs.img
-if [ ! -f "$kernel" ] || [ ! -f "$initrd" ]; then
-  skip "GL guest not built: $kernel or $initrd is missing; run scripts/build-gl-guest $guest_dir"
-fi
+require_gl_guest "$vmm" "$guest_dir"
 
 # --- boot --------------------------------------------------------------------------------------
 timeout_s=${VMM_GL_TIMEOUT:-600}
