@@ -42,9 +42,10 @@ fi
 hostile=${VMM_LINUX_HOSTILE_EXECBUFFER:-}
 hostile_limit_mib=256
 if [ -n "$hostile" ]; then
-  "$vmm" --help 2>/dev/null | grep -q -- '--gpu-renderer-memory' ||
+  # Here-strings, not pipes: under pipefail, grep -q's early exit fails vmm with SIGPIPE.
+  grep -q -- '--gpu-renderer-memory' <<<"$("$vmm" --help 2>/dev/null)" ||
     skip "this vmm has no --gpu-renderer-memory"
-  "$vmm" --gpu-renderer '?' 2>&1 | grep -qw virgl || skip "this vmm has no --gpu-renderer virgl"
+  grep -qw virgl <<<"$("$vmm" --gpu-renderer '?' 2>&1)" || skip "this vmm has no --gpu-renderer virgl"
 fi
 
 # --- boot --------------------------------------------------------------------------------------
