@@ -16,6 +16,15 @@ constexpr std::array<std::string_view, 4> kRequestKeys = {"cmd", "id", "args", "
 
 bool is_scalar(const json& value) { return value.is_primitive(); }  // null, bool, number, string
 
+// A name the client sent, echoed in a refusal's reason only when it is short printable ASCII:
+// the reason is one readable line (a "\n" inside a JSON string would split it where a client
+// prints it), and a 60 KiB key is no help to anyone reading it.
+std::string echoed_name(const std::string& name, std::string_view otherwise) {
+  const bool printable = std::all_of(name.begin(), name.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  if (printable && name.size() <= 64) return "\"" + name + "\"";
+  return std::string(otherwise);
+}
+
 RequestError error(json id, ErrorCode code, std::string reason) {
   return RequestError{std::move(id), code, std::move(reason)};
 }
@@ -84,7 +93,8 @@ std::variant<Request, RequestError> parse_request(std::string_view line) {
   for (const auto& [key, unused] : value.items()) {
     if (std::find(kRequestKeys.begin(), kRequestKeys.end(), key) == kRequestKeys.end())
       return error(request.id, ErrorCode::BadRequest,
-                   "unknown key \"" + key + "\" (a request has cmd, id, args and protocol)");
+                   "unknown key " + echoed_name(key, "(not shown: long or unprintable)") +
+                       " (a request has cmd, id, args and protocol)");
   }
   if (auto it = value.find("protocol"); it != value.end()) {
     if (!it->is_number_integer() || *it != kProtocolVersion)
@@ -100,10 +110,8 @@ std::variant<Request, RequestError> parse_request(std::string_view line) {
     request.args = *it;
   }
   if (std::find(kCommands.begin(), kCommands.end(), request.cmd) == kCommands.end()) {
-    // The name is echoed only when short: the reason is one readable sentence.
-    const std::string name = request.cmd.size() <= 64 ? "\"" + request.cmd + "\"" : "that name";
     return error(request.id, ErrorCode::UnknownCommand,
-                 "no command " + name + " (the greeting lists the commands)");
+                 "no command " + echoed_name(request.cmd, "by that name") + " (the greeting lists the commands)");
   }
   return request;
 }

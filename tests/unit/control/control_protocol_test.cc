@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "vmm/control/control_limits.h"
 
 namespace vmm::control {
@@ -73,6 +75,22 @@ TEST(ControlProtocol, EveryMalformedLineGetsItsCode) {
       {R"({"cmd":"STATUS"})", ErrorCode::UnknownCommand},
   };
   for (const Case& c : cases) EXPECT_EQ(refused(c.line).code, c.code) << c.line;
+}
+
+TEST(ControlProtocol, EchoesOnlyShortPrintableNamesInAReason) {
+  // Found by the control_request fuzz target: a "\n" in a JSON string put a line break into
+  // the reason that `vmm ctl` prints as one line.
+  for (const std::string line : {R"({"cmd":"re\nboot"})", R"({"cmd":"status","a\nb":1})",
+                                 R"({"cmd":"a\u0000b"})", R"({"cmd":"caf\u00e9"})"}) {
+    const RequestError e = refused(line);
+    EXPECT_EQ(e.reason.find('\n'), std::string::npos) << line;
+    EXPECT_TRUE(std::all_of(e.reason.begin(), e.reason.end(), [](char c) { return c >= 0x20 && c < 0x7f; }))
+        << line << " -> " << e.reason;
+  }
+  EXPECT_NE(refused(R"({"cmd":"reboot"})").reason.find("\"reboot\""), std::string::npos);
+  EXPECT_NE(refused(R"({"cmd":"status","arg":{}})").reason.find("\"arg\""), std::string::npos);
+  const std::string long_key = std::string(R"({"cmd":"status",")") + std::string(1000, 'k') + R"(":1})";
+  EXPECT_LT(refused(long_key).reason.size(), 200u);
 }
 
 TEST(ControlProtocol, NamesTheSupportedProtocolWhenAnotherIsAsked) {
