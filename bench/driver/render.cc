@@ -56,7 +56,7 @@ struct Target {
 
 class Results {
  public:
-  explicit Results(const RenderInput& in) : in_(in) {
+  explicit Results(const RenderInput& in) {
     for (const auto& j : in.measurement.at("figures")) {
       Row row{figure_from_json(j), summarize(figure_from_json(j).vmm), summarize(figure_from_json(j).floor), {}};
       if (row.vmm.count && row.floor.count && row.floor.median > 0) row.ratio = row.vmm.median / row.floor.median;
@@ -115,7 +115,6 @@ class Results {
   }
 
  private:
-  const RenderInput& in_;
   std::vector<Row> rows_;
   std::map<std::string, std::size_t> by_id_;
 };

@@ -35,9 +35,12 @@ bool install_process_seccomp_policy(std::string* error) {
     if (nr == __NR_SCMP_ERROR) continue;  // not a call on this architecture
     if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0)) != 0) break;
   }
-  if (rc == 0)
-    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
-                          SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+  if (rc == 0) {
+    // Spelt out, not SCMP_A0(): the macro leaves datum_b to the compiler, which clang's
+    // -Wmissing-field-initializers refuses.
+    const scmp_arg_cmp not_unix{0, SCMP_CMP_NE, AF_UNIX, 0};
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1, not_unix);
+  }
   if (rc == 0) rc = seccomp_load(ctx);
   seccomp_release(ctx);
   if (rc != 0) {
