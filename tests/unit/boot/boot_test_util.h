@@ -28,6 +28,14 @@
 
 namespace vmm::testing {
 
+// A field of a packed boot-protocol struct (setup_header, boot_params), read by value:
+// EXPECT_EQ binds its arguments to references, and a reference to a misaligned field is
+// undefined behaviour (clang's UBSan stops the test there; gcc's does not look).
+template <typename T>
+T packed_value(T field) {
+  return field;
+}
+
 // The setup_data chain from HEAD walked the way the kernel does: (type, payload) per node.
 // A node that cannot be read fails the test and ends the chain; so does a chain longer than
 // LIMIT (a loop would never end).

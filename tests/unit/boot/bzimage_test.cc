@@ -10,6 +10,7 @@ namespace {
 
 using testing::ImageSpec;
 using testing::make_bzimage;
+using testing::packed_value;
 using testing::poke;
 
 TEST(BzImage, ValidImageParses) {
@@ -56,7 +57,7 @@ TEST(BzImage, ShortHeaderIsCutAtHeaderEnd) {
   poke<std::uint32_t>(bytes, 0x268, 0xdeadbeef);
   const BzImage image = parse_bzimage(std::move(bytes), "bz");
   EXPECT_EQ(image.header_end, 0x268u);
-  EXPECT_EQ(image.header.kernel_info_offset, 0u);
+  EXPECT_EQ(packed_value(image.header.kernel_info_offset), 0u);
   EXPECT_EQ(image.setup_header_bytes().size(), 0x268u - 0x1f1u);
 }
 

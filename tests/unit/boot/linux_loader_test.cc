@@ -11,10 +11,13 @@
 namespace vmm {
 namespace {
 
+using testing::packed_value;
+
 using layout::kGiB;
 using layout::kMiB;
 using testing::ImageSpec;
 using testing::make_bzimage;
+using testing::packed_value;
 // Using-declarations, not constants of our own: CI's unity build may compile both test
 // files that name them as one source.
 using E820Type::kRam;
@@ -59,22 +62,22 @@ TEST(LinuxLoader, ZeroPageFields) {
   load_linux(mem, image, {.cmdline = "console=ttyS0 quiet"});
   const boot_params bp = read_zero_page(mem);
   // The image's header is copied...
-  EXPECT_EQ(bp.hdr.header, 0x53726448u);
-  EXPECT_EQ(bp.hdr.version, 0x020f);
-  EXPECT_EQ(bp.hdr.boot_flag, 0xaa55);
-  EXPECT_EQ(bp.hdr.syssize, 8192u / 16);
-  EXPECT_EQ(bp.hdr.init_size, 0x100000u);
-  EXPECT_EQ(bp.hdr.cmdline_size, 2047u);
-  EXPECT_EQ(bp.hdr.vid_mode, 0xffff);
+  EXPECT_EQ(packed_value(bp.hdr.header), 0x53726448u);
+  EXPECT_EQ(packed_value(bp.hdr.version), 0x020f);
+  EXPECT_EQ(packed_value(bp.hdr.boot_flag), 0xaa55);
+  EXPECT_EQ(packed_value(bp.hdr.syssize), 8192u / 16);
+  EXPECT_EQ(packed_value(bp.hdr.init_size), 0x100000u);
+  EXPECT_EQ(packed_value(bp.hdr.cmdline_size), 2047u);
+  EXPECT_EQ(packed_value(bp.hdr.vid_mode), 0xffff);
   // ...then the loader's fields are filled in.
-  EXPECT_EQ(bp.hdr.type_of_loader, 0xff);
+  EXPECT_EQ(packed_value(bp.hdr.type_of_loader), 0xff);
   EXPECT_TRUE(bp.hdr.loadflags & LOADED_HIGH);
-  EXPECT_EQ(bp.hdr.cmd_line_ptr, 0x20000u);
-  EXPECT_EQ(bp.ext_cmd_line_ptr, 0u);
-  EXPECT_EQ(bp.hdr.ramdisk_image, 0u);
-  EXPECT_EQ(bp.hdr.ramdisk_size, 0u);
-  EXPECT_EQ(bp.hdr.setup_data, 0u);
-  EXPECT_EQ(bp.sentinel, 0);
+  EXPECT_EQ(packed_value(bp.hdr.cmd_line_ptr), 0x20000u);
+  EXPECT_EQ(packed_value(bp.ext_cmd_line_ptr), 0u);
+  EXPECT_EQ(packed_value(bp.hdr.ramdisk_image), 0u);
+  EXPECT_EQ(packed_value(bp.hdr.ramdisk_size), 0u);
+  EXPECT_EQ(packed_value(bp.hdr.setup_data), 0u);
+  EXPECT_EQ(packed_value(bp.sentinel), 0);
   // Setup code after the header (0xcc in the test image) must not leak into boot_params.
   const auto* raw = reinterpret_cast<const std::uint8_t*>(&bp);
   for (std::size_t i = 0x26c; i < 0x290; ++i) EXPECT_EQ(raw[i], 0) << i;
@@ -113,10 +116,10 @@ TEST(LinuxLoader, InitrdAtTopOfLowRam) {
   ASSERT_TRUE(mem.read(addr, got));
   EXPECT_EQ(got, initrd);
   const boot_params bp = read_zero_page(mem);
-  EXPECT_EQ(bp.hdr.ramdisk_image, addr);
-  EXPECT_EQ(bp.hdr.ramdisk_size, initrd.size());
-  EXPECT_EQ(bp.ext_ramdisk_image, 0u);
-  EXPECT_EQ(bp.ext_ramdisk_size, 0u);
+  EXPECT_EQ(packed_value(bp.hdr.ramdisk_image), addr);
+  EXPECT_EQ(packed_value(bp.hdr.ramdisk_size), initrd.size());
+  EXPECT_EQ(packed_value(bp.ext_ramdisk_image), 0u);
+  EXPECT_EQ(packed_value(bp.ext_ramdisk_size), 0u);
 }
 
 TEST(LinuxLoader, InitrdRespectsInitrdAddrMax) {
@@ -173,7 +176,7 @@ TEST(LinuxLoader, SetupDataChainIsLinkedAndReserved) {
   const auto boot = load_linux(mem, image, {.setup_data = {{SETUP_DTB, dtb},
                                                            {SETUP_RNG_SEED, seed}}});
   const boot_params bp = read_zero_page(mem);
-  ASSERT_EQ(bp.hdr.setup_data, boot_layout::kSetupDataAddr);
+  ASSERT_EQ(packed_value(bp.hdr.setup_data), boot_layout::kSetupDataAddr);
 
   const auto chain = testing::read_setup_chain(mem, bp.hdr.setup_data, 3);
   ASSERT_EQ(chain.size(), 2u);
