@@ -4,7 +4,8 @@
 # the `kvm_host` fixture boots once for the whole ctest run and powers off at the end.
 # Only where neither is possible do they skip, printing why (exit 77).
 #
-#   vmm_kvm_test(NAME name COMMAND cmd... [HARDWARE] [LABELS more...] [FIXTURES more...] [TIMEOUT s])
+#   vmm_kvm_test(NAME name COMMAND cmd... [HARDWARE] [LABELS more...] [FIXTURES more...] [TIMEOUT s]
+#                [COST s])
 #     HARDWARE: the test boots a guest kernel, which PVM runs far too slowly (ring 0 is
 #     emulated there): on a PVM machine it runs in the emulated host instead.
 #   vmm_kvm_gtest(target)    a GoogleTest program all of whose tests need KVM
@@ -12,6 +13,33 @@
 # the lock `kvm_host` while it runs: under `ctest -j` they take turns in the emulated host
 # (one CPU: running two at once would only share it, and guests that time themselves would
 # see half a CPU), while the tests that need no KVM run beside them.
+#
+# VMM_KVM_HOSTS (default 1): with more, the fixture starts that many emulated hosts and the
+# KVM tests hold one of them each instead of the lock: ctest's resource allocation
+# (RESOURCE_GROUPS kvm_host:1 against the resource spec kvm-hosts.json written here, which
+# scripts/test passes to ctest) tells each test its host, and scripts/kvm-host reads it from
+# CTEST_RESOURCE_GROUP_*. CI asks for 2 where the KVM tests will run emulated: once the
+# build is done, a second core is free for most of the test phase (docs/testing.md). Not for
+# a machine whose /dev/kvm works: there the tests run natively and would overlap.
+set(VMM_KVM_HOSTS 1 CACHE STRING "Emulated KVM hosts the KVM tests share (ctest resource allocation when > 1)")
+if(NOT VMM_KVM_HOSTS MATCHES "^[1-9]$")
+  message(FATAL_ERROR "VMM_KVM_HOSTS=${VMM_KVM_HOSTS}: want 1 to 9")
+endif()
+set(VMM_KVM_HOST_SPEC ${CMAKE_BINARY_DIR}/kvm-hosts.json)
+if(VMM_KVM_HOSTS GREATER 1)
+  set(VMM_KVM_TEST_RESOURCE RESOURCE_GROUPS kvm_host:1)
+  set(hosts "")
+  math(EXPR last "${VMM_KVM_HOSTS} - 1")
+  foreach(n RANGE ${last})
+    list(APPEND hosts "{\"id\": \"h${n}\", \"slots\": 1}")
+  endforeach()
+  list(JOIN hosts ", " hosts)
+  file(WRITE ${VMM_KVM_HOST_SPEC}
+       "{\"version\": {\"major\": 1, \"minor\": 0}, \"local\": [{\"kvm_host\": [${hosts}]}]}\n")
+else()
+  set(VMM_KVM_TEST_RESOURCE RESOURCE_LOCK kvm_host)
+  file(REMOVE ${VMM_KVM_HOST_SPEC})
+endif()
 set(VMM_KVM_HOST ${CMAKE_SOURCE_DIR}/scripts/kvm-host)
 set(VMM_KVM_LAUNCH ${VMM_KVM_HOST} auto --build ${CMAKE_BINARY_DIR} --)
 
@@ -20,7 +48,7 @@ set(VMM_KVM_LAUNCH ${VMM_KVM_HOST} auto --build ${CMAKE_BINARY_DIR} --)
 set(VMM_KVM_TEST_TIMEOUT 300)
 
 function(vmm_kvm_test)
-  cmake_parse_arguments(arg "HARDWARE" "NAME;TIMEOUT" "COMMAND;LABELS;FIXTURES" ${ARGN})
+  cmake_parse_arguments(arg "HARDWARE" "NAME;TIMEOUT;COST" "COMMAND;LABELS;FIXTURES" ${ARGN})
   if(NOT arg_TIMEOUT)
     set(arg_TIMEOUT ${VMM_KVM_TEST_TIMEOUT})
   endif()
@@ -33,8 +61,14 @@ function(vmm_kvm_test)
     FIXTURES_REQUIRED "kvm_host;${arg_FIXTURES}"
     LABELS "kvm;${arg_LABELS}"
     SKIP_RETURN_CODE 77
-    RESOURCE_LOCK kvm_host
+    ${VMM_KVM_TEST_RESOURCE}
     TIMEOUT ${arg_TIMEOUT})
+  # COST: about how many seconds the test takes in CI's emulated host. ctest starts the
+  # costliest first when it has no timings of its own (a fresh clone, as in CI), so the
+  # long Linux boots do not end the run alone on one host while the other idles.
+  if(arg_COST)
+    set_tests_properties(${arg_NAME} PROPERTIES COST ${arg_COST})
+  endif()
 endfunction()
 
 function(vmm_kvm_gtest target)
@@ -48,7 +82,7 @@ function(vmm_kvm_gtest target)
     PROPERTIES
       FIXTURES_REQUIRED kvm_host
       LABELS kvm
-      RESOURCE_LOCK kvm_host
+      ${VMM_KVM_TEST_RESOURCE}
       SKIP_RETURN_CODE 77
       TIMEOUT ${VMM_KVM_TEST_TIMEOUT})
 endfunction()
@@ -56,10 +90,10 @@ endfunction()
 # The fixture. Starting may first fetch QEMU's package and Debian's kernel package and
 # build the image (cached under build/kvm-host); it skips (125) only when those cannot be
 # had, and fails when the emulated host does not come up.
-add_test(NAME kvm_host_start COMMAND ${VMM_KVM_HOST} start --build ${CMAKE_BINARY_DIR})
+add_test(NAME kvm_host_start COMMAND ${VMM_KVM_HOST} start --build ${CMAKE_BINARY_DIR} --hosts ${VMM_KVM_HOSTS})
 set_tests_properties(kvm_host_start PROPERTIES
   FIXTURES_SETUP kvm_host LABELS kvm SKIP_RETURN_CODE 125 TIMEOUT 900)
-add_test(NAME kvm_host_stop COMMAND ${VMM_KVM_HOST} stop --build ${CMAKE_BINARY_DIR})
+add_test(NAME kvm_host_stop COMMAND ${VMM_KVM_HOST} stop --build ${CMAKE_BINARY_DIR} --hosts ${VMM_KVM_HOSTS})
 set_tests_properties(kvm_host_stop PROPERTIES
   FIXTURES_CLEANUP kvm_host LABELS kvm TIMEOUT 120)
 
@@ -79,5 +113,5 @@ foreach(case unavailable hang)
   # that need no KVM go on beside it (RUN_SERIAL, before, stopped them too: 26 s of CI's
   # critical path with a core idle).
   set_tests_properties(kvm_host_${case} PROPERTIES LABELS kvm SKIP_RETURN_CODE 77 TIMEOUT 300
-                       RESOURCE_LOCK kvm_host)
+                       ${VMM_KVM_TEST_RESOURCE})
 endforeach()
