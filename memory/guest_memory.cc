@@ -1,7 +1,12 @@
 #include "memory/guest_memory.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <stdexcept>
+#include <system_error>
 
 #include "base/page.h"
 #include "memory/layout.h"
@@ -9,9 +14,18 @@
 namespace vmm {
 
 namespace {
+
+UniqueFd ram_memfd(std::uint64_t size, const std::string& owner) {
+  UniqueFd fd(memfd_create(("vmm-" + owner).c_str(), MFD_CLOEXEC));
+  if (!fd.valid() || ftruncate(fd.get(), static_cast<off_t>(size)) != 0)
+    throw std::system_error(errno, std::generic_category(),
+                            "cannot make " + std::to_string(size) + " bytes of shareable guest memory");
+  return fd;
 }
 
-GuestMemory GuestMemory::create(std::uint64_t ram_size) {
+}  // namespace
+
+GuestMemory GuestMemory::create(std::uint64_t ram_size, Backing backing) {
   if (ram_size < layout::kMinRamSize)
     throw std::invalid_argument("guest memory must be at least " +
                                 std::to_string(layout::kMinRamSize / layout::kMiB) + " MiB");
@@ -21,12 +35,13 @@ GuestMemory GuestMemory::create(std::uint64_t ram_size) {
   const std::uint64_t low = std::min(ram_size, layout::kMmioHoleStart);
   specs.push_back({0, low, "ram-low"});
   if (ram_size > low) specs.push_back({layout::kHighRamStart, ram_size - low, "ram-high"});
-  return from_ranges(specs);
+  return from_ranges(specs, backing);
 }
 
-GuestMemory GuestMemory::from_ranges(const std::vector<RangeSpec>& specs) {
+GuestMemory GuestMemory::from_ranges(const std::vector<RangeSpec>& specs, Backing backing) {
   std::vector<RamRange> ranges;
   std::vector<Mapping> mappings;
+  std::vector<UniqueFd> fds;
   std::uint64_t previous_end = 0;
   for (const auto& spec : specs) {
     if (spec.size == 0 || spec.guest_addr % kPageSize != 0 || spec.size % kPageSize != 0)
@@ -37,11 +52,18 @@ GuestMemory GuestMemory::from_ranges(const std::vector<RangeSpec>& specs) {
     if (!ranges.empty() && spec.guest_addr < previous_end)
       throw std::invalid_argument("RAM range '" + spec.owner +
                                   "' overlaps or precedes the previous range");
-    mappings.push_back(Mapping::anonymous(spec.size, "guest memory"));
-    ranges.push_back({spec.guest_addr, spec.size, mappings.back().data(), spec.owner});
+    int fd = -1;
+    if (backing == Backing::Shareable) {
+      fds.push_back(ram_memfd(spec.size, spec.owner));
+      fd = fds.back().get();
+      mappings.push_back(Mapping::shared(fd, spec.size, "guest memory"));
+    } else {
+      mappings.push_back(Mapping::anonymous(spec.size, "guest memory"));
+    }
+    ranges.push_back({spec.guest_addr, spec.size, mappings.back().data(), spec.owner, fd});
     previous_end = spec.guest_addr + spec.size;
   }
-  return GuestMemory(std::move(ranges), std::move(mappings));
+  return GuestMemory(std::move(ranges), std::move(mappings), std::move(fds));
 }
 
 std::uint64_t GuestMemory::total_size() const {

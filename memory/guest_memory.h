@@ -1,7 +1,9 @@
 // GuestMemory: the guest's RAM, and the only way host code touches it.
 //
-// RAM is one anonymous mapping per guest-physical range: `ram-low` from 0 up to the MMIO
-// hole, and `ram-high` from 4 GiB when --mem is larger than the hole's start. Every access
+// RAM is one mapping per guest-physical range: `ram-low` from 0 up to the MMIO hole, and
+// `ram-high` from 4 GiB when --mem is larger than the hole's start. Anonymous memory, or,
+// when it must be shared with another process (the GPU renderer process reads and writes the
+// guest's resource backing in place), a memfd per range mapped shared. Every access
 // is by guest-physical address and bounds-checked against those ranges, with overflow-safe
 // arithmetic: an address or length the guest made up yields an error value (false /
 // nullopt), never undefined behaviour and never a touch outside guest RAM.
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "base/mapping.h"
+#include "base/unique_fd.h"
 
 namespace vmm {
 
@@ -24,6 +27,7 @@ struct RamRange {
   std::uint64_t size;
   std::uint8_t* host;  // start of the host mapping backing this range
   std::string owner;   // "ram-low", "ram-high": the memslot owner label
+  int fd = -1;         // the memfd behind it when the memory is shareable, else -1
 
   std::uint64_t end() const { return guest_addr + size; }
 };
@@ -33,7 +37,8 @@ class GuestMemory {
   // Splits `ram_size` bytes around the MMIO hole (see memory/layout.h). Throws
   // std::invalid_argument for sizes below layout::kMinRamSize or not a multiple of 4 KiB,
   // std::system_error if the host cannot reserve the address space.
-  static GuestMemory create(std::uint64_t ram_size);
+  enum class Backing { Anonymous, Shareable };
+  static GuestMemory create(std::uint64_t ram_size, Backing backing = Backing::Anonymous);
 
   // Builds from explicit ranges (sorted, non-overlapping, each page-aligned). For tests
   // and for layouts that are not the default.
@@ -42,7 +47,8 @@ class GuestMemory {
     std::uint64_t size;
     std::string owner;
   };
-  static GuestMemory from_ranges(const std::vector<RangeSpec>& specs);
+  static GuestMemory from_ranges(const std::vector<RangeSpec>& specs,
+                                 Backing backing = Backing::Anonymous);
 
   const std::vector<RamRange>& ranges() const { return ranges_; }
   std::uint64_t total_size() const;
@@ -75,12 +81,13 @@ class GuestMemory {
   }
 
  private:
-  GuestMemory(std::vector<RamRange> ranges, std::vector<Mapping> mappings)
-      : ranges_(std::move(ranges)), mappings_(std::move(mappings)) {}
+  GuestMemory(std::vector<RamRange> ranges, std::vector<Mapping> mappings, std::vector<UniqueFd> fds)
+      : ranges_(std::move(ranges)), mappings_(std::move(mappings)), fds_(std::move(fds)) {}
   const RamRange* find(std::uint64_t gpa, std::uint64_t len) const;
 
   std::vector<RamRange> ranges_;
   std::vector<Mapping> mappings_;
+  std::vector<UniqueFd> fds_;  // Shareable: each range's memfd
 };
 
 }  // namespace vmm

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@ struct RendererStats {
   // Filled in by the device, which holds them.
   std::uint32_t held_responses = 0;                // fenced responses waiting for their fence
   std::uint64_t held_buffers = 0;                  // the writable buffers they keep
+  std::optional<gpu::RendererProcessState> process;  // where it runs beside vmm, if it does
 };
 
 }  // namespace vmm

@@ -57,6 +57,7 @@ std::optional<RendererStats> VirglBackend::renderer_stats() const {
   stats.live_contexts = static_cast<std::uint32_t>(contexts_.size());
   stats.charged_bytes = charged_;
   stats.charge_limit = memory_limit_;
+  if (renderer_) stats.process = renderer_->process_state();
   return stats;
 }
 

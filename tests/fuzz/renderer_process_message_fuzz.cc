@@ -12,11 +12,14 @@
 //  - what decodes re-encodes to exactly the bytes it came from (so nothing is skipped,
 //    padded or half-read): the message, a hello reply, an error;
 //  - a decoded hello reply holds no string over kMaxString, no more than kMaxCapsets
-//    capsets and no context bit vmm does not know.
+//    capsets and no context bit vmm does not know;
+//  - a decoded call reply (the answer to every renderer call) holds no more than
+//    kMaxCallArgs values and stages no more than the staging area holds.
 //
 // Seeds (tests/fuzz/corpus/renderer_process_message/): a hello reply captured from
 // vmm-gpu-process on this project's root (virgl and Venus; capsets VIRGL, VIRGL2, VENUS), its
-// bare payload, an error reply, a shutdown reply and an empty hello.
+// bare payload, an error reply, a shutdown reply, an empty hello, and call replies as
+// vmm-gpu-process sends them (a poll's, a map_blob's, a refusal's).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -50,6 +53,14 @@ void check_error(const ErrorReply& e, std::span<const std::uint8_t> payload) {
              "an error reply does not re-encode to its own bytes");
 }
 
+void check_call_reply(const CallReply& c, std::span<const std::uint8_t> payload) {
+  FUZZ_CHECK(c.values.size() <= kMaxCallArgs, std::to_string(c.values.size()) + " values decoded");
+  FUZZ_CHECK(c.staged <= kStagingBytes, "a reply staging " + std::to_string(c.staged) + " bytes decoded");
+  const auto again = encode_call_reply(c);
+  FUZZ_CHECK(again.size() == payload.size() && std::equal(again.begin(), again.end(), payload.begin()),
+             "a call reply does not re-encode to its own bytes");
+}
+
 void decode_payload_as_every_kind(std::span<const std::uint8_t> payload) {
   std::string why;
   if (auto h = decode_hello_reply(payload, &why)) check_hello(*h, payload);
@@ -57,6 +68,9 @@ void decode_payload_as_every_kind(std::span<const std::uint8_t> payload) {
   why.clear();
   if (auto e = decode_error(payload, &why)) check_error(*e, payload);
   else FUZZ_CHECK(!why.empty(), "an error reply refused without a reason");
+  why.clear();
+  if (auto c = decode_call_reply(payload, &why)) check_call_reply(*c, payload);
+  else FUZZ_CHECK(!why.empty(), "a call reply refused without a reason");
   why.clear();
   if (!decode_empty(payload, &why)) FUZZ_CHECK(!why.empty(), "a non-empty payload refused without a reason");
 }
@@ -76,6 +90,9 @@ void run(const std::uint8_t* data, std::size_t size) {
         break;
       case MessageType::Error:
         if (auto e = decode_error(m->payload, &payload_why)) check_error(*e, m->payload);
+        break;
+      case MessageType::CallReply:
+        if (auto c = decode_call_reply(m->payload, &payload_why)) check_call_reply(*c, m->payload);
         break;
       default:
         decode_empty(m->payload, &payload_why);

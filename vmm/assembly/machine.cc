@@ -18,6 +18,7 @@
 #include "devices/debug_exit.h"
 #include "base/open_file_limit.h"
 #include "devices/gpu/gpu_limits.h"
+#include "devices/gpu/process/process_renderer.h"
 #include "devices/gpu/virtio_gpu_names.h"
 #include "devices/gpu/virtio_gpu.h"
 #ifdef VMM_HAVE_VIRGLRENDERER
@@ -100,7 +101,12 @@ Machine::Machine(const Options& options)
       initrd_(options.initrd ? std::optional(read_initrd(*options.initrd, options.mem_bytes)) : std::nullopt),
       host_env_(read_host_environment(read_host_cpu())),
       kvm_(open_kvm(host_env_)),
-      memory_(GuestMemory::create(options.mem_bytes)),
+      renderer_placement_(options.gpu && options.gpu_config.renderer != RendererKind::None
+                              ? gpu::process::place_renderer()
+                              : gpu::process::RendererPlacement{}),
+      memory_(GuestMemory::create(options.mem_bytes, renderer_placement_.in_process()
+                                                         ? GuestMemory::Backing::Anonymous
+                                                         : GuestMemory::Backing::Shareable)),
       vm_(kvm_.create_vm()),
       host_facts_(probe_vm(vm_, host_env_)),
       memtype_plan_(plan_memtype(host_facts_, options.noncoherent_dma, options.require_noncoherent)),
@@ -189,11 +195,25 @@ void Machine::add_pci_devices() {
                  "{} live HOST3D blobs need: a guest gets ERR_OUT_OF_MEMORY for a blob beyond "
                  "what the limit allows", fds, fds_wanted, gpu::limits::kMaxHostBlobs);
   RendererFactory make_renderer;
+  const RendererKind kind = options_.gpu_config.renderer;
+  if (!renderer_placement_.in_process()) {
+    // Made on the render thread, which the process's parent-death signal then follows.
+    make_renderer = [this, kind](gpu::GpuRenderer::FenceRetired on_fence,
+                                 std::string* error) -> std::unique_ptr<gpu::GpuRenderer> {
+      std::vector<gpu::process::SharedRam> ram;
+      for (const RamRange& r : memory_.ranges()) ram.push_back({r.host, r.size, r.fd});
+      return gpu::process::ProcessRenderer::create(
+          renderer_placement_.program, *renderer_placement_.root, kind,
+          options_.gpu_config.renderer_memory_limit, ram, std::move(on_fence), error);
+    };
+  }
 #ifdef VMM_HAVE_VIRGLRENDERER
-  make_renderer = [kind = options_.gpu_config.renderer](gpu::GpuRenderer::FenceRetired on_fence,
-                                                        std::string* error) {
-    return gpu::create_virgl_renderer(kind, std::move(on_fence), error);
-  };
+  else {
+    make_renderer = [kind, why = renderer_placement_.why_in_process](
+                        gpu::GpuRenderer::FenceRetired on_fence, std::string* error) {
+      return gpu::create_virgl_renderer(kind, std::move(on_fence), error, why);
+    };
+  }
 #endif
   auto gpu = std::make_unique<VirtioGpu>(memory_, memslots_, options_.gpu_config,
                                          std::move(make_renderer));
@@ -318,7 +338,10 @@ RunReportInput Machine::report_input(const StopReason& stop) const {
                               stats->guest_map_info,  stats->fences_retired,
                               stats->renderer_errors, stats->charged_bytes,
                               stats->charge_limit,    stats->charge_refusals,
-                              stats->memory_overruns, stats->live_contexts};
+                              stats->memory_overruns, stats->live_contexts, std::nullopt};
+    if (stats->process)
+      renderer->process = ReportRenderer::Process{stats->process->pid, stats->process->state,
+                                                  stats->process->resident_bytes};
     for (const auto& capset : stats->capsets)
       renderer->capsets.push_back(gpu::capset_name(capset.id) + " v" + std::to_string(capset.max_version) +
                                   " (" + std::to_string(capset.max_size) + " bytes)");

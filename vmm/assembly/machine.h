@@ -16,6 +16,7 @@
 #include "boot/bzimage.h"
 #include "boot/linux_loader.h"
 #include "devices/bus.h"
+#include "devices/gpu/process/renderer_placement.h"
 #include "memory/guest_memory.h"
 #include "memory/memslot_table.h"
 #include "vmm/cli/options.h"
@@ -92,6 +93,9 @@ class Machine {
   std::optional<InitrdImage> initrd_;
   HostEnvironment host_env_;  // read before /dev/kvm is opened, to say what is missing
   KvmSystem kvm_;
+  // Where --gpu-renderer's renderer runs (renderer_placement.h): in vmm-gpu-process, guest
+  // RAM is made shareable with it, so this is settled before memory_.
+  gpu::process::RendererPlacement renderer_placement_;
   GuestMemory memory_;
   KvmVm vm_;
   HostFacts host_facts_;     // probed on vm_ before any memslot exists

@@ -176,7 +176,13 @@ nlohmann::json renderer_json(const std::optional<ReportRenderer>& renderer) {
           {"charge_limit_bytes", renderer->charge_limit},
           {"charge_refusals", renderer->charge_refusals},
           {"memory_overruns", renderer->memory_overruns},
-          {"live_contexts", renderer->live_contexts}};
+          {"live_contexts", renderer->live_contexts},
+          // null: the renderer runs in vmm itself
+          {"process", renderer->process
+                          ? nlohmann::json{{"pid", renderer->process->pid},
+                                           {"state", renderer->process->state},
+                                           {"resident_bytes", renderer->process->resident_bytes}}
+                          : nlohmann::json(nullptr)}};
 }
 
 }  // namespace

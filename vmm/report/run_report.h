@@ -48,6 +48,14 @@ struct ReportRenderer {
   std::uint64_t charge_refusals = 0;
   std::uint64_t memory_overruns = 0;
   std::uint32_t live_contexts = 0;
+  // vmm-gpu-process, where the renderer runs there: its pid, "serving" or how it ended, and
+  // its resident memory (with the render server's) beside vmm's own.
+  struct Process {
+    int pid = -1;
+    std::string state;
+    std::uint64_t resident_bytes = 0;
+  };
+  std::optional<Process> process;
 };
 
 struct RunReportInput {

@@ -33,7 +33,8 @@ namespace vmm {
 namespace {
 
 // What the threads' allow-lists depend on (seccomp_allowlists.h).
-AllowListFacts allow_list_facts(const Options& options, int resident_memory_fd, int renderer_memory_fd) {
+AllowListFacts allow_list_facts(const Options& options, int resident_memory_fd, int renderer_memory_fd,
+                                int renderer_process_pid) {
   AllowListFacts facts;
   facts.pid = getpid();
   facts.kick_signal = VcpuLoop::kick_signal();
@@ -42,6 +43,7 @@ AllowListFacts allow_list_facts(const Options& options, int resident_memory_fd, 
   facts.main_removes_files = options.gpu_screenshot.has_value();
   facts.main_reads_fd = resident_memory_fd;
   facts.renderer_reads_fd = renderer_memory_fd;
+  facts.renderer_process_pid = renderer_process_pid;
   facts.control = options.control.has_value();
   facts.control_screenshots = options.control.has_value() && options.gpu;
   return facts;
@@ -181,8 +183,11 @@ void Runner::write_outputs(const StopReason& reason) {
 }
 
 int Runner::run() {
+  std::optional<RendererStats> renderer = machine_.gpu() ? machine_.gpu()->renderer_stats() : std::nullopt;
+  const int renderer_pid = renderer && renderer->process ? renderer->process->pid : -1;
   const SeccompFilters seccomp(options_.seccomp, allow_list_facts(options_, resident_memory_.fd(),
-                                                        machine_.gpu() ? machine_.gpu()->renderer_memory_fd() : -1));
+                                                        machine_.gpu() ? machine_.gpu()->renderer_memory_fd() : -1,
+                                                        renderer_pid));
   if (options_.seccomp == SeccompMode::Off)
     spdlog::warn("--seccomp off: vmm's threads run without system-call allow-lists");
   else if (options_.seccomp == SeccompMode::Log)

@@ -268,6 +268,16 @@ void renderer_rules(Rules& r, const AllowListFacts& f) {
                        "from /proc/self/statm opened at set-up",
             {arg_is(0, static_cast<std::uint64_t>(f.renderer_reads_fd))});
   r.allow("rt_sigreturn", "returning from a signal handler");
+  if (f.renderer_process_pid > 0) {
+    // The renderer in vmm-gpu-process (devices/gpu/process/process_renderer.h): each call is
+    // a datagram out and one back, a mapped blob's fd beside it; one that stops answering is
+    // killed and reaped through its pidfd.
+    r.allow("sendmsg", "renderer calls to vmm-gpu-process (and Attach's fds)");
+    r.allow("recvmsg", "its replies, a mapped blob's fd with them (SCM_RIGHTS)");
+    r.allow("kill", "a renderer process that stopped answering is killed (SIGKILL, it only)",
+            {arg_is(0, static_cast<std::uint64_t>(f.renderer_process_pid)), arg_is(1, SIGKILL)});
+    r.allow("waitid", "... and reaped through its pidfd", {arg_is(0, 3 /* P_PIDFD */)});
+  }
   r.ioctl(KVM_SET_USER_MEMORY_REGION, "MAP_BLOB and UNMAP_BLOB add and remove blob memslots");
   r.ioctl(KVM_SIGNAL_MSI, "virtio-gpu's MSI-X messages for answered commands and fences");
   r.ioctl(KVM_IRQ_LINE, "... and its INTx line without MSI-X");

@@ -70,6 +70,8 @@ struct AllowListFacts {
   bool main_removes_files = false;  // --gpu-screenshot: a PNG that failed is removed
   int main_reads_fd = -1;           // --report: /proc/self/smaps, opened at set-up (pread64)
   int renderer_reads_fd = -1;       // --gpu-renderer: /proc/self/statm, opened at set-up
+  int renderer_process_pid = -1;    // --gpu-renderer in vmm-gpu-process: the render thread
+                                    // talks to it, and kills it when it stops answering
   bool sanitizer_runtime = false;   // built with VMM_SANITIZE: the runtime's own calls too
   bool control = false;             // --control: its thread removes the socket at its end
   bool control_screenshots = false; // --control with --gpu: its screenshot command writes PNGs

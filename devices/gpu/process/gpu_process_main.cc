@@ -12,11 +12,14 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <span>
 #include <string_view>
+#include <vector>
 
 #include "devices/gpu/process/hosted_renderer.h"
 #include "devices/gpu/process/message_channel.h"
 #include "devices/gpu/process/process_seccomp_policy.h"
+#include "devices/gpu/process/renderer_call_server.h"
 #include "devices/gpu/process/renderer_process_message.h"
 
 namespace vmm::gpu::process {
@@ -27,10 +30,10 @@ int fail(int code, const std::string& why) {
   return code;
 }
 
-bool reply(MessageType type, const std::vector<std::uint8_t>& payload) {
+bool reply(MessageType type, const std::vector<std::uint8_t>& payload, std::span<const int> fds = {}) {
   std::string error;
   const auto bytes = encode_message(type, payload);
-  if (send_datagram(kChannelFd, bytes, {}, &error)) return true;
+  if (send_datagram(kChannelFd, bytes, fds, &error)) return true;
   std::fprintf(stderr, "vmm-gpu-process: cannot answer vmm: %s\n", error.c_str());
   return false;
 }
@@ -39,10 +42,41 @@ bool reply_error(ErrorCode code, const std::string& message) {
   return reply(MessageType::Error, encode_error({code, message}));
 }
 
+// Answers one decoded request; false when vmm can no longer be answered.
+bool answer(const Message& message, std::vector<UniqueFd> fds, HostedRenderer* renderer,
+            RendererCallServer& calls, const std::string& start_error) {
+  std::string error;
+  const std::string name = message_type_name(message.type);
+  switch (message.type) {
+    case MessageType::Hello:
+      if (!decode_empty(message.payload, &error)) return reply_error(ErrorCode::BadMessage, name + ": " + error);
+      if (renderer == nullptr) return reply_error(ErrorCode::BadMessage, start_error);
+      return reply(MessageType::HelloReply, encode_hello_reply(renderer->hello()));
+    case MessageType::Attach: {
+      auto request = decode_attach(message.payload, &error);
+      if (!request || !calls.attach(*request, std::move(fds), &error))
+        return reply_error(ErrorCode::BadMessage, name + ": " + error);
+      return reply(MessageType::AttachReply, {});
+    }
+    case MessageType::Call: {
+      auto call = decode_call(message.payload, &error);
+      if (!call) return reply_error(ErrorCode::BadMessage, name + ": " + error);
+      if (renderer == nullptr) return reply_error(ErrorCode::BadMessage, start_error);
+      UniqueFd fd;
+      const CallReply answer = calls.serve(*call, &fd);
+      const int fd_out[1] = {fd.get()};
+      return reply(MessageType::CallReply, encode_call_reply(answer),
+                   fd.valid() ? std::span<const int>(fd_out) : std::span<const int>());
+    }
+    default:
+      return reply_error(ErrorCode::UnknownRequest, "vmm-gpu-process does not serve " + name);
+  }
+}
+
 // Serves requests until shutdown or vmm's end closes. A request that does not decode gets an
 // Error reply and the process goes on: vmm is the trusted side, but a bad message is still
 // answered, not crashed on.
-int serve(HostedRenderer* renderer, const std::string& start_error) {
+int serve(HostedRenderer* renderer, RendererCallServer& calls, const std::string& start_error) {
   for (;;) {
     Datagram d;
     std::string error;
@@ -58,24 +92,11 @@ int serve(HostedRenderer* renderer, const std::string& start_error) {
       if (!reply_error(ErrorCode::BadMessage, error)) return 0;
       continue;
     }
-    if (!decode_empty(message->payload, &error)) {
-      if (!reply_error(ErrorCode::BadMessage, message_type_name(message->type) + ": " + error)) return 0;
-      continue;
+    if (message->type == MessageType::Shutdown) {
+      reply(MessageType::ShutdownReply, {});
+      return 0;
     }
-    switch (message->type) {
-      case MessageType::Hello:
-        if (renderer == nullptr ? !reply_error(ErrorCode::BadMessage, start_error)
-                                : !reply(MessageType::HelloReply, encode_hello_reply(renderer->hello())))
-          return 0;
-        break;
-      case MessageType::Shutdown:
-        reply(MessageType::ShutdownReply, {});
-        return 0;
-      default:
-        if (!reply_error(ErrorCode::UnknownRequest,
-                         "vmm-gpu-process does not serve " + message_type_name(message->type)))
-          return 0;
-    }
+    if (!answer(*message, std::move(d.fds), renderer, calls, start_error)) return 0;
   }
 }
 
@@ -96,15 +117,17 @@ int run(int argc, char** argv) {
   std::string error;
   if (!install_process_seccomp_policy(&error)) return fail(4, error);
   auto root = find_renderer_root(root_path, &error);
+  RendererCallServer calls;
   std::unique_ptr<HostedRenderer> renderer;
-  if (root) renderer = HostedRenderer::create(*kind, *root, &error);
+  if (root) renderer = HostedRenderer::create(*kind, *root, calls.fence_sink(), &error);
   if (!renderer) {
     // Said on stderr and to vmm's hello, which is how vmm learns why.
     std::fprintf(stderr, "vmm-gpu-process: %s\n", error.c_str());
-    serve(nullptr, error);
+    serve(nullptr, calls, error);
     return 5;
   }
-  return serve(renderer.get(), {});
+  calls.set_renderer(&renderer->renderer());
+  return serve(renderer.get(), calls, {});
 }
 
 }  // namespace

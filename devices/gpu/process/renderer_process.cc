@@ -98,11 +98,18 @@ void RendererProcess::mark_gone(const std::string& why) {
 
 std::optional<Message> RendererProcess::exchange(MessageType request, MessageType expected,
                                                  std::string* error) {
+  return exchange(request, {}, {}, expected, nullptr, error);
+}
+
+std::optional<Message> RendererProcess::exchange(MessageType request,
+                                                 std::span<const std::uint8_t> payload,
+                                                 std::span<const int> fds_out, MessageType expected,
+                                                 UniqueFd* fd_in, std::string* error) {
   if (!gone_.empty()) {
     *error = gone_error();
     return std::nullopt;
   }
-  if (!send_datagram(channel_.get(), encode_message(request, {}), {}, error)) {
+  if (!send_datagram(channel_.get(), encode_message(request, payload), fds_out, error)) {
     mark_gone("sending " + message_type_name(request) + " failed (" + *error + ")");
     *error = gone_error();
     return std::nullopt;
@@ -149,10 +156,13 @@ std::optional<Message> RendererProcess::exchange(MessageType request, MessageTyp
   };
   auto message = decode_message(d.bytes, &why);
   if (!message) return protocol_error(why);
-  // No message of the protocol's first version carries fds; any that came are closed here.
-  if (!d.fds.empty())
+  // Only a call reply may carry an fd, and one at most, and only where the caller takes
+  // one (MapBlob); any other that came is closed here.
+  const std::size_t fds_allowed = fd_in != nullptr && message->type == expected ? 1 : 0;
+  if (d.fds.size() > fds_allowed)
     return protocol_error(std::to_string(d.fds.size()) + " unexpected fds with a " +
                           message_type_name(message->type));
+  if (!d.fds.empty()) *fd_in = std::move(d.fds[0]);
   if (message->type == MessageType::Error) {
     // The process's own refusal: it is still in step with vmm.
     auto e = decode_error(message->payload, &why);
@@ -176,6 +186,38 @@ std::optional<HelloReply> RendererProcess::hello(std::string* error) {
     *error = gone_error();
   }
   return reply;
+}
+
+bool RendererProcess::attach(const AttachRequest& request, std::span<const int> fds,
+                             std::string* error) {
+  const auto payload = encode_attach(request);
+  auto m = exchange(MessageType::Attach, payload, fds, MessageType::AttachReply, nullptr, error);
+  if (!m) return false;
+  std::string why;
+  if (!decode_empty(m->payload, &why)) {
+    mark_gone("protocol error: attach reply: " + why);
+    *error = gone_error();
+    return false;
+  }
+  return true;
+}
+
+std::optional<CallReply> RendererProcess::call(const CallRequest& request, UniqueFd* fd_in,
+                                               std::string* error) {
+  const auto payload = encode_call(request);
+  auto m = exchange(MessageType::Call, payload, {}, MessageType::CallReply, fd_in, error);
+  if (!m) return std::nullopt;
+  std::string why;
+  auto reply = decode_call_reply(m->payload, &why);
+  if (!reply) {
+    mark_gone("protocol error: " + call_op_name(request.op) + " reply: " + why);
+    *error = gone_error();
+  }
+  return reply;
+}
+
+void RendererProcess::kill_for_test() {
+  if (gone_.empty() && pid_ > 0) kill(pid_, SIGKILL);
 }
 
 bool RendererProcess::shutdown(std::string* error) {

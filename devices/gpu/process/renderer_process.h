@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,13 @@ class RendererProcess {
   const std::string& gone() const { return gone_; }
 
   std::optional<HelloReply> hello(std::string* error);
+  // Shares the staging area and guest RAM (FDS: the staging memfd, then each range's).
+  bool attach(const AttachRequest& request, std::span<const int> fds, std::string* error);
+  // One renderer call; a MapBlob reply's fd lands in *fd_in (nullptr: none may come). An
+  // answer with rc < 0 is still a reply: the renderer refused, and the process goes on.
+  std::optional<CallReply> call(const CallRequest& request, UniqueFd* fd_in, std::string* error);
+  // SIGKILL, as a crash would (tests: the next call finds it gone and says so).
+  void kill_for_test();
   // The process answers and exits; true once it has been reaped.
   bool shutdown(std::string* error);
 
@@ -70,6 +78,9 @@ class RendererProcess {
   // Sends REQUEST and waits for a reply of type EXPECTED; its payload, or nullopt and *error
   // (and the process is gone, unless the reply was an Error message it may send).
   std::optional<Message> exchange(MessageType request, MessageType expected, std::string* error);
+  std::optional<Message> exchange(MessageType request, std::span<const std::uint8_t> payload,
+                                  std::span<const int> fds_out, MessageType expected,
+                                  UniqueFd* fd_in, std::string* error);
   // Records why it is gone, kills and reaps it if needed, and logs it once.
   void mark_gone(const std::string& why);
   std::string gone_error() const;

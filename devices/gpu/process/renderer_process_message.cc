@@ -10,6 +10,7 @@ class Writer {
  public:
   void u16(std::uint16_t v) { put(&v, sizeof(v)); }
   void u32(std::uint32_t v) { put(&v, sizeof(v)); }
+  void u64(std::uint64_t v) { put(&v, sizeof(v)); }
   // Longer strings are cut to kMaxString: the reader refuses more, and the strings sent are
   // descriptions, not data.
   void str(const std::string& s) {
@@ -33,6 +34,19 @@ class Reader {
   explicit Reader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
   bool u16(std::uint16_t* v, const char* what) { return get(v, sizeof(*v), what); }
   bool u32(std::uint32_t* v, const char* what) { return get(v, sizeof(*v), what); }
+  bool u64(std::uint64_t* v, const char* what) { return get(v, sizeof(*v), what); }
+  // A u32 count, then that many u64s; a count over MAX is refused before anything is read.
+  bool u64s(std::vector<std::uint64_t>* out, std::size_t max, const char* what) {
+    std::uint32_t n = 0;
+    if (!u32(&n, what)) return false;
+    if (n > max) return fail(std::string(what) + " " + std::to_string(n) + ", over " + std::to_string(max));
+    for (std::uint32_t i = 0; i < n; ++i) {
+      std::uint64_t v = 0;
+      if (!u64(&v, what)) return false;
+      out->push_back(v);
+    }
+    return true;
+  }
   bool str(std::string* s, const char* what) {
     std::uint16_t n = 0;
     if (!u16(&n, what)) return false;
@@ -75,6 +89,10 @@ std::string message_type_name(MessageType type) {
     case MessageType::Shutdown: return "shutdown";
     case MessageType::HelloReply: return "hello reply";
     case MessageType::ShutdownReply: return "shutdown reply";
+    case MessageType::Attach: return "attach";
+    case MessageType::Call: return "call";
+    case MessageType::AttachReply: return "attach reply";
+    case MessageType::CallReply: return "call reply";
     case MessageType::Error: return "error";
   }
   return "type " + std::to_string(static_cast<unsigned>(type));
@@ -191,6 +209,144 @@ std::optional<ErrorReply> decode_error(std::span<const std::uint8_t> payload, st
   if (!r.finish(error)) return std::nullopt;
   e.code = static_cast<ErrorCode>(code);
   return e;
+}
+
+namespace {
+
+void put_u64s(Writer& w, const std::vector<std::uint64_t>& values) {
+  const std::size_t n = values.size() < kMaxCallArgs ? values.size() : kMaxCallArgs;
+  w.u32(static_cast<std::uint32_t>(n));
+  for (std::size_t i = 0; i < n; ++i) w.u64(values[i]);
+}
+
+struct OpInfo {
+  CallOp op;
+  int args;
+  const char* name;
+};
+
+constexpr OpInfo kOps[] = {
+    {CallOp::Capset, 2, "capset"},
+    {CallOp::CreateContext, 2, "create_context"},
+    {CallOp::DestroyContext, 1, "destroy_context"},
+    {CallOp::AttachResource, 2, "attach_resource"},
+    {CallOp::DetachResource, 2, "detach_resource"},
+    {CallOp::Submit, 1, "submit"},
+    {CallOp::CreateResource3d, 11, "create_resource_3d"},
+    {CallOp::CreateBlob, 6, "create_blob"},
+    {CallOp::UnrefResource, 1, "unref_resource"},
+    {CallOp::AttachBacking, 1, "attach_backing"},
+    {CallOp::DetachBacking, 1, "detach_backing"},
+    {CallOp::TransferToHost, 12, "transfer_to_host"},
+    {CallOp::TransferFromHost, 12, "transfer_from_host"},
+    {CallOp::MapBlob, 1, "map_blob"},
+    {CallOp::UnmapBlob, 1, "unmap_blob"},
+    {CallOp::MapInfo, 1, "map_info"},
+    {CallOp::CreateFence, 4, "create_fence"},
+    {CallOp::Poll, 0, "poll"},
+};
+
+const OpInfo* op_info(CallOp op) {
+  for (const OpInfo& info : kOps)
+    if (info.op == op) return &info;
+  return nullptr;
+}
+
+}  // namespace
+
+int call_arg_count(CallOp op) {
+  const OpInfo* info = op_info(op);
+  return info ? info->args : -1;
+}
+
+std::string call_op_name(CallOp op) {
+  const OpInfo* info = op_info(op);
+  return info ? info->name : "op " + std::to_string(static_cast<std::uint32_t>(op));
+}
+
+std::vector<std::uint8_t> encode_attach(const AttachRequest& request) {
+  Writer w;
+  w.u64(request.staging_bytes);
+  const std::size_t n = request.range_sizes.size() < kMaxRamRanges ? request.range_sizes.size() : kMaxRamRanges;
+  w.u32(static_cast<std::uint32_t>(n));
+  for (std::size_t i = 0; i < n; ++i) w.u64(request.range_sizes[i]);
+  return w.take();
+}
+
+std::optional<AttachRequest> decode_attach(std::span<const std::uint8_t> payload, std::string* error) {
+  Reader r(payload);
+  AttachRequest a;
+  r.u64(&a.staging_bytes, "staging_bytes");
+  r.u64s(&a.range_sizes, kMaxRamRanges, "range_count");
+  if (!r.finish(error)) return std::nullopt;
+  if (a.staging_bytes != kStagingBytes) {
+    *error = "a staging area of " + std::to_string(a.staging_bytes) + " bytes, not " +
+             std::to_string(kStagingBytes);
+    return std::nullopt;
+  }
+  return a;
+}
+
+std::vector<std::uint8_t> encode_call(const CallRequest& request) {
+  Writer w;
+  w.u32(static_cast<std::uint32_t>(request.op));
+  put_u64s(w, request.args);
+  w.str(request.text);
+  w.u64(request.staged);
+  return w.take();
+}
+
+std::optional<CallRequest> decode_call(std::span<const std::uint8_t> payload, std::string* error) {
+  Reader r(payload);
+  CallRequest c;
+  std::uint32_t op = 0;
+  r.u32(&op, "op");
+  r.u64s(&c.args, kMaxCallArgs, "arg_count");
+  r.str(&c.text, "text");
+  r.u64(&c.staged, "staged");
+  if (!r.finish(error)) return std::nullopt;
+  c.op = static_cast<CallOp>(op);
+  const int want = call_arg_count(c.op);
+  if (want < 0) {
+    *error = "unknown call op " + std::to_string(op);
+    return std::nullopt;
+  }
+  if (c.args.size() != static_cast<std::size_t>(want)) {
+    *error = call_op_name(c.op) + " takes " + std::to_string(want) + " arguments, not " +
+             std::to_string(c.args.size());
+    return std::nullopt;
+  }
+  if (c.staged > kStagingBytes) {
+    *error = call_op_name(c.op) + ": " + std::to_string(c.staged) + " staged bytes, over the " +
+             std::to_string(kStagingBytes) + "-byte staging area";
+    return std::nullopt;
+  }
+  return c;
+}
+
+std::vector<std::uint8_t> encode_call_reply(const CallReply& reply) {
+  Writer w;
+  w.u32(static_cast<std::uint32_t>(reply.rc));
+  put_u64s(w, reply.values);
+  w.u64(reply.staged);
+  return w.take();
+}
+
+std::optional<CallReply> decode_call_reply(std::span<const std::uint8_t> payload, std::string* error) {
+  Reader r(payload);
+  CallReply c;
+  std::uint32_t rc = 0;
+  r.u32(&rc, "rc");
+  r.u64s(&c.values, kMaxCallArgs, "value_count");
+  r.u64(&c.staged, "staged");
+  if (!r.finish(error)) return std::nullopt;
+  c.rc = static_cast<std::int32_t>(rc);
+  if (c.staged > kStagingBytes) {
+    *error = std::to_string(c.staged) + " staged bytes in a reply, over the " +
+             std::to_string(kStagingBytes) + "-byte staging area";
+    return std::nullopt;
+  }
+  return c;
 }
 
 bool decode_empty(std::span<const std::uint8_t> payload, std::string* error) {

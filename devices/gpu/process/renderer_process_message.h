@@ -32,10 +32,31 @@ struct HelloReply {
   std::string library;                // the file dlopen loaded
   std::uint32_t contexts = 0;         // ContextBit
   std::uint32_t venus_wire_format = 0;
-  std::string virgl_description;      // what virgl contexts draw with
+  std::string virgl_description;      // what it renders with (GpuRenderer::description())
   std::string notes;                  // why a context asked for is missing
   std::vector<CapsetEntry> capsets;
   bool operator==(const HelloReply&) const = default;
+};
+
+struct AttachRequest {
+  std::uint64_t staging_bytes = 0;
+  std::vector<std::uint64_t> range_sizes;  // guest RAM's ranges, in GuestMemory's order
+  bool operator==(const AttachRequest&) const = default;
+};
+
+struct CallRequest {
+  CallOp op = CallOp::Poll;
+  std::vector<std::uint64_t> args;  // exactly call_arg_count(op) of them
+  std::string text;
+  std::uint64_t staged = 0;  // input bytes at the staging area's start
+  bool operator==(const CallRequest&) const = default;
+};
+
+struct CallReply {
+  std::int32_t rc = 0;
+  std::vector<std::uint64_t> values;
+  std::uint64_t staged = 0;  // output bytes at the staging area's start
+  bool operator==(const CallReply&) const = default;
 };
 
 struct ErrorReply {
@@ -53,6 +74,22 @@ std::optional<HelloReply> decode_hello_reply(std::span<const std::uint8_t> paylo
 
 std::vector<std::uint8_t> encode_error(const ErrorReply& reply);
 std::optional<ErrorReply> decode_error(std::span<const std::uint8_t> payload, std::string* error);
+
+std::vector<std::uint8_t> encode_attach(const AttachRequest& request);
+// Refuses more than kMaxRamRanges ranges and a staging area other than kStagingBytes.
+std::optional<AttachRequest> decode_attach(std::span<const std::uint8_t> payload, std::string* error);
+
+std::vector<std::uint8_t> encode_call(const CallRequest& request);
+// Refuses an op it does not know, an argument count that is not the op's, staged > kStagingBytes.
+std::optional<CallRequest> decode_call(std::span<const std::uint8_t> payload, std::string* error);
+
+std::vector<std::uint8_t> encode_call_reply(const CallReply& reply);
+// Refuses more than kMaxCallArgs values and staged > kStagingBytes.
+std::optional<CallReply> decode_call_reply(std::span<const std::uint8_t> payload, std::string* error);
+
+// How many u64 arguments OP takes; -1 for an op this side does not know.
+int call_arg_count(CallOp op);
+std::string call_op_name(CallOp op);
 
 // A payload that must be empty (Hello, Shutdown, ShutdownReply).
 bool decode_empty(std::span<const std::uint8_t> payload, std::string* error);

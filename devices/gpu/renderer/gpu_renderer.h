@@ -9,8 +9,10 @@
 
 #include <sys/uio.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -48,6 +50,14 @@ struct BlobArgs {
 struct RendererMapping {
   std::uint8_t* data = nullptr;
   std::uint64_t size = 0;
+};
+
+// Where a renderer runs beside vmm, for the report (a renderer in vmm itself has none).
+struct RendererProcessState {
+  int pid = -1;
+  std::string state;                 // "serving", or how and why it ended
+  std::uint64_t resident_bytes = 0;  // VmRSS of the process and its children (the render
+                                     // server), now; 0 once it is gone
 };
 
 class GpuRenderer {
@@ -88,6 +98,10 @@ class GpuRenderer {
   // The VIRTIO_GPU_MAP_CACHE_* the renderer reports for a mapped blob; negative when it
   // reports none (virglrenderer cannot always infer one: llvmpipe, unknown GPU vendors).
   virtual int map_info(std::uint32_t resource_id) = 0;
+  // The blob's memory as an fd another process can map with mmap (vmm-gpu-process hands it
+  // to vmm over its socket); the caller owns *fd. -ENOTSUP where the renderer cannot share
+  // it that way.
+  virtual int export_blob(std::uint32_t /*resource_id*/, int* /*fd*/) { return -ENOTSUP; }
 
   // Fences: per_context (FLAG_INFO_RING_IDX) fences retire per (ctx, ring) timeline, the
   // others on one global timeline. Retired fences are reported through the callback given
@@ -97,6 +111,7 @@ class GpuRenderer {
   virtual void poll() = 0;
   // An fd that becomes readable when fences may have retired, or -1 (then poll on a timer).
   virtual int poll_fd() const = 0;
+  virtual std::optional<RendererProcessState> process_state() const { return std::nullopt; }
 };
 
 }  // namespace vmm::gpu

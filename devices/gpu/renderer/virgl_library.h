@@ -45,6 +45,7 @@ struct VirglLibrary {
   VMM_VIRGL_ENTRY(virgl_renderer_resource_map);
   VMM_VIRGL_ENTRY(virgl_renderer_resource_unmap);
   VMM_VIRGL_ENTRY(virgl_renderer_resource_get_map_info);
+  VMM_VIRGL_ENTRY(virgl_renderer_resource_export_blob);
   VMM_VIRGL_ENTRY(virgl_renderer_create_fence);
   VMM_VIRGL_ENTRY(virgl_renderer_context_create_fence);
   VMM_VIRGL_ENTRY(virgl_renderer_context_poll);

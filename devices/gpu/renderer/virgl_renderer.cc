@@ -2,8 +2,6 @@
 
 #include <dlfcn.h>
 
-#include <spdlog/spdlog.h>
-
 #include <atomic>
 #include <cerrno>
 #include <cstdarg>
@@ -12,9 +10,6 @@
 #include <cstring>
 #include <set>
 
-#include "base/guest_log.h"
-
-#include "devices/gpu/process/renderer_process_probe.h"
 #include "devices/gpu/renderer/egl_probe.h"
 #include "devices/gpu/renderer/virgl_library.h"
 
@@ -36,22 +31,23 @@ std::atomic<bool> g_renderer_exists{false};
 constexpr std::uint32_t kCapsetVirgl = 1, kCapsetVirgl2 = 2, kCapsetVenus = 4;
 constexpr std::uint32_t kMaxCapsetBytes = 64 * 1024;  // larger answers are refused
 
-// virglrenderer's own messages (context errors a guest's bad command stream causes among
-// them) would go to stderr unbounded; they go through vmm's rate-limited guest log instead,
-// at debug level (the device logs each refusal itself at warn), cut to 256 bytes a line.
+// The one renderer's message sink: virglrenderer's debug callback takes no cookie.
+std::function<void(const std::string&)> g_log;
+
 void log_virgl_message(const char* format, va_list args) {
+  if (!g_log) return;
   char line[256];
   std::vsnprintf(line, sizeof(line), format, args);
   std::string text(line);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  VMM_GUEST_LOG(spdlog::level::debug, "virglrenderer: {}", text);
+  g_log(text);
 }
 
 class VirglRenderer final : public GpuRenderer {
  public:
   VirglRenderer(std::unique_ptr<VirglLibrary> lib, FenceRetired on_fence)
       : lib_(std::move(lib)), on_fence_(std::move(on_fence)) {
-    callbacks_.version = 3;  // write_context_fence, no server fd, no caller EGL display
+    callbacks_.version = 3;  // write_context_fence, get_server_fd, no caller EGL display
     callbacks_.write_fence = [](void* cookie, std::uint32_t fence) {
       static_cast<VirglRenderer*>(cookie)->on_fence_(0, 0, fence, false);
     };
@@ -59,14 +55,22 @@ class VirglRenderer final : public GpuRenderer {
                                         std::uint64_t fence) {
       static_cast<VirglRenderer*>(cookie)->on_fence_(ctx, ring, fence, true);
     };
+    callbacks_.get_server_fd = [](void* cookie, std::uint32_t version) -> int {
+      auto* self = static_cast<VirglRenderer*>(cookie);
+      if (version != 0 || !self->server_fd_) return -EINVAL;
+      return self->server_fd_();
+    };
   }
 
   ~VirglRenderer() override {
     if (initialised_) lib_->virgl_renderer_cleanup(this);
+    g_log = nullptr;
     g_renderer_exists = false;
   }
 
-  bool init(RendererKind kind, std::string* error) {
+  bool init(const VirglRendererSetup& setup, std::string* error) {
+    const RendererKind kind = setup.kind;
+    server_fd_ = setup.render_server_fd;
     // No VIRGL_RENDERER_THREAD_SYNC: its fence thread ("vrend-sync") would be started here,
     // before the render thread confines itself, and run unconfined. Fences then retire in
     // virgl_renderer_poll(), which the render thread calls every RenderThread::kFencePollMs
@@ -76,7 +80,10 @@ class VirglRenderer final : public GpuRenderer {
       flags |= VIRGL_RENDERER_USE_EGL | VIRGL_RENDERER_USE_SURFACELESS;
     else
       flags |= VIRGL_RENDERER_NO_VIRGL;
-    if (kind == RendererKind::Venus || kind == RendererKind::All) flags |= VIRGL_RENDERER_VENUS;
+    if (kind == RendererKind::Venus || kind == RendererKind::All) {
+      flags |= VIRGL_RENDERER_VENUS;
+      if (server_fd_) flags |= VIRGL_RENDERER_RENDER_SERVER;
+    }
     std::string egl;
     if (flags & VIRGL_RENDERER_USE_EGL) {
       auto probe = probe_surfaceless_egl(error);
@@ -100,8 +107,7 @@ class VirglRenderer final : public GpuRenderer {
     if (flags & VIRGL_RENDERER_VENUS)
       what += std::string(what.empty() ? "" : "; ") + "venus on the host's Vulkan driver" +
               venus_protocol_note();
-    // Which virglrenderer this is and why it, not the renderer root's (issue 22).
-    description_ = process::in_process_note() + ": " + what;
+    description_ = setup.origin + ": " + what;
     for (std::uint32_t id : {kCapsetVirgl, kCapsetVirgl2, kCapsetVenus}) {
       std::uint32_t version = 0, size = 0;
       lib_->virgl_renderer_get_cap_set(id, &version, &size);
@@ -242,6 +248,13 @@ class VirglRenderer final : public GpuRenderer {
     if (int rc = lib_->virgl_renderer_resource_get_map_info(res, &info); rc != 0) return rc;
     return static_cast<int>(info & VIRGL_RENDERER_MAP_CACHE_MASK);
   }
+  // Venus's blobs are the render server's memory, reaching virglrenderer as fds (lavapipe's
+  // memfds, a GPU driver's dma-bufs); a virgl context's blob exports where its GL driver
+  // can share the storage. Any of the three fd types maps with mmap.
+  int export_blob(std::uint32_t res, int* fd) override {
+    std::uint32_t fd_type = 0;
+    return lib_->virgl_renderer_resource_export_blob(res, &fd_type, fd);
+  }
 
   int create_fence(std::uint32_t ctx, std::uint32_t ring, std::uint64_t fence_id,
                    bool per_context) override {
@@ -275,6 +288,7 @@ class VirglRenderer final : public GpuRenderer {
 
   std::unique_ptr<VirglLibrary> lib_;
   FenceRetired on_fence_;
+  std::function<int()> server_fd_;
   virgl_renderer_callbacks callbacks_{};
   bool initialised_ = false;
   std::string description_;
@@ -285,38 +299,39 @@ class VirglRenderer final : public GpuRenderer {
 
 }  // namespace
 
-std::unique_ptr<GpuRenderer> create_virgl_renderer(RendererKind kind,
-                                                   GpuRenderer::FenceRetired on_fence,
-                                                   std::string* error) {
-  if (kind == RendererKind::None) {
+std::unique_ptr<GpuRenderer> create_virgl_renderer_with(VirglRendererSetup setup,
+                                                        GpuRenderer::FenceRetired on_fence,
+                                                        std::string* error) {
+  if (setup.kind == RendererKind::None) {
     *error = "no renderer was asked for";
     return nullptr;
   }
-  if (kind == RendererKind::Drm) {  // make_gpu_backend refuses it first, saying why
-    *error = "DRM native contexts are not served by the in-process virglrenderer";
+  if (setup.kind == RendererKind::Drm) {  // make_gpu_backend refuses it first, saying why
+    *error = "DRM native contexts are not served by vmm's virglrenderer backend";
     return nullptr;
   }
   if (g_renderer_exists.exchange(true)) {
     *error = "virglrenderer is already running in this process (it keeps global state)";
     return nullptr;
   }
-  // Mesa's shader cache would open files under ~/.cache as shaders compile, after vmm's
-  // render thread has confined itself (seccomp): off, unless the user decided otherwise.
+  // Mesa's shader cache would open files under ~/.cache as shaders compile, after the
+  // renderer has been confined (seccomp): off, unless the user decided otherwise.
   setenv("MESA_SHADER_CACHE_DISABLE", "true", /*overwrite=*/0);
   // llvmpipe runs the guest's shaders on rasterizer threads it starts when its screen is
-  // made, which is before the render thread confines itself, so they would run unconfined
-  // (a seccomp filter covers only the thread that installs it and threads created after).
-  // With no rasterizer threads llvmpipe runs them on the render thread, under its filter:
-  // slower on a many-core host, contained. A user who sets LP_NUM_THREADS chose otherwise.
+  // made; in vmm that is before the render thread confines itself, so they would run
+  // unconfined (a seccomp filter covers only the thread that installs it and threads
+  // created after). With no rasterizer threads llvmpipe runs them on the calling thread,
+  // under its filter: slower on a many-core host, contained. A user who sets LP_NUM_THREADS
+  // chose otherwise.
   setenv("LP_NUM_THREADS", "0", /*overwrite=*/0);
   auto lib = VirglLibrary::open(error);
   if (!lib) {
     g_renderer_exists = false;
     return nullptr;
   }
+  g_log = setup.log;
   auto renderer = std::make_unique<VirglRenderer>(std::move(lib), std::move(on_fence));
-  if (!renderer->init(kind, error)) return nullptr;  // its destructor clears the flag
-  if (process::probe_asked()) spdlog::info("gpu renderer: {}", process::probe_line(kind));
+  if (!renderer->init(setup, error)) return nullptr;  // its destructor clears the flag
   return renderer;
 }
 

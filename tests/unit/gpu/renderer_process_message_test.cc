@@ -50,9 +50,10 @@ TEST(RendererProcessMessage, HeaderRefusals) {
   EXPECT_FALSE(decode_message(bad_magic, &error));
   EXPECT_TRUE(error.starts_with("bad magic")) << error;
   auto bad_version = good;
-  bad_version[4] = 2;
+  bad_version[4] = kProtocolVersion + 1;
   EXPECT_FALSE(decode_message(bad_version, &error));
-  EXPECT_EQ(error, "protocol version 2, this side speaks 1");
+  EXPECT_EQ(error, "protocol version " + std::to_string(kProtocolVersion + 1) + ", this side speaks " +
+                       std::to_string(kProtocolVersion));
   auto longer = good;
   longer.push_back(0);  // one byte more than the header's length says
   EXPECT_FALSE(decode_message(longer, &error));
@@ -85,6 +86,55 @@ TEST(RendererProcessMessage, EmptyPayloadsAreEmpty) {
   const std::uint8_t one = 0;
   EXPECT_FALSE(decode_empty(std::span(&one, 1), &error));
   EXPECT_EQ(error, "1 bytes left after the last field");
+}
+
+}  // namespace
+}  // namespace vmm::gpu::process
+
+namespace vmm::gpu::process {
+namespace {
+
+TEST(RendererProcessMessage, CallsRoundTrip) {
+  const CallRequest call{CallOp::CreateContext, {7, 4}, "venus ctx", 0};
+  std::string error;
+  auto decoded = decode_call(encode_call(call), &error);
+  ASSERT_TRUE(decoded) << error;
+  EXPECT_EQ(*decoded, call);
+  const CallReply reply{-22, {65536, 1, 128}, 4096};
+  auto back = decode_call_reply(encode_call_reply(reply), &error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(*back, reply);
+  const AttachRequest attach{kStagingBytes, {1ull << 20, 3ull << 30}};
+  auto a = decode_attach(encode_attach(attach), &error);
+  ASSERT_TRUE(a) << error;
+  EXPECT_EQ(*a, attach);
+  for (const auto& [op, args] : std::vector<std::pair<CallOp, int>>{
+           {CallOp::Capset, 2}, {CallOp::CreateResource3d, 11}, {CallOp::TransferFromHost, 12},
+           {CallOp::CreateFence, 4}, {CallOp::Poll, 0}})
+    EXPECT_EQ(call_arg_count(op), args) << call_op_name(op);
+}
+
+TEST(RendererProcessMessage, CallRefusals) {
+  std::string error;
+  EXPECT_FALSE(decode_call(encode_call({static_cast<CallOp>(99), {}, "", 0}), &error));
+  EXPECT_EQ(error, "unknown call op 99");
+  EXPECT_FALSE(decode_call(encode_call({CallOp::Submit, {1, 2}, "", 0}), &error));
+  EXPECT_EQ(error, "submit takes 1 arguments, not 2");
+  EXPECT_FALSE(decode_call(encode_call({CallOp::Submit, {1}, "", kStagingBytes + 1}), &error));
+  EXPECT_TRUE(error.find("over the") != std::string::npos) << error;
+  EXPECT_FALSE(decode_call_reply(encode_call_reply({0, {}, kStagingBytes + 1}), &error));
+  EXPECT_TRUE(error.find("over the") != std::string::npos) << error;
+  // A count over the bound is refused before anything it counts is read.
+  auto many = encode_call_reply({0, {}, 0});
+  many[4] = static_cast<std::uint8_t>(kMaxCallArgs + 1);
+  EXPECT_FALSE(decode_call_reply(many, &error));
+  EXPECT_EQ(error, "value_count " + std::to_string(kMaxCallArgs + 1) + ", over " + std::to_string(kMaxCallArgs));
+  EXPECT_FALSE(decode_attach(encode_attach({kStagingBytes - 4096, {}}), &error));
+  EXPECT_TRUE(error.starts_with("a staging area of")) << error;
+  auto truncated = encode_call({CallOp::Poll, {}, "", 0});
+  truncated.pop_back();
+  EXPECT_FALSE(decode_call(truncated, &error));
+  EXPECT_EQ(error, "staged runs past the payload");
 }
 
 }  // namespace

@@ -13,7 +13,7 @@
 #include <sstream>
 #include <string_view>
 
-#include "devices/gpu/process/renderer_process_probe.h"
+#include "devices/gpu/process/renderer_placement.h"
 #include "devices/gpu/process/renderer_root.h"
 
 namespace vmm::gpu::process {
@@ -226,15 +226,36 @@ TEST_F(RealRendererProcessTest, KilledIsAnErrorAndALogLine) {
   expect_gone_for_good(*p);
 }
 
-TEST_F(RealRendererProcessTest, ProbeLineSaysItIsOnlyAProbe) {
+// Where the renderer runs: in the process when the root and the program are there, else in
+// vmm with the reason in one clause (the start-up line carries it).
+TEST_F(RealRendererProcessTest, PlacementPrefersTheProcessAndSaysWhyNot) {
   setenv("VMM_GPU_PROCESS", VMM_TEST_GPU_PROCESS, 1);
-  const std::string line = probe_line(RendererKind::All);
+  auto placed = place_renderer();
+  EXPECT_FALSE(placed.in_process()) << placed.why_in_process;
+  EXPECT_EQ(placed.program, VMM_TEST_GPU_PROCESS);
+
+  setenv("VMM_GPU_RENDERER_PROCESS", "off", 1);
+  placed = place_renderer();
+  unsetenv("VMM_GPU_RENDERER_PROCESS");
+  EXPECT_TRUE(placed.in_process());
+  EXPECT_EQ(placed.why_in_process, "VMM_GPU_RENDERER_PROCESS=off");
+
+  setenv("VMM_GPU_PROCESS", "/nonexistent/vmm-gpu-process", 1);
+  placed = place_renderer();
+  EXPECT_TRUE(placed.in_process());
+  EXPECT_NE(placed.why_in_process.find("no /nonexistent/vmm-gpu-process"), std::string::npos)
+      << placed.why_in_process;
   unsetenv("VMM_GPU_PROCESS");
-  std::printf("gpu renderer: %s\n", line.c_str());
-  EXPECT_TRUE(line.starts_with("virglrenderer 1.3.0 (process ")) << line;
-  EXPECT_NE(line.find("venus wire format 1"), std::string::npos) << line;
-  EXPECT_NE(line.find("probe only: the device still renders in-process"), std::string::npos) << line;
-  EXPECT_NE(in_process_note().find("runs only in vmm-gpu-process"), std::string::npos) << in_process_note();
+
+  setenv("VMM_RENDERER_ROOT", "/nonexistent-root", 1);
+  placed = place_renderer();
+  unsetenv("VMM_RENDERER_ROOT");
+  EXPECT_TRUE(placed.in_process());
+  EXPECT_NE(placed.why_in_process.find("scripts/renderer-root makes it"), std::string::npos)
+      << placed.why_in_process;
+  const std::string note = in_process_note(placed.why_in_process);
+  std::printf("%s\n", note.c_str());
+  EXPECT_TRUE(note.starts_with("virglrenderer 0.10.4 in-process, the system's (")) << note;
 }
 
 }  // namespace
