@@ -115,7 +115,8 @@ std::optional<Message> RendererProcess::exchange(MessageType request,
     return std::nullopt;
   }
   pollfd fds[2] = {{channel_.get(), POLLIN, 0}, {pidfd_.get(), POLLIN, 0}};
-  const auto deadline = std::chrono::steady_clock::now() + options_.reply_timeout;
+  const auto timeout = request == MessageType::Hello ? options_.start_timeout : options_.reply_timeout;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -123,7 +124,7 @@ std::optional<Message> RendererProcess::exchange(MessageType request,
     if (rc < 0 && errno == EINTR) continue;
     if (rc == 0) {
       mark_gone("no " + message_type_name(expected) + " within " +
-                std::to_string(options_.reply_timeout.count()) + " ms");
+                std::to_string(timeout.count()) + " ms");
       *error = gone_error();
       return std::nullopt;
     }

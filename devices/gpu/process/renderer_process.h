@@ -45,7 +45,11 @@ class RendererProcess {
     std::vector<std::string> command;      // argv; argv[0] is executed
     std::vector<std::string> environment;  // the whole environment
     std::uint64_t data_limit = 0;          // RLIMIT_DATA; 0 leaves vmm's
-    std::chrono::milliseconds reply_timeout{20000};
+    // How long a reply may take before the process counts as hung (and is killed): a call's,
+    // and the hello's, which waits for the renderer's start (EGL, LLVM, the render server:
+    // about a second natively, a minute or more in the emulated KVM host's TCG).
+    std::chrono::milliseconds reply_timeout{120000};
+    std::chrono::milliseconds start_timeout{300000};
     std::string name = "vmm-gpu-process";  // for the log lines
   };
 
