@@ -10,11 +10,29 @@
 //   silent     never answers
 //   exit       exits 7 without answering
 //   hello      answers a well-formed hello reply, then serves until shut down
+//   calls:B    answers hello and Attach well (mapping the staging area), then serves Call
+//              messages until shut down: every op honestly (rc 0; Poll: no fence, 7 MiB
+//              resident) except where behaviour B says otherwise:
+//                honest      MapBlob: a 1 MiB memfd, 1 MiB, offset 0, its first byte 0x5a;
+//                            Capset: its 308 bytes (0x5a) staged
+//                shortblob   MapBlob: a 4096-byte memfd that it says holds 1 MiB
+//                blobnofd    MapBlob: rc 0 and its three values, no fd
+//                blobvalues  MapBlob: a 1 MiB memfd, two values (no offset)
+//                bloboffset  MapBlob: a 1 MiB memfd, 64 KiB at offset 4096 (not < a page)
+//                bigcapset   Capset: 309 bytes staged, one over hello's 308
+//                fencecount  Poll: a count of 2 with one fence record staged
+//                fences      Poll: 3 records of fences nobody created (ctx 100 + i, ring i,
+//                            fence 1000 + i, per_context i & 1), then 31 stray bytes staged
+//                fdbeside    CreateContext: rc 0 with an fd beside it
+//                silent      CreateContext: never answered
+//                exit        CreateContext: exits 5 without answering
 // and then waits for vmm to close the socket (or kill it).
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -39,6 +57,116 @@ HelloReply stub_hello() {
   return h;
 }
 
+constexpr std::uint64_t kStubResident = 7u << 20;
+constexpr std::uint64_t kMiB = 1u << 20;
+
+// A memfd of BYTES whose first byte is 0x5a; -1 when one cannot be made.
+int blob_memfd(std::uint64_t bytes) {
+  const int fd = memfd_create("renderer-stub-blob", MFD_CLOEXEC);
+  const std::uint8_t marker = 0x5a;
+  if (fd >= 0 && ftruncate(fd, static_cast<off_t>(bytes)) == 0 && pwrite(fd, &marker, 1, 0) == 1) return fd;
+  if (fd >= 0) close(fd);
+  return -1;
+}
+
+void reply(const CallReply& r, int fd = -1) {
+  const auto bytes = encode_message(MessageType::CallReply, encode_call_reply(r));
+  if (fd < 0) {
+    send_bytes(bytes);
+  } else {
+    send_bytes(bytes, {&fd, 1});
+    close(fd);
+  }
+}
+
+// One Call under BEHAVIOUR; false to stop serving (silent: the reply that never comes; exit).
+bool serve_call(std::string_view behaviour, const CallRequest& call, std::uint8_t* staging) {
+  CallReply r;
+  switch (call.op) {
+    case CallOp::MapBlob:
+      r.values = {kMiB, 0, 0};  // size, map_info, offset
+      if (behaviour == "shortblob") {
+        reply(r, blob_memfd(4096));
+      } else if (behaviour == "blobnofd") {
+        reply(r);
+      } else if (behaviour == "blobvalues") {
+        r.values.pop_back();
+        reply(r, blob_memfd(kMiB));
+      } else if (behaviour == "bloboffset") {
+        r.values = {64 << 10, 0, 4096};
+        reply(r, blob_memfd(kMiB));
+      } else {
+        reply(r, blob_memfd(kMiB));
+      }
+      return true;
+    case CallOp::Capset:
+      r.staged = behaviour == "bigcapset" ? 309 : 308;
+      std::memset(staging, 0x5a, r.staged);
+      break;
+    case CallOp::Poll:
+      r.values = {0, kStubResident};
+      if (behaviour == "fencecount") {
+        r.values[0] = 2;
+        r.staged = kFenceRecordBytes;
+      } else if (behaviour == "fences") {
+        r.values[0] = 3;
+        for (std::uint64_t i = 0; i < 3; ++i) {
+          const std::uint64_t record[4] = {100 + i, i, 1000 + i, i & 1};
+          std::memcpy(staging + i * kFenceRecordBytes, record, sizeof(record));
+        }
+        r.staged = 3 * kFenceRecordBytes + 31;
+      }
+      break;
+    case CallOp::CreateContext:
+      if (behaviour == "fdbeside") {
+        reply(r, blob_memfd(4096));
+        return true;
+      }
+      if (behaviour == "silent") return false;
+      if (behaviour == "exit") _exit(5);
+      break;
+    default: break;
+  }
+  reply(r);
+  return true;
+}
+
+// The calls:B modes: hello, Attach, then Calls until Shutdown (or a behaviour that stops).
+int serve_calls(std::string_view behaviour) {
+  constexpr std::string_view kKnown[] = {"honest",     "shortblob", "blobnofd", "blobvalues",
+                                         "bloboffset", "bigcapset", "fencecount", "fences",
+                                         "fdbeside",   "silent",    "exit"};
+  bool known = false;
+  for (std::string_view k : kKnown) known = known || k == behaviour;
+  if (!known) return 2;
+  send_bytes(encode_message(MessageType::HelloReply, encode_hello_reply(stub_hello())));
+  std::uint8_t* staging = nullptr;
+  Datagram request;
+  std::string error;
+  while (recv_datagram(kChannelFd, &request, &error) == RecvStatus::Ok) {
+    auto m = decode_message(request.bytes, &error);
+    if (!m) return 4;
+    if (m->type == MessageType::Shutdown) {
+      send_bytes(encode_message(MessageType::ShutdownReply, {}));
+      return 0;
+    }
+    if (m->type == MessageType::Attach) {
+      if (request.fds.empty()) return 4;
+      void* at = mmap(nullptr, kStagingBytes, PROT_READ | PROT_WRITE, MAP_SHARED, request.fds[0].get(), 0);
+      if (at == MAP_FAILED) return 4;
+      staging = static_cast<std::uint8_t*>(at);
+      send_bytes(encode_message(MessageType::AttachReply, {}));
+      continue;
+    }
+    auto call = m->type == MessageType::Call ? decode_call(m->payload, &error) : std::nullopt;
+    if (!call || !staging) return 4;
+    if (!serve_call(behaviour, *call, staging)) break;
+  }
+  while (recv_datagram(kChannelFd, &request, &error) == RecvStatus::Ok) {
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -48,6 +176,7 @@ int main(int argc, char** argv) {
   std::string error;
   if (recv_datagram(kChannelFd, &request, &error) != RecvStatus::Ok) return 3;
   if (mode == "exit") return 7;
+  if (mode.starts_with("calls:")) return serve_calls(mode.substr(6));
   if (mode == "garbage") {
     send_bytes({'n', 'o', 't', ' ', 'a', ' ', 'm', 'e', 's', 's', 'a', 'g', 'e', '!', 0xff});
   } else if (mode == "oversize") {
