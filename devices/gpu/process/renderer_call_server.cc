@@ -112,7 +112,8 @@ CallReply RendererCallServer::serve(const CallRequest& c, UniqueFd* fd_out) {
       if (c.staged % 4 != 0) return rc_reply(-EINVAL);
       // Copied out of the shared area first: vmm could rewrite it while virglrenderer parses.
       std::vector<std::uint32_t> words(c.staged / 4);
-      std::memcpy(words.data(), staging_.data(), c.staged);
+      // An empty stream (SUBMIT_3D of size 0) has no words: memcpy must not see their null data().
+      if (c.staged != 0) std::memcpy(words.data(), staging_.data(), c.staged);
       return rc_reply(r.submit(u32_arg(c, 0), words));
     }
     case CallOp::CreateResource3d: {
