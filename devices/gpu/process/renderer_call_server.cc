@@ -153,6 +153,9 @@ CallReply RendererCallServer::serve_pages(const CallRequest& c) {
     case CallOp::CreateBlob: {
       BlobArgs a{resource, u32_arg(c, 1), u32_arg(c, 2), u32_arg(c, 3), c.args[4], c.args[5], {}};
       auto& kept = backings_[resource];
+      // The renderer still holds this id's pages (its id is taken): replacing or erasing
+      // them here would free the array it reads them through.
+      if (!kept.empty()) return rc_reply(-EBUSY);
       kept = std::move(*list);
       a.guest_pages = kept;
       const int rc = r.create_blob(a);
