@@ -1,6 +1,8 @@
 #include "devices/gpu/process/process_renderer.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +18,18 @@ constexpr std::uint32_t kMaxCapsetBytes = 64u << 10;
 
 // What a call returns when the process is gone: the device answers the guest an error.
 constexpr int kGone = -EPIPE;
+
+// Whether the memory behind FD can no longer get smaller: the process keeps the fd too, and a
+// memfd it truncated under vmm's mapping would fault vmm's own reads of the blob (SIGBUS).
+// A memfd is sealed against shrinking here (Mesa's and vmm-gpu-process's allow sealing); a
+// dma-buf's size is fixed; anything else (a memfd sealed against more seals, a regular file)
+// is refused.
+bool cannot_shrink(int fd) {
+  if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0) return true;
+  if (errno == EPERM) return (fcntl(fd, F_GET_SEALS) & F_SEAL_SHRINK) != 0;
+  struct stat st{};
+  return errno == EINVAL && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode);
+}
 
 }  // namespace
 
@@ -99,7 +113,13 @@ std::optional<CallReply> ProcessRenderer::call(CallOp op, std::vector<std::uint6
 
 int ProcessRenderer::rc_of(CallOp op, std::vector<std::uint64_t> args, std::uint64_t staged) {
   auto reply = call(op, std::move(args), staged);
-  return reply ? reply->rc : kGone;
+  return reply ? reply->rc : failed_call();
+}
+
+int ProcessRenderer::failed_call() const {
+  // An Error message is the process refusing a request it could not decode: it is still
+  // there, the request was wrong (-EIO); anything else means it is gone.
+  return process_->gone().empty() ? -EIO : kGone;
 }
 
 std::int64_t ProcessRenderer::stage_pages(std::span<const iovec> pages) {
@@ -137,7 +157,7 @@ std::vector<std::uint8_t> ProcessRenderer::capset(std::uint32_t id, std::uint32_
 
 int ProcessRenderer::create_context(std::uint32_t ctx, std::uint32_t capset_id, std::string_view name) {
   auto reply = call(CallOp::CreateContext, {ctx, capset_id}, 0, std::string(name.substr(0, kMaxString)));
-  return reply ? reply->rc : kGone;
+  return reply ? reply->rc : failed_call();
 }
 
 void ProcessRenderer::destroy_context(std::uint32_t ctx) { call(CallOp::DestroyContext, {ctx}); }
@@ -216,9 +236,12 @@ int ProcessRenderer::map_blob(std::uint32_t res, RendererMapping* out) {
   if (mapped_.count(res)) return -EBUSY;  // the device maps a blob once
   UniqueFd fd;
   auto reply = call(CallOp::MapBlob, {res}, 0, {}, &fd);
-  if (!reply) return kGone;
+  if (!reply) return failed_call();
   if (reply->rc != 0) return reply->rc;
-  if (!fd.valid() || reply->values.size() != 3) return -EPROTO;
+  if (!fd.valid() || reply->values.size() != 3) {
+    call(CallOp::UnmapBlob, {res});  // it mapped the blob on its side before answering
+    return -EPROTO;
+  }
   const std::uint64_t size = reply->values[0], offset = reply->values[2];
   const auto page = static_cast<std::uint64_t>(getpagesize());
   // The memory behind the fd must cover what vmm will map: past its end, a guest access
@@ -229,7 +252,7 @@ int ProcessRenderer::map_blob(std::uint32_t res, RendererMapping* out) {
     return -EPROTO;
   }
   const std::uint64_t length = (offset + size + page - 1) / page * page;
-  if (end < 0 || static_cast<std::uint64_t>(end) < length) {
+  if (end < 0 || static_cast<std::uint64_t>(end) < length || !cannot_shrink(fd.get())) {
     call(CallOp::UnmapBlob, {res});
     return -EPROTO;
   }

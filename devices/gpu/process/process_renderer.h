@@ -90,6 +90,7 @@ class ProcessRenderer final : public GpuRenderer {
   std::optional<CallReply> call(CallOp op, std::vector<std::uint64_t> args, std::uint64_t staged = 0,
                                 std::string text = {}, UniqueFd* fd = nullptr);
   int rc_of(CallOp op, std::vector<std::uint64_t> args, std::uint64_t staged = 0);
+  int failed_call() const;  // what a call without a reply returns: -EPIPE once gone, else -EIO
   // PAGES as PageRef records at the staging area's start: their byte count, or -EFAULT for
   // a page outside guest RAM.
   std::int64_t stage_pages(std::span<const iovec> pages);

@@ -190,6 +190,12 @@ TEST_F(ProcessRendererHostileTest, BlobOffsetOfAPageIsAnError) {
   expect_map_refused(start("bloboffset"));
 }
 
+// A memfd the process could shrink under vmm's mapping (no MFD_ALLOW_SEALING, so vmm cannot
+// seal it against shrinking): vmm's own reads of the blob would fault once it did.
+TEST_F(ProcessRendererHostileTest, BlobThatCouldShrinkIsNotMapped) {
+  expect_map_refused(start("unsealable"));
+}
+
 TEST_F(ProcessRendererHostileTest, CapsetLargerThanHelloSaidIsEmpty) {
   ProcessRenderer& r = start("bigcapset");
   EXPECT_TRUE(r.capset(1, 1).empty());

@@ -16,6 +16,8 @@
 //                honest      MapBlob: a 1 MiB memfd, 1 MiB, offset 0, its first byte 0x5a;
 //                            Capset: its 308 bytes (0x5a) staged
 //                shortblob   MapBlob: a 4096-byte memfd that it says holds 1 MiB
+//                unsealable  MapBlob: a 1 MiB memfd made without MFD_ALLOW_SEALING, which
+//                            it could shrink under vmm's mapping at any time
 //                blobnofd    MapBlob: rc 0 and its three values, no fd
 //                blobvalues  MapBlob: a 1 MiB memfd, two values (no offset)
 //                bloboffset  MapBlob: a 1 MiB memfd, 64 KiB at offset 4096 (not < a page)
@@ -60,9 +62,10 @@ HelloReply stub_hello() {
 constexpr std::uint64_t kStubResident = 7u << 20;
 constexpr std::uint64_t kMiB = 1u << 20;
 
-// A memfd of BYTES whose first byte is 0x5a; -1 when one cannot be made.
-int blob_memfd(std::uint64_t bytes) {
-  const int fd = memfd_create("renderer-stub-blob", MFD_CLOEXEC);
+// A memfd of BYTES whose first byte is 0x5a (sealable, as Mesa's are, unless told not to);
+// -1 when one cannot be made.
+int blob_memfd(std::uint64_t bytes, bool sealable = true) {
+  const int fd = memfd_create("renderer-stub-blob", MFD_CLOEXEC | (sealable ? MFD_ALLOW_SEALING : 0));
   const std::uint8_t marker = 0x5a;
   if (fd >= 0 && ftruncate(fd, static_cast<off_t>(bytes)) == 0 && pwrite(fd, &marker, 1, 0) == 1) return fd;
   if (fd >= 0) close(fd);
@@ -87,6 +90,8 @@ bool serve_call(std::string_view behaviour, const CallRequest& call, std::uint8_
       r.values = {kMiB, 0, 0};  // size, map_info, offset
       if (behaviour == "shortblob") {
         reply(r, blob_memfd(4096));
+      } else if (behaviour == "unsealable") {
+        reply(r, blob_memfd(kMiB, /*sealable=*/false));
       } else if (behaviour == "blobnofd") {
         reply(r);
       } else if (behaviour == "blobvalues") {
@@ -134,7 +139,7 @@ bool serve_call(std::string_view behaviour, const CallRequest& call, std::uint8_
 // The calls:B modes: hello, Attach, then Calls until Shutdown (or a behaviour that stops).
 int serve_calls(std::string_view behaviour) {
   constexpr std::string_view kKnown[] = {"honest",     "shortblob", "blobnofd", "blobvalues",
-                                         "bloboffset", "bigcapset", "fencecount", "fences",
+                                         "bloboffset", "unsealable", "bigcapset", "fencecount", "fences",
                                          "fdbeside",   "silent",    "exit"};
   bool known = false;
   for (std::string_view k : kKnown) known = known || k == behaviour;
