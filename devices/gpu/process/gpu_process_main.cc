@@ -7,7 +7,10 @@
 // usage: vmm-gpu-process --kind virgl|venus|all --root ROOT
 // exit:  0 shut down or vmm gone, 2 usage, 3 no channel on fd 3, 4 confinement refused,
 //        5 the renderer could not start (its reason on stderr, and in an Error reply).
+#include <execinfo.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -100,7 +103,31 @@ int serve(HostedRenderer* renderer, RendererCallServer& calls, const std::string
   }
 }
 
+// A crash in the renderer (virglrenderer, Mesa, LLVM's JIT'd code) ends only this process;
+// vmm sees its socket close and says so. Before it ends, where it was goes to stderr (vmm's):
+// the signal, the faulting address and the frames as module(+offset), for addr2line.
+void on_fatal_signal(int sig, siginfo_t* info, void*) {
+  char line[96];
+  const int n = std::snprintf(line, sizeof line, "vmm-gpu-process: fatal signal %d at address %p; frames:\n",
+                              sig, info->si_addr);
+  if (n > 0) (void)!write(2, line, static_cast<std::size_t>(n));
+  void* frames[48];
+  backtrace_symbols_fd(frames, backtrace(frames, 48), 2);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+void report_fatal_signals() {
+  void* frames[1];
+  backtrace(frames, 1);  // loads libgcc's unwinder now, not inside the handler
+  struct sigaction sa{};
+  sa.sa_sigaction = on_fatal_signal;
+  sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+  for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) sigaction(sig, &sa, nullptr);
+}
+
 int run(int argc, char** argv) {
+  report_fatal_signals();
   std::string kind_name, root_path;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string_view flag = argv[i];

@@ -1,10 +1,12 @@
 #include "devices/gpu/process/renderer_call_server.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "devices/gpu/process/process_memory.h"
@@ -205,6 +207,9 @@ CallReply RendererCallServer::map_blob(std::uint32_t resource, UniqueFd* fd_out)
   if (int rc = r.export_blob(resource, &fd); rc != 0 || fd < 0) {
     // A driver that cannot export the storage (llvmpipe's GL buffers are malloc'd): the
     // pages under the mapping are given a memfd in place (share_in_place()).
+    if (exports_refused_ < kExportRefusalsLogged && ++exports_refused_)
+      std::fprintf(stderr, "vmm-gpu-process: resource %u: virglrenderer exports no fd (%d)%s\n", resource, rc,
+                   exports_refused_ == kExportRefusalsLogged ? " (no more such lines)" : "");
     fd = share_in_place(mapping, &offset);
     if (fd < 0) {
       r.unmap_blob(resource);
@@ -216,6 +221,26 @@ CallReply RendererCallServer::map_blob(std::uint32_t resource, UniqueFd* fd_out)
   return CallReply{0, {mapping.size, static_cast<std::uint64_t>(static_cast<std::int64_t>(info)), offset}, 0};
 }
 
+bool RendererCallServer::private_anonymous(std::uintptr_t start, std::uintptr_t end) {
+  std::FILE* maps = std::fopen("/proc/self/maps", "r");
+  if (maps == nullptr) return false;
+  char line[512];
+  std::uintptr_t covered = start;
+  while (covered < end && std::fgets(line, sizeof line, maps) != nullptr) {
+    unsigned long lo = 0, hi = 0, inode = 0;
+    char perms[8] = {};
+    int path_at = 0;
+    if (std::sscanf(line, "%lx-%lx %7s %*s %*s %lu %n", &lo, &hi, perms, &inode, &path_at) < 4) continue;
+    if (hi <= covered || lo > covered) continue;
+    const char* path = line + path_at;
+    const bool anonymous = inode == 0 && (path[0] == '\n' || path[0] == '\0' || std::strncmp(path, "[heap]", 6) == 0);
+    if (perms[3] != 'p' || !anonymous) break;
+    covered = hi;
+  }
+  std::fclose(maps);
+  return covered >= end;
+}
+
 int RendererCallServer::share_in_place(const RendererMapping& mapping, std::uint64_t* offset) {
   const auto page = static_cast<std::uintptr_t>(getpagesize());
   const auto at = reinterpret_cast<std::uintptr_t>(mapping.data);
@@ -223,8 +248,14 @@ int RendererCallServer::share_in_place(const RendererMapping& mapping, std::uint
   const std::uintptr_t start = at & ~(page - 1);
   const std::uintptr_t end = (at + mapping.size + page - 1) & ~(page - 1);
   const std::size_t length = end - start;
-  UniqueFd fd(memfd_create("vmm-gpu-blob", MFD_CLOEXEC));
-  if (!fd.valid() || ftruncate(fd.get(), static_cast<off_t>(length)) != 0) return -errno;
+  // Only private anonymous memory may be copied into a memfd: pages that are already some
+  // file's shared mapping (a render server's memfd) would be cut off from their other users.
+  if (!private_anonymous(start, end)) return -ENOTSUP;
+  // Sealed against shrinking: vmm maps it only when its size can no longer go down.
+  UniqueFd fd(memfd_create("vmm-gpu-blob", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!fd.valid() || ftruncate(fd.get(), static_cast<off_t>(length)) != 0 ||
+      fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK) != 0)
+    return -errno;
   // The pages' bytes now, then the memfd over them at the same address: the driver's
   // pointer stays valid and sees what it saw, and vmm can map the same pages. Nothing else
   // runs meanwhile (llvmpipe has no rasterizer threads here: LP_NUM_THREADS=0).
