@@ -8,6 +8,7 @@
 //
 // Each target's format is described at the top of its <name>_fuzz.cc; the comments below
 // name the fields as those descriptions do.
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -765,6 +766,140 @@ void control_request_seeds() {
   for (const auto& [name, line] : lines) write_seed("control_request", name, Bytes(line.begin(), line.end()));
 }
 
+// --- renderer_call_server --------------------------------------------------------------------
+
+// renderer_call_server_fuzz's format: the staging area's first bytes, then Call payloads
+// (renderer_process_protocol.h), each behind its u16 length. RAM range 0 is 64 KiB, 1 is 16 KiB.
+class CallSeed {
+ public:
+  // Ops as renderer_process_protocol.h numbers them.
+  enum Op : std::uint32_t {
+    kCapset = 1, kCreateContext = 2, kDestroyContext = 3, kAttachResource = 4, kSubmit = 6,
+    kCreateResource3d = 7, kCreateBlob = 8, kUnrefResource = 9, kAttachBacking = 10,
+    kDetachBacking = 11, kTransferToHost = 12, kTransferFromHost = 13, kMapBlob = 14,
+    kUnmapBlob = 15, kMapInfo = 16, kCreateFence = 17, kPoll = 18,
+  };
+  static constexpr std::uint64_t kStaging = ~0ull;  // kStagingRange
+
+  explicit CallSeed(const Bytes& staging) { o_.le(staging.size(), 2).bytes(staging); }
+  CallSeed& call(Op op, std::initializer_list<std::uint64_t> args, std::uint64_t staged = 0,
+                 const std::string& text = "") {
+    Out p;
+    p.le(op, 4).le(args.size(), 4);
+    for (std::uint64_t a : args) p.le(a, 8);
+    p.le(text.size(), 2).bytes(Bytes(text.begin(), text.end())).le(staged, 8);
+    o_.le(p.b.size(), 2).bytes(p.b);
+    return *this;
+  }
+  // A transfer box of one 64x1 row at x, into the resource or the staged pages.
+  CallSeed& transfer(Op op, std::uint32_t resource, std::uint64_t staged) {
+    return call(op, {resource, 1, 0, 256, 0, 0, 0, 0, 64, 1, 1, 0}, staged);
+  }
+  Bytes bytes() const { return o_.b; }
+
+  // PageRef records: range, offset, length.
+  static Bytes pages(std::initializer_list<std::array<std::uint64_t, 3>> refs) {
+    Out o;
+    for (const auto& r : refs) o.le(r[0], 8).le(r[1], 8).le(r[2], 8);
+    return o.b;
+  }
+
+ private:
+  Out o_;
+};
+
+void renderer_call_server_seeds() {
+  using S = CallSeed;
+  // A guest blob over pages of both RAM ranges and one in the staging area after the list,
+  // mapped (its pages shared in place), read back into, unmapped and released.
+  write_seed("renderer_call_server", "create-blob-pages",
+             S(S::pages({{0, 0, 4096}, {1, 4096, 8192}, {S::kStaging, 4096, 100}}))
+                 .call(S::kCreateContext, {1, 0}, 0, "fuzz")
+                 .call(S::kCreateBlob, {1, 1, 1, 3, 0, 12388}, 72)
+                 .call(S::kAttachResource, {1, 1})
+                 .call(S::kMapBlob, {1})
+                 .call(S::kMapInfo, {1})
+                 .transfer(S::kTransferFromHost, 1, 0)
+                 .call(S::kUnmapBlob, {1})
+                 .call(S::kUnrefResource, {1})
+                 .bytes());
+  // Backing refused: a page past RAM range 0's end, a range that is not there; then the one
+  // good page alone is taken, a second attach is busy, detach and attach again.
+  write_seed("renderer_call_server", "attach-backing-outside-ram",
+             S(S::pages({{0, 0xf000, 4096}, {0, 0xf800, 4096}, {2, 0, 4096}}))
+                 .call(S::kCreateResource3d, {2, 2, 1, 2, 64, 64, 1, 1, 0, 0, 0})
+                 .call(S::kAttachBacking, {2}, 48)
+                 .call(S::kAttachBacking, {2}, 72)
+                 .call(S::kAttachBacking, {2}, 25)
+                 .call(S::kAttachBacking, {2}, 24)
+                 .call(S::kAttachBacking, {2}, 24)
+                 .transfer(S::kTransferToHost, 2, 0)
+                 .call(S::kDetachBacking, {2})
+                 .call(S::kAttachBacking, {2}, 0)
+                 .call(S::kUnrefResource, {2})
+                 .bytes());
+  // A command stream, submitted whole and cut short of a word; fences retired by a poll.
+  Bytes stream;
+  for (int i = 0; i < 64; ++i) stream.push_back(static_cast<std::uint8_t>(i * 3));
+  write_seed("renderer_call_server", "submit-fences",
+             S(stream)
+                 .call(S::kCreateContext, {1, 2}, 0, "virgl")
+                 .call(S::kSubmit, {1}, 64)
+                 .call(S::kSubmit, {1}, 62)
+                 .call(S::kSubmit, {7}, 0)
+                 .call(S::kCreateFence, {1, 0, 1, 0})
+                 .call(S::kCreateFence, {1, 3, 9, 1})
+                 .call(S::kPoll, {})
+                 .call(S::kCapset, {2, 2})
+                 .call(S::kDestroyContext, {1})
+                 .bytes());
+  // A second create over an id whose pages the renderer holds (a blob's, an attached
+  // backing's): refused, never freeing the pages' iovec array under the renderer.
+  write_seed("renderer_call_server", "create-blob-over-held-pages",
+             S(S::pages({{0, 0, 4096}, {1, 0, 4096}}))
+                 .call(S::kCreateBlob, {1, 0, 1, 3, 0, 8192}, 48)
+                 .call(S::kCreateBlob, {1, 0, 1, 3, 0, 8192}, 24)
+                 .call(S::kCreateBlob, {1, 0, 1, 3, 0, 8192}, 0)
+                 .call(S::kCreateResource3d, {2, 2, 1, 2, 64, 64, 1, 1, 0, 0, 0})
+                 .call(S::kAttachBacking, {2}, 24)
+                 .call(S::kCreateBlob, {2, 0, 1, 3, 0, 4096}, 48)
+                 .transfer(S::kTransferFromHost, 2, 0)
+                 .call(S::kUnrefResource, {1})
+                 .call(S::kCreateBlob, {1, 0, 1, 3, 0, 4096}, 24)
+                 .call(S::kUnrefResource, {2})
+                 .bytes());
+  // An empty stream (a guest's SUBMIT_3D of size 0): nothing to copy out of the staging area.
+  write_seed("renderer_call_server", "submit-empty-stream",
+             S({}).call(S::kCreateContext, {1, 0}, 0, "virgl").call(S::kSubmit, {1}, 0).bytes());
+  // Host blobs (no pages): mapped at different offsets in their first page, mapped twice,
+  // one that is not a blob, one that is not there.
+  write_seed("renderer_call_server", "map-blob",
+             S({})
+                 .call(S::kCreateBlob, {3, 1, 2, 1, 7, 4096})
+                 .call(S::kCreateBlob, {5, 1, 2, 1, 8, 65536})
+                 .call(S::kCreateResource3d, {6, 2, 1, 2, 64, 64, 1, 1, 0, 0, 0})
+                 .call(S::kMapBlob, {3})
+                 .call(S::kMapBlob, {3})
+                 .call(S::kMapBlob, {5})
+                 .call(S::kMapBlob, {6})
+                 .call(S::kMapBlob, {9})
+                 .call(S::kUnmapBlob, {3})
+                 .call(S::kMapBlob, {3})
+                 .call(S::kUnrefResource, {5})
+                 .bytes());
+  // A transfer into host buffers in the staging area, after the list and (refused) inside
+  // it, and into a RAM range's last bytes.
+  write_seed("renderer_call_server", "transfer-from-host-staging",
+             S(S::pages({{S::kStaging, 72, 4096}, {S::kStaging, 8192, 100}, {0, 0xff00, 0x100}}))
+                 .call(S::kCreateResource3d, {4, 2, 1, 2, 64, 64, 1, 1, 0, 0, 0})
+                 .transfer(S::kTransferFromHost, 4, 72)
+                 .transfer(S::kTransferFromHost, 4, 96)
+                 .transfer(S::kTransferFromHost, 4, 24)
+                 .transfer(S::kTransferFromHost, 4, 0)
+                 .call(S::kPoll, {})
+                 .bytes());
+}
+
 }  // namespace
 }  // namespace vmm::fuzz
 
@@ -784,5 +919,6 @@ int main(int argc, char** argv) {
   vmm::fuzz::memslot_table_seeds();
   vmm::fuzz::page_walk_seeds();
   vmm::fuzz::control_request_seeds();
+  vmm::fuzz::renderer_call_server_seeds();
   return 0;
 }
