@@ -46,6 +46,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "guest_pat.h"
+
 // The virtio-gpu DRM UAPI, declared here: Debian 12's libdrm-dev predates the blob
 // parameters, and only GETPARAM is needed.
 struct vgl_getparam {
@@ -201,47 +203,6 @@ static void print_debugfs(const char* file_name, const char* tag) {
     }
   }
   closedir(d);
-}
-
-// The guest's PAT reservations for each range the driver placed in the host-visible window
-// (debugfs virtio-gpu-host-visible-mm lines "0x<start>-0x<end>: <size>: used"): the cache
-// mode the kernel mapped the blob with, from the map_info the device gave
-// (CACHED: write-back, WC: write-combining, UNCACHED: uncached-minus).
-static void print_pat_for_blobs(void) {
-  uint64_t starts[64];
-  int n = 0;
-  DIR* d = opendir("/sys/kernel/debug/dri");
-  if (!d) return;
-  struct dirent* e;
-  while (n == 0 && (e = readdir(d)) != NULL) {
-    if (e->d_name[0] == '.') continue;
-    char path[512], line[256];
-    snprintf(path, sizeof path, "/sys/kernel/debug/dri/%s/virtio-gpu-host-visible-mm", e->d_name);
-    FILE* f = fopen(path, "r");
-    if (!f) continue;
-    while (n < 64 && fgets(line, sizeof line, f)) {
-      uint64_t lo, hi;
-      if (sscanf(line, "%" SCNx64 "-%" SCNx64, &lo, &hi) == 2 && strstr(line, ": used"))
-        starts[n++] = lo;
-    }
-    fclose(f);
-  }
-  closedir(d);
-  FILE* f = fopen("/sys/kernel/debug/x86/pat_memtype_list", "r");
-  if (!f) return;
-  char line[256];
-  while (fgets(line, sizeof line, f)) {
-    uint64_t lo, hi;
-    if (sscanf(line, "PAT: [mem %" SCNx64 "-%" SCNx64 "]", &lo, &hi) != 2) continue;
-    for (int i = 0; i < n; i++) {
-      if (lo == starts[i]) {
-        line[strcspn(line, "\n")] = 0;
-        say("%s", line);
-        break;
-      }
-    }
-  }
-  fclose(f);
 }
 
 // The /proc/self/maps line that holds ADDR: which file (the DRM node) backs the mapping.
@@ -448,7 +409,7 @@ static int roundtrip(int persistent, int is_gles) {
 
   // While both buffers live: what the guest driver placed in the host-visible window.
   print_debugfs("virtio-gpu-host-visible-mm", "HOSTMM");
-  print_pat_for_blobs();
+  print_blob_pat("GL-ROUNDTRIP ");
 
   // What each buffer holds now: dst what was read back, src the second pattern. vmm's trace
   // hashes each blob's memory when its slot is removed; the test compares.

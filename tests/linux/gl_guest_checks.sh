@@ -7,10 +7,13 @@
 #   report   vmm's --report file
 #   rc       vmm's exit status
 #   VMM_GL_BLOB_CACHE  the --gpu-blob-cache mode of the run, if any
+#   prog_tag the guest program's line tag (default GL-ROUNDTRIP; the Venus guest's checks,
+#            venus_guest_checks.sh, share the blob checks with VK-ROUNDTRIP)
 # and prints one CHECK line per check, setting failed=1 when one fails. Every number a check
 # computes with is read by json_num/num, so a missing field fails the check that needs it.
 # shellcheck disable=SC2317  # the check functions are called via check()
 # shellcheck disable=SC2154  # text, trace, report, rc: set by the caller (see above)
+prog_tag=${prog_tag:-GL-ROUNDTRIP}
 
 features_ok() {
   grep -E '\[drm\] features:' <<<"$text" | grep -F -- '+virgl' | grep -F -- '+resource_blob' |
@@ -57,7 +60,7 @@ cache_type_follows_map_info() {
 # two blob slots of that size or more (Mesa's own upload buffers are 1 MiB).
 buffers_mapped() {
   local owner size want big=0
-  want=$(num "GL-ROUNDTRIP OK bytes" "$bytes") || return 1
+  want=$(num "$prog_tag OK bytes" "$bytes") || return 1
   while IFS=$'\x1f' read -r owner size; do
     [ -n "$owner" ] || continue
     size=$(num size "$size" "$owner") || return 1
@@ -84,7 +87,7 @@ removed_with_fnv() {  # fnv: some gpu-blob slot was removed with that checksum
 # program prints the guest's PAT reservation of every range in the window while they live.
 pat_follows_map_info() {
   local owner addr size map mode want min n=0 ok=0
-  min=$(num "GL-ROUNDTRIP OK bytes" "$bytes") || return 1
+  min=$(num "$prog_tag OK bytes" "$bytes") || return 1
   while IFS=$'\x1f' read -r owner addr size map; do
     [ -n "$owner" ] || continue
     addr=$(num guest_addr "$addr" "$owner") && size=$(num size "$size" "$owner") || return 1
@@ -95,7 +98,7 @@ pat_follows_map_info() {
     esac
     n=$((n + 1))
     want=$(printf '[mem 0x%016x-0x%016x] %s' "$addr" $(( addr + size )) "$mode")
-    if grep -E '^GL-ROUNDTRIP PAT: ' <<<"$text" | grep -qF -- "$want"; then
+    if grep -E "^$prog_tag PAT: " <<<"$text" | grep -qF -- "$want"; then
       echo "  $owner: map_info $map, guest PAT $want"
     else
       echo "  $owner: map_info $map, no guest PAT line '$want'"
@@ -105,7 +108,7 @@ pat_follows_map_info() {
   [ "$n" -gt 0 ] && [ "$ok" -eq 0 ]
 }
 # The derived memory type against an oracle vmm does not write: the guest kernel's own record
-# of how it mapped each blob (pat_memtype_list, printed by the program as GL-ROUNDTRIP PAT).
+# of how it mapped each blob (pat_memtype_list, printed by the program as "$prog_tag PAT").
 # For each of the program's blob slots, vmm's derivation at the slot's first touch must have
 # found a user-space mapping of it (the program's, in its own page tables) whose guest type is
 # the kernel's record; and the effective type must follow the combination rules of the KVM
@@ -128,7 +131,7 @@ npt_effective() {  # guest type over NPT host WB (and host MTRR WB)
 derived_matches_guest_kernel() {
   local n=0 bad=0 owner addr size guest effective source user line want_mode want_eff min paging
   [ -f "$report" ] || { echo "  no report"; return 1; }
-  min=$(num "GL-ROUNDTRIP OK bytes" "$bytes") || return 1
+  min=$(num "$prog_tag OK bytes" "$bytes") || return 1
   paging=$(kvm_paging)
   # One object per user-space mapping a first-touch derivation found. (No process
   # substitution: the emulated host's chroot has no /dev/fd.)
@@ -143,7 +146,7 @@ derived_matches_guest_kernel() {
     addr=$(num guest_addr "$addr" "$owner") && size=$(num size "$size" "$owner") || return 1
     (( size < min )) && continue
     n=$((n + 1))
-    want_mode=$(grep -E '^GL-ROUNDTRIP PAT: ' <<<"$text" |
+    want_mode=$(grep -E "^$prog_tag PAT: " <<<"$text" |
                 grep -F -- "$(printf '[mem 0x%016x-0x%016x]' "$addr" $(( addr + size )))" | awk '{ print $NF }' | head -n1)
     line="  $owner: derived guest type $guest ($(linux_name "$guest")), effective $effective (KVM side from $source);"
     line+=" guest kernel: ${want_mode:-no record}"
@@ -161,28 +164,23 @@ derived_matches_guest_kernel() {
   [ "$n" -ge 2 ] && [ "$bad" -eq 0 ]
 }
 
-gl_guest_checks() {
-  # What the checks read from the console and the trace.
+# What the blob checks read from the console (lines tagged $prog_tag) and the trace.
+read_blob_run() {
   blob_adds=$(trace_blob_events add "$trace")
   blob_removes=$(trace_blob_events remove "$trace")
-  bytes=$(grep -oE '^GL-ROUNDTRIP OK bytes=[0-9]+' <<<"$text" | grep -oE '[0-9]+$' | head -n1)
+  bytes=$(grep -oE "^$prog_tag OK bytes=[0-9]+" <<<"$text" | grep -oE '[0-9]+$' | head -n1)
   local window
   window=$(grep -oE 'Host memory window: 0x[0-9a-f]+ \+0x[0-9a-f]+' <<<"$text" | head -n1)
   win_base=$(awk '{ print $4 }' <<<"$window") win_size=$(awk '{ print $5 }' <<<"$window" | tr -d +)
-  dst_fnv=$(grep -oE '^GL-ROUNDTRIP OK .* fnv1a=0x[0-9a-f]{8}' <<<"$text" | grep -oE ' fnv1a=0x[0-9a-f]{8}' | cut -d= -f2)
-  src_fnv=$(grep -oE '^GL-ROUNDTRIP OK .* src_fnv1a=0x[0-9a-f]{8}' <<<"$text" | grep -oE '0x[0-9a-f]{8}$')
+  dst_fnv=$(grep -oE "^$prog_tag OK .* fnv1a=0x[0-9a-f]{8}" <<<"$text" | grep -oE ' fnv1a=0x[0-9a-f]{8}' | cut -d= -f2)
+  src_fnv=$(grep -oE "^$prog_tag OK .* src_fnv1a=0x[0-9a-f]{8}" <<<"$text" | grep -oE '0x[0-9a-f]{8}$')
+}
 
-  check vmm_exit_0 test "$rc" -eq 0
-  check guest_started has '^VMM-LINUX-GUEST START '
-  check features_virgl_blob_host_visible features_ok
-  check host_memory_window has 'Host memory window: 0x[0-9a-f]+ \+0x[0-9a-f]+'
-  check params_resource_blob_host_visible params_ok
-  check renderer_is_virgl has '^GL-ROUNDTRIP RENDERER virgl'
-  check buffer_storage_persistent_coherent has '^GL-ROUNDTRIP MODE persistent-coherent '
-  check roundtrip_ok has '^GL-ROUNDTRIP OK bytes=[0-9]+ fnv1a=0x[0-9a-f]{8} src_fnv1a=0x[0-9a-f]{8} mode=persistent-coherent$'
-  check roundtrip_no_fail no_fail
-  check guest_done_0 has '^VMM-LINUX-GUEST DONE 0$'
-
+# The checks of the program's blob slots, whichever API made them: the trace shows them
+# mapped with the renderer's map_info (or the override's) and the type that follows, inside
+# the window; the guest kernel mapped them as map_info says; vmm's derived type is the guest
+# kernel's; and their memory at removal hashed to what the program wrote and read.
+blob_slot_checks() {
   echo "memslot trace: $(grep -c . "$trace" 2>/dev/null || echo 0) events," \
        "$(grep -c . <<<"$blob_adds") gpu-blob slots added:"
   while IFS= read -r line; do [ -n "$line" ] && echo "TRACE $line"; done <<<"$blob_adds"
@@ -203,4 +201,20 @@ gl_guest_checks() {
   check derived_type_is_the_guest_kernels_and_follows_kvm derived_matches_guest_kernel
   check trace_dst_blob_fnv_at_removal_equals_readback removed_with_fnv "$dst_fnv"
   check trace_src_blob_fnv_at_removal_equals_written removed_with_fnv "$src_fnv"
+}
+
+gl_guest_checks() {
+  prog_tag=GL-ROUNDTRIP
+  read_blob_run
+  check vmm_exit_0 test "$rc" -eq 0
+  check guest_started has '^VMM-LINUX-GUEST START '
+  check features_virgl_blob_host_visible features_ok
+  check host_memory_window has 'Host memory window: 0x[0-9a-f]+ \+0x[0-9a-f]+'
+  check params_resource_blob_host_visible params_ok
+  check renderer_is_virgl has '^GL-ROUNDTRIP RENDERER virgl'
+  check buffer_storage_persistent_coherent has '^GL-ROUNDTRIP MODE persistent-coherent '
+  check roundtrip_ok has '^GL-ROUNDTRIP OK bytes=[0-9]+ fnv1a=0x[0-9a-f]{8} src_fnv1a=0x[0-9a-f]{8} mode=persistent-coherent$'
+  check roundtrip_no_fail no_fail
+  check guest_done_0 has '^VMM-LINUX-GUEST DONE 0$'
+  blob_slot_checks
 }

@@ -4,6 +4,7 @@
 // vmm's venus renderer), prints its name, driver and memory types, allocates HOST_VISIBLE |
 // HOST_COHERENT memory for two buffers, writes a pattern through the source mapping, copies
 // it with vkCmdCopyBuffer, waits on a fence and compares the destination mapping. Output:
+//   VK-ROUNDTRIP PAT: [mem 0x<start>-0x<end>] <cache mode>   the guest's mapping of each blob
 //   VK-ROUNDTRIP OK bytes=N fnv1a=0x... src_fnv1a=0x...      or
 //   VK-ROUNDTRIP FAIL <why>
 // Exit status 0 only for OK.
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <vulkan/vulkan.h>
+
+#include "guest_pat.h"
 
 #define BYTES (2u * 1024u * 1024u)
 
@@ -143,6 +146,8 @@ int main(void) {
            (unsigned long long)req.size, type, map[b]);
   }
 
+  // While both buffers are mapped: how the guest kernel mapped the blobs behind them.
+  print_blob_pat("VK-ROUNDTRIP ");
   uint8_t *src = map[0], *dst = map[1];
   for (uint32_t i = 0; i < BYTES; i++) src[i] = (uint8_t)((i * 2654435761u) >> 13);
   memset(dst, 0, BYTES);
