@@ -214,6 +214,13 @@ void Machine::add_pci_devices() {
       return gpu::create_virgl_renderer(kind, std::move(on_fence), error, why);
     };
   }
+#else
+  else if (kind != RendererKind::None && kind != RendererKind::Drm) {
+    throw std::runtime_error("--gpu-renderer " + std::string(to_string(kind)) +
+                             ": this vmm runs its renderer only in vmm-gpu-process (built with "
+                             "-DVMM_IN_PROCESS_RENDERER=OFF), and cannot here: " +
+                             renderer_placement_.why_in_process);
+  }
 #endif
   auto gpu = std::make_unique<VirtioGpu>(memory_, memslots_, options_.gpu_config,
                                          std::move(make_renderer));
