@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <span>
@@ -41,6 +42,16 @@ bool reply(MessageType type, const std::vector<std::uint8_t>& payload, std::span
   return false;
 }
 
+// VMM_GPU_PROCESS_TRACE=1 (passed through by vmm): one stderr line per call and its answer,
+// for debugging a guest's driver against the renderer; unbounded, so never on by default.
+bool trace_calls() {
+  static const bool on = [] {
+    const char* v = std::getenv("VMM_GPU_PROCESS_TRACE");
+    return v != nullptr && std::string_view(v) == "1";
+  }();
+  return on;
+}
+
 bool reply_error(ErrorCode code, const std::string& message) {
   return reply(MessageType::Error, encode_error({code, message}));
 }
@@ -67,6 +78,13 @@ bool answer(const Message& message, std::vector<UniqueFd> fds, HostedRenderer* r
       if (renderer == nullptr) return reply_error(ErrorCode::BadMessage, start_error);
       UniqueFd fd;
       const CallReply answer = calls.serve(*call, &fd);
+      if (trace_calls()) {
+        std::string line = "vmm-gpu-process: call " + call_op_name(call->op) + "(";
+        for (std::uint64_t a : call->args) line += std::to_string(a) + ",";
+        line += ") staged " + std::to_string(call->staged) + " -> rc " + std::to_string(answer.rc) + " [";
+        for (std::uint64_t v : answer.values) line += std::to_string(v) + ",";
+        std::fprintf(stderr, "%s] staged %llu\n", line.c_str(), static_cast<unsigned long long>(answer.staged));
+      }
       const int fd_out[1] = {fd.get()};
       return reply(MessageType::CallReply, encode_call_reply(answer),
                    fd.valid() ? std::span<const int>(fd_out) : std::span<const int>());

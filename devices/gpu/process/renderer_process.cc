@@ -22,6 +22,7 @@ namespace {
 constexpr const char* kPassedThrough[] = {
     "MESA_DEBUG", "LIBGL_DEBUG", "EGL_LOG_LEVEL", "VN_DEBUG", "VKR_DEBUG", "VK_LOADER_DEBUG",
     "LP_NUM_THREADS", "MESA_LOADER_DRIVER_OVERRIDE", "LIBGL_ALWAYS_SOFTWARE",
+    "VMM_GPU_PROCESS_TRACE",
 };
 
 // How long a process that was asked to shut down, or killed, gets to be reaped.
