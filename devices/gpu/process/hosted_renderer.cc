@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "base/rate_limiter.h"
 #include "devices/gpu/process/render_server_launch.h"
 #include "devices/gpu/renderer/virgl_library.h"
 #include "devices/gpu/renderer/virgl_renderer.h"
@@ -44,8 +45,16 @@ std::unique_ptr<HostedRenderer> HostedRenderer::create(RendererKind kind, const 
   setup.kind = kind;
   // Venus runs in the render server, started under the root's loader (render_server_launch.h).
   setup.render_server_fd = [&root] { return launch_render_server(root); };
-  // Its messages go to the process's stderr (vmm's), one line each, prefixed.
+  // Its messages go to the process's stderr (vmm's), one line each, prefixed; a guest's bad
+  // stream makes them, so they are bounded as vmm's guest log is: 10 lines per 5 s, and
+  // the next admitted line says how many were dropped.
   setup.log = [](const std::string& line) {
+    static RateLimiter limiter;
+    const auto admission = limiter.admit(RateLimiter::Clock::now());
+    if (!admission.admitted) return;
+    if (admission.suppressed_before != 0)
+      std::fprintf(stderr, "vmm-gpu-process: virglrenderer: (%llu lines dropped)\n",
+                   static_cast<unsigned long long>(admission.suppressed_before));
     std::fprintf(stderr, "vmm-gpu-process: virglrenderer: %s\n", line.c_str());
   };
   setup.origin = "virglrenderer " + h.virglrenderer_version + " in vmm-gpu-process";
