@@ -185,8 +185,12 @@ int main(void) {
                      .commandBufferCount = 1,
                      .pCommandBuffers = &cb};
   if ((r = vkQueueSubmit(q, 1, &si, fence)) != VK_SUCCESS) return fail("vkQueueSubmit", r);
-  if ((r = vkWaitForFences(dev, 1, &fence, VK_TRUE, 60ull * 1000000000ull)) != VK_SUCCESS)
+  if ((r = vkWaitForFences(dev, 1, &fence, VK_TRUE, 60ull * 1000000000ull)) != VK_SUCCESS) {
+    // Which half failed: the copy itself (the destination still zero), or only its fence.
+    printf("VK-ROUNDTRIP AFTER-WAIT dst %s the source (dst fnv1a=0x%08x, src fnv1a=0x%08x)\n",
+           memcmp(src, dst, BYTES) == 0 ? "equals" : "differs from", fnv1a(dst, BYTES), src_fnv);
     return fail("vkWaitForFences", r);
+  }
 
   int rc = 0;
   if (memcmp(src, dst, BYTES) != 0) {
