@@ -126,8 +126,9 @@ void define_gpu(CLI::App& app, Options& options, OptionDocs& docs, Anchors& anch
                "render node, else llvmpipe. `venus`: Vulkan contexts (capset VENUS) on the "
                "host's Vulkan driver, else lavapipe. `all`: both. Blobs then map what the "
                "renderer maps, typed by the `map_info` it reports. What it runs on is printed at "
-               "start-up (`gpu renderer: ...`). libvirglrenderer.so.1 is loaded only when a "
-               "renderer is asked for.");
+               "start-up (`gpu renderer: ...`): the renderer root's virglrenderer 1.3.0 in "
+               "`vmm-gpu-process` where set-up fetched it (`scripts/renderer-root`), else the "
+               "system's libvirglrenderer.so.1 in vmm, loaded only when a renderer is asked for.");
   docs.add(add_size_option(app, "--gpu-renderer-memory", options.gpu_config.renderer_memory_limit,
                            "Renderer memory the guest may use", VirtioGpuConfig::kMinRendererMemoryLimit, 4096)
                ->needs(gpu)
