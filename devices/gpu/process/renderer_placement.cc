@@ -8,13 +8,6 @@
 
 namespace vmm::gpu::process {
 
-namespace {
-
-// libvirglrenderer-dev's version when vmm was configured (pkg-config): Debian 12's 0.10.4.
-constexpr const char* kSystemVersion = VMM_SYSTEM_VIRGLRENDERER_VERSION;
-
-}  // namespace
-
 std::string gpu_process_program() {
   if (const char* chosen = std::getenv("VMM_GPU_PROCESS"); chosen != nullptr && *chosen != '\0')
     return chosen;
@@ -44,10 +37,6 @@ RendererPlacement place_renderer() {
   }
   p.root = std::move(root);
   return p;
-}
-
-std::string in_process_note(const std::string& why) {
-  return std::string("virglrenderer ") + kSystemVersion + " in-process, the system's (" + why + ")";
 }
 
 }  // namespace vmm::gpu::process

@@ -29,7 +29,4 @@ RendererPlacement place_renderer();
 // VMM_GPU_PROCESS where set, else vmm-gpu-process beside the running executable.
 std::string gpu_process_program();
 
-// "virglrenderer 0.10.4 in-process, the system's (<why not the root's>)".
-std::string in_process_note(const std::string& why);
-
 }  // namespace vmm::gpu::process

@@ -38,9 +38,9 @@ std::unique_ptr<GpuRenderer> create_virgl_renderer_with(VirglRendererSetup setup
                                                         GpuRenderer::FenceRetired on_fence,
                                                         std::string* error);
 
-// In vmm, over the system's library: its messages through the rate-limited guest log, the
-// origin saying why not the renderer root's (WHY_IN_PROCESS; empty: asks
-// renderer_placement.h) (virgl_renderer_in_process.cc).
+// In vmm, over the system's library: its messages through the rate-limited guest log, and
+// the description opening "virglrenderer 0.10.4 in-process, the system's (WHY_IN_PROCESS)":
+// why not the renderer root's in vmm-gpu-process (virgl_renderer_in_process.cc).
 std::unique_ptr<GpuRenderer> create_virgl_renderer(RendererKind kind,
                                                    GpuRenderer::FenceRetired on_fence,
                                                    std::string* error,

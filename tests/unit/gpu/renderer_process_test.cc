@@ -251,9 +251,6 @@ TEST_F(RealRendererProcessTest, PlacementPrefersTheProcessAndSaysWhyNot) {
   EXPECT_TRUE(placed.in_process());
   EXPECT_NE(placed.why_in_process.find("scripts/renderer-root makes it"), std::string::npos)
       << placed.why_in_process;
-  const std::string note = in_process_note(placed.why_in_process);
-  std::printf("%s\n", note.c_str());
-  EXPECT_TRUE(note.starts_with("virglrenderer 0.10.4 in-process, the system's (")) << note;
 }
 
 }  // namespace
