@@ -246,6 +246,14 @@ constexpr OpInfo kOps[] = {
     {CallOp::Poll, 0, "poll"},
 };
 
+// STAGED against the staging area: true, or false with *error naming WHAT staged it.
+bool staged_fits(std::uint64_t staged, const std::string& what, std::string* error) {
+  if (staged <= kStagingBytes) return true;
+  *error = what + ": " + std::to_string(staged) + " staged bytes, over the " +
+           std::to_string(kStagingBytes) + "-byte staging area";
+  return false;
+}
+
 const OpInfo* op_info(CallOp op) {
   for (const OpInfo& info : kOps)
     if (info.op == op) return &info;
@@ -287,24 +295,44 @@ std::optional<AttachRequest> decode_attach(std::span<const std::uint8_t> payload
   return a;
 }
 
-std::vector<std::uint8_t> encode_call(const CallRequest& request) {
+namespace {
+
+// A call and its reply share one layout: a u32 head (the op; the rc), u32-counted u64s (the
+// arguments; the values), a string (the call's only), and the staged byte count.
+std::vector<std::uint8_t> encode_call_fields(std::uint32_t head, const std::vector<std::uint64_t>& values,
+                                             const std::string* text, std::uint64_t staged) {
   Writer w;
-  w.u32(static_cast<std::uint32_t>(request.op));
-  put_u64s(w, request.args);
-  w.str(request.text);
-  w.u64(request.staged);
+  w.u32(head);
+  put_u64s(w, values);
+  if (text != nullptr) w.str(*text);
+  w.u64(staged);
   return w.take();
 }
 
-std::optional<CallRequest> decode_call(std::span<const std::uint8_t> payload, std::string* error) {
+// The same fields read back (TEXT null: the reply, which has none), the staged count bounded
+// by the staging area; WHAT names the message for that refusal.
+bool decode_call_fields(std::span<const std::uint8_t> payload, const char* head_name,
+                        const char* count_name, std::uint32_t* head, std::vector<std::uint64_t>* values,
+                        std::string* text, std::uint64_t* staged, std::string* error) {
   Reader r(payload);
+  r.u32(head, head_name);
+  r.u64s(values, kMaxCallArgs, count_name);
+  if (text != nullptr) r.str(text, "text");
+  r.u64(staged, "staged");
+  return r.finish(error);
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> encode_call(const CallRequest& request) {
+  return encode_call_fields(static_cast<std::uint32_t>(request.op), request.args, &request.text, request.staged);
+}
+
+std::optional<CallRequest> decode_call(std::span<const std::uint8_t> payload, std::string* error) {
   CallRequest c;
   std::uint32_t op = 0;
-  r.u32(&op, "op");
-  r.u64s(&c.args, kMaxCallArgs, "arg_count");
-  r.str(&c.text, "text");
-  r.u64(&c.staged, "staged");
-  if (!r.finish(error)) return std::nullopt;
+  if (!decode_call_fields(payload, "op", "arg_count", &op, &c.args, &c.text, &c.staged, error))
+    return std::nullopt;
   c.op = static_cast<CallOp>(op);
   const int want = call_arg_count(c.op);
   if (want < 0) {
@@ -316,36 +344,21 @@ std::optional<CallRequest> decode_call(std::span<const std::uint8_t> payload, st
              std::to_string(c.args.size());
     return std::nullopt;
   }
-  if (c.staged > kStagingBytes) {
-    *error = call_op_name(c.op) + ": " + std::to_string(c.staged) + " staged bytes, over the " +
-             std::to_string(kStagingBytes) + "-byte staging area";
-    return std::nullopt;
-  }
+  if (!staged_fits(c.staged, call_op_name(c.op), error)) return std::nullopt;
   return c;
 }
 
 std::vector<std::uint8_t> encode_call_reply(const CallReply& reply) {
-  Writer w;
-  w.u32(static_cast<std::uint32_t>(reply.rc));
-  put_u64s(w, reply.values);
-  w.u64(reply.staged);
-  return w.take();
+  return encode_call_fields(static_cast<std::uint32_t>(reply.rc), reply.values, nullptr, reply.staged);
 }
 
 std::optional<CallReply> decode_call_reply(std::span<const std::uint8_t> payload, std::string* error) {
-  Reader r(payload);
   CallReply c;
   std::uint32_t rc = 0;
-  r.u32(&rc, "rc");
-  r.u64s(&c.values, kMaxCallArgs, "value_count");
-  r.u64(&c.staged, "staged");
-  if (!r.finish(error)) return std::nullopt;
-  c.rc = static_cast<std::int32_t>(rc);
-  if (c.staged > kStagingBytes) {
-    *error = std::to_string(c.staged) + " staged bytes in a reply, over the " +
-             std::to_string(kStagingBytes) + "-byte staging area";
+  if (!decode_call_fields(payload, "rc", "value_count", &rc, &c.values, nullptr, &c.staged, error) ||
+      !staged_fits(c.staged, "a reply", error))
     return std::nullopt;
-  }
+  c.rc = static_cast<std::int32_t>(rc);
   return c;
 }
 
