@@ -345,10 +345,7 @@ RunReportInput Machine::report_input(const StopReason& stop) const {
                               stats->guest_map_info,  stats->fences_retired,
                               stats->renderer_errors, stats->charged_bytes,
                               stats->charge_limit,    stats->charge_refusals,
-                              stats->memory_overruns, stats->live_contexts, std::nullopt};
-    if (stats->process)
-      renderer->process = ReportRenderer::Process{stats->process->pid, stats->process->state,
-                                                  stats->process->resident_bytes};
+                              stats->memory_overruns, stats->live_contexts, stats->process};
     for (const auto& capset : stats->capsets)
       renderer->capsets.push_back(gpu::capset_name(capset.id) + " v" + std::to_string(capset.max_version) +
                                   " (" + std::to_string(capset.max_size) + " bytes)");

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "devices/gpu/renderer/gpu_renderer.h"
 #include "memory/memslot.h"
 #include "vmm/memtype/slot_derivation.h"
 #include "vmm/report/guest_probe_log.h"
@@ -50,12 +51,7 @@ struct ReportRenderer {
   std::uint32_t live_contexts = 0;
   // vmm-gpu-process, where the renderer runs there: its pid, "serving" or how it ended, and
   // its resident memory (with the render server's) beside vmm's own.
-  struct Process {
-    int pid = -1;
-    std::string state;
-    std::uint64_t resident_bytes = 0;
-  };
-  std::optional<Process> process;
+  std::optional<gpu::RendererProcessState> process;
 };
 
 struct RunReportInput {
