@@ -149,24 +149,27 @@ void vcpu_rules(Rules& r, const AllowListFacts& f) {
   refuse_reading_files(r, f);
 }
 
-void signal_watch_rules(Rules& r, const AllowListFacts& f) {
+// Where a helper thread that only logs starts from: the common calls, its own end, the log
+// on stderr and no other write, and no file opened for reading.
+void logging_helper_rules(Rules& r, const AllowListFacts& f) {
   common_rules(r, f);
   thread_end_rules(r);
-  kick_rules(r, f);
-  r.allow("rt_sigtimedwait", "collects SIGINT and SIGTERM, polling every 100 ms for the stop");
   r.allow("write", "the log, on stderr only", {arg_is(0, 2)});
   refuse_reading_files(r, f);
 }
 
+void signal_watch_rules(Rules& r, const AllowListFacts& f) {
+  logging_helper_rules(r, f);
+  kick_rules(r, f);
+  r.allow("rt_sigtimedwait", "collects SIGINT and SIGTERM, polling every 100 ms for the stop");
+}
+
 void stdin_pump_rules(Rules& r, const AllowListFacts& f) {
-  common_rules(r, f);
-  thread_end_rules(r);
+  logging_helper_rules(r, f);
   r.allow("poll", "waits for stdin or for the stop's wake-up eventfd");
   r.allow("read", "what the user types, from stdin only",
           {arg_is(0, static_cast<std::uint64_t>(f.stdin_fd))});
   r.ioctl(KVM_IRQ_LINE, "the 8250 raises its receive interrupt for the bytes it queued");
-  r.allow("write", "the log, on stderr only", {arg_is(0, 2)});
-  refuse_reading_files(r, f);
 }
 
 // The main thread waits for the stop, joins the threads, writes what was asked for at exit
@@ -291,13 +294,10 @@ void renderer_rules(Rules& r, const AllowListFacts& f) {
 // opened at set-up; it reads them, and as it ends closes them and removes its tracefs
 // instance (a directory), so that no other thread needs rmdir.
 void spte_reader_rules(Rules& r, const AllowListFacts& f) {
-  common_rules(r, f);
-  thread_end_rules(r);
+  logging_helper_rules(r, f);
   r.allow("read", "the per-CPU trace_pipe_raw files of vmm's tracefs instance");
   r.allow("close", "... closed as the thread ends");
   r.allow("rmdir", "... and the instance removed (tracefs_instance_destroy)");
-  r.allow("write", "the log, on stderr only", {arg_is(0, 2)});
-  refuse_reading_files(r, f);
 }
 
 // The --control socket's thread (vmm/control/control_server): one poll() loop over the

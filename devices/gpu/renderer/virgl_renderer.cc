@@ -178,31 +178,17 @@ class VirglRenderer final : public GpuRenderer {
                                            static_cast<int>(commands.size()));
   }
 
+  // Both argument structs filled in the header's field order.
   int create_resource_3d(const Resource3dArgs& a) override {
-    virgl_renderer_resource_create_args args{};
-    args.handle = a.resource_id;
-    args.target = a.target;
-    args.format = a.format;
-    args.bind = a.bind;
-    args.width = a.width;
-    args.height = a.height;
-    args.depth = a.depth;
-    args.array_size = a.array_size;
-    args.last_level = a.last_level;
-    args.nr_samples = a.nr_samples;
-    args.flags = a.flags;
+    virgl_renderer_resource_create_args args{a.resource_id, a.target,     a.format,    a.bind,
+                                             a.width,       a.height,     a.depth,     a.array_size,
+                                             a.last_level,  a.nr_samples, a.flags};
     return lib_->virgl_renderer_resource_create(&args, nullptr, 0);
   }
   int create_blob(const BlobArgs& a) override {
-    virgl_renderer_resource_create_blob_args args{};
-    args.res_handle = a.resource_id;
-    args.ctx_id = a.ctx_id;
-    args.blob_mem = a.blob_mem;
-    args.blob_flags = a.blob_flags;
-    args.blob_id = a.blob_id;
-    args.size = a.size;
-    args.iovecs = a.guest_pages.data();
-    args.num_iovs = static_cast<std::uint32_t>(a.guest_pages.size());
+    const virgl_renderer_resource_create_blob_args args{
+        a.resource_id, a.ctx_id, a.blob_mem, a.blob_flags, a.blob_id, a.size, a.guest_pages.data(),
+        static_cast<std::uint32_t>(a.guest_pages.size())};
     return lib_->virgl_renderer_resource_create_blob(&args);
   }
   void unref_resource(std::uint32_t res) override {
@@ -275,16 +261,7 @@ class VirglRenderer final : public GpuRenderer {
   int poll_fd() const override { return lib_->virgl_renderer_get_poll_fd(); }
 
  private:
-  static virgl_box to_box(const TransferArgs& a) {
-    virgl_box box{};
-    box.x = a.x;
-    box.y = a.y;
-    box.z = a.z;
-    box.w = a.w;
-    box.h = a.h;
-    box.d = a.d;
-    return box;
-  }
+  static virgl_box to_box(const TransferArgs& a) { return virgl_box{a.x, a.y, a.z, a.w, a.h, a.d}; }
 
   std::unique_ptr<VirglLibrary> lib_;
   FenceRetired on_fence_;
