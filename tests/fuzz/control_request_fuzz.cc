@@ -69,12 +69,10 @@ void run(std::string_view line) {
 }  // namespace
 }  // namespace vmm::fuzz
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  ::vmm::fuzz::quiet_logs();
-  return 0;
+namespace {
+void run_bytes(const std::uint8_t* data, std::size_t size) {
+  vmm::fuzz::run(std::string_view(reinterpret_cast<const char*>(data), size));
 }
+}  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  ::vmm::fuzz::run(std::string_view(reinterpret_cast<const char*>(data), size));
-  return 0;
-}
+VMM_FUZZ_TARGET_BYTES(run_bytes)

@@ -128,3 +128,14 @@ bool throws(F&& f) {
     run(in);                                                                          \
     return 0;                                                                         \
   }
+
+// The same for a target whose RUN takes the input's bytes as they are (data, size).
+#define VMM_FUZZ_TARGET_BYTES(run)                                                    \
+  extern "C" int LLVMFuzzerInitialize(int*, char***) {                                \
+    ::vmm::fuzz::quiet_logs();                                                        \
+    return 0;                                                                         \
+  }                                                                                   \
+  extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) { \
+    run(data, size);                                                                  \
+    return 0;                                                                         \
+  }

@@ -30,6 +30,21 @@ inline GuestMemory guest_memory() {
 
 // Whether `type` is a response virtio-gpu defines (OK_* up to MAP_INFO, ERR_* up to
 // INVALID_PARAMETER): both fuzzers hold every answer of the device to it.
+// The device's answer echoes a fenced request's flags (FENCE, and INFO_RING_IDX where asked),
+// fence_id, ctx_id and ring_idx exactly, and gives an unfenced one a plain header.
+inline void check_fence_echo(const gpu::CtrlHdr& hdr, const gpu::CtrlHdr& asked) {
+  if (asked.flags & gpu::kFlagFence) {
+    const std::uint32_t flags = gpu::kFlagFence | (asked.flags & gpu::kFlagInfoRingIdx);
+    FUZZ_CHECK(hdr.flags == flags && hdr.fence_id == asked.fence_id && hdr.ctx_id == asked.ctx_id,
+               "a fenced request's flags, fence_id and ctx_id are echoed");
+    if (asked.flags & gpu::kFlagInfoRingIdx)
+      FUZZ_CHECK(hdr.ring_idx == asked.ring_idx, "ring_idx is echoed with INFO_RING_IDX");
+  } else {
+    FUZZ_CHECK(hdr.flags == 0 && hdr.fence_id == 0 && hdr.ctx_id == 0 && hdr.ring_idx == 0,
+               "an unfenced request gets a plain header");
+  }
+}
+
 inline bool known_response(std::uint32_t type) {
   return (type >= gpu::resp::kOkNodata && type <= gpu::resp::kOkMapInfo) ||
          (type >= gpu::resp::kErrUnspec && type <= gpu::resp::kErrInvalidParameter);

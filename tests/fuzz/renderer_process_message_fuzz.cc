@@ -106,12 +106,4 @@ void run(const std::uint8_t* data, std::size_t size) {
 }  // namespace
 }  // namespace vmm::fuzz
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  vmm::fuzz::quiet_logs();
-  return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  vmm::fuzz::run(data, size);
-  return 0;
-}
+VMM_FUZZ_TARGET_BYTES(vmm::fuzz::run)

@@ -150,9 +150,7 @@
 #include "devices/gpu/virtio_gpu.h"
 #include "devices/gpu/virtio_gpu_protocol.h"
 #include "tests/fuzz/fuzz_support.h"
-#include "tests/fuzz/gpu_fuzz_encoding.h"
-#include "tests/unit/gpu/fake_memory_mapper.h"
-#include "tests/unit/virtio/fake_driver_ring.h"
+#include "tests/fuzz/gpu_fuzz_device.h"
 
 // libFuzzer's extra counters: features beyond the instrumented code's own coverage.
 __attribute__((used, section("__libfuzzer_extra_counters"))) static std::uint8_t g_features[8192];
@@ -161,12 +159,7 @@ namespace vmm::fuzz {
 namespace {
 
 using namespace gpu;
-using vmm::test::FakeBuffer;
-using vmm::test::FakeDriverRing;
-using vmm::test::FakeMemoryMapper;
-
-using gpu_encoding::kBackingBase, gpu_encoding::kBackingSize, gpu_encoding::kCtrlRange,
-    gpu_encoding::kCursorRange, gpu_encoding::known_response;
+using namespace gpu_device;
 constexpr std::uint16_t kCtrlQueueSize = 256;  // the device's maximum: room for held chains
 constexpr std::uint16_t kCursorQueueSize = 16;
 constexpr std::uint64_t kHostmemSize = 64ull << 20;
@@ -1167,16 +1160,7 @@ class Harness {
     if (written < sizeof(CtrlHdr)) return;
 
     if ((asked.flags & kFlagFence) && !resp::is_error(hdr.type)) check_fence_retired(s, asked);
-    if (asked.flags & kFlagFence) {
-      const std::uint32_t flags = kFlagFence | (asked.flags & kFlagInfoRingIdx);
-      FUZZ_CHECK(hdr.flags == flags && hdr.fence_id == asked.fence_id && hdr.ctx_id == asked.ctx_id,
-                 "a fenced request's flags, fence_id and ctx_id are echoed");
-      if (asked.flags & kFlagInfoRingIdx)
-        FUZZ_CHECK(hdr.ring_idx == asked.ring_idx, "ring_idx is echoed with INFO_RING_IDX");
-    } else {
-      FUZZ_CHECK(hdr.flags == 0 && hdr.fence_id == 0 && hdr.ctx_id == 0 && hdr.ring_idx == 0,
-                 "an unfenced request gets a plain header");
-    }
+    gpu_encoding::check_fence_echo(hdr, asked);
     if (hdr.type == resp::kOkMapInfo && written == sizeof(RespMapInfo)) {
       RespMapInfo info{};
       std::memcpy(&info, response.data(), sizeof info);
