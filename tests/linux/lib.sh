@@ -60,6 +60,14 @@ require_gl_guest() {
   fi
 }
 
+# console, trace, report := the run's files: CONSOLE (the guest console), and beside it vmm's
+# memslot trace and report, the last two removed so that a stale one is never read.
+# usage: guest_run_files CONSOLE
+guest_run_files() {
+  console=$1 trace=$1.trace.jsonl report=$1.report.json
+  rm -f "$trace" "$report"
+}
+
 # Runs CMD... under TIMEOUT seconds with its stdout (the guest console) shown and kept in
 # CONSOLE, its stderr in CONSOLE.stderr (the last TAIL lines shown after). Sets rc (vmm's
 # exit status) and elapsed (seconds).

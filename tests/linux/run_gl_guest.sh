@@ -36,10 +36,7 @@ require_gl_guest "$vmm" "$guest_dir"
 
 # --- boot --------------------------------------------------------------------------------------
 timeout_s=${VMM_GL_TIMEOUT:-600}
-console=${VMM_GL_LOG:-$PWD/gl-guest-console.log}
-trace=$console.trace.jsonl
-report=$console.report.json
-rm -f "$trace" "$report"
+guest_run_files "${VMM_GL_LOG:-$PWD/gl-guest-console.log}"
 # vmmguest.gl_require_persistent=1: the program fails rather than fall back to
 # glBufferData + glMapBufferRange when the driver offers no buffer storage.
 cmdline="console=ttyS0 reboot=k panic=-1 rdinit=/init vmmguest.gl_require_persistent=1${VMM_GL_CMDLINE:+ $VMM_GL_CMDLINE}"

@@ -38,10 +38,7 @@ kernel=$guest_dir/bzImage initrd=$guest_dir/initramfs.img
 
 # --- boot --------------------------------------------------------------------------------------
 timeout_s=${VMM_VENUS_TIMEOUT:-900}
-console=${VMM_VENUS_LOG:-$PWD/venus-guest-console.log}
-trace=$console.trace.jsonl
-report=$console.report.json
-rm -f "$trace" "$report"
+guest_run_files "${VMM_VENUS_LOG:-$PWD/venus-guest-console.log}"
 cmdline="console=ttyS0 reboot=k panic=-1 rdinit=/init${VMM_VENUS_CMDLINE:+ $VMM_VENUS_CMDLINE}"
 cmd=("$vmm" --kernel "$kernel" --initrd "$initrd" --mem 1G --cmdline "$cmdline"
      --gpu --gpu-renderer venus --memslot-trace "$trace" --report "$report")

@@ -72,14 +72,20 @@ TEST(KvmLines, WithKvmTheySayWhereItComesFrom) {
       << kvm_lines(pvm);
 }
 
-TEST(MemtypeLines, AmdNptHonoursTheGuestsPat) {
+// A host with hardware KVM and two-dimensional paging, whose KVM refuses the downstream
+// non-coherent slot flag.
+HostFacts hardware_host(CpuVendor vendor) {
   HostFacts facts;
-  facts.vendor = CpuVendor::Amd;
-  facts.vendor_id = "AuthenticAMD";
-  facts.flavour = KvmFlavour::HardwareSvm;
+  facts.vendor = vendor;
+  facts.vendor_id = vendor == CpuVendor::Amd ? "AuthenticAMD" : "GenuineIntel";
+  facts.flavour = vendor == CpuVendor::Amd ? KvmFlavour::HardwareSvm : KvmFlavour::HardwareVmx;
   facts.tdp = true;
   facts.slot_flag_errno = EINVAL;
-  const std::string lines = memtype_lines(facts);
+  return facts;
+}
+
+TEST(MemtypeLines, AmdNptHonoursTheGuestsPat) {
+  const std::string lines = memtype_lines(hardware_host(CpuVendor::Amd));
   EXPECT_TRUE(contains(lines, "\n  RAM         guest PAT honoured (AMD NPT)")) << lines;
   EXPECT_TRUE(contains(lines, "\n  GPU blobs   guest PAT honoured (AMD NPT)  [KVM flags: none]\n")) << lines;
   EXPECT_TRUE(contains(lines, "KVM_MEM_NON_COHERENT_DMA refused (Invalid argument)")) << lines;
@@ -87,13 +93,8 @@ TEST(MemtypeLines, AmdNptHonoursTheGuestsPat) {
 }
 
 TEST(MemtypeLines, IntelWithNeitherFlagNorQuirkWarnsThatWcBecomesWb) {
-  HostFacts facts;
-  facts.vendor = CpuVendor::Intel;
-  facts.vendor_id = "GenuineIntel";
-  facts.flavour = KvmFlavour::HardwareVmx;
-  facts.tdp = true;
+  HostFacts facts = hardware_host(CpuVendor::Intel);
   facts.self_snoop = true;
-  facts.slot_flag_errno = EINVAL;
   const std::string lines = memtype_lines(facts);
   EXPECT_TRUE(contains(lines, "host type wins (IPAT)")) << lines;
   EXPECT_TRUE(contains(lines, "a guest's WC or UC mapping of a blob may become WB")) << lines;

@@ -53,6 +53,18 @@ class RendererProcessTest : public ::testing::Test {
     EXPECT_FALSE(p.hello(&error));
     EXPECT_NE(error.find("is gone"), std::string::npos) << error;
   }
+  // P, answering hello, killed: the next request is an error saying so, one log line names
+  // NAME and how it ended, and it is gone for good.
+  void expect_kill_is_an_error(std::unique_ptr<RendererProcess> p, const std::string& name) {
+    ASSERT_TRUE(p);
+    std::string error;
+    ASSERT_TRUE(p->hello(&error)) << error;
+    ASSERT_EQ(kill(p->pid(), SIGKILL), 0);
+    EXPECT_FALSE(p->hello(&error));
+    EXPECT_NE(error.find("killed by signal 9 (SIGKILL)"), std::string::npos) << error;
+    expect_logged(*p, name, "killed by signal 9 (SIGKILL)");
+    expect_gone_for_good(*p);
+  }
   std::string log() const { return log_->str(); }
   // One warning line naming the process and, after it, WHAT (the channel's close or the
   // pidfd may be seen first: "closed its socket (killed by ...)" or "killed by ...").
@@ -106,15 +118,7 @@ TEST_F(RendererProcessTest, ConfinedAtStart) {
 }
 
 TEST_F(RendererProcessTest, KilledProcessIsAnErrorAndALogLine) {
-  auto p = start(stub("hello"));
-  ASSERT_TRUE(p);
-  std::string error;
-  ASSERT_TRUE(p->hello(&error)) << error;
-  ASSERT_EQ(kill(p->pid(), SIGKILL), 0);
-  EXPECT_FALSE(p->hello(&error));
-  EXPECT_NE(error.find("killed by signal 9 (SIGKILL)"), std::string::npos) << error;
-  expect_logged(*p, "renderer_process_stub", "killed by signal 9 (SIGKILL)");
-  expect_gone_for_good(*p);
+  expect_kill_is_an_error(start(stub("hello")), "renderer_process_stub");
 }
 
 // Each way the process can answer wrongly: a protocol error, the process killed and reaped.
@@ -213,15 +217,7 @@ TEST_F(RealRendererProcessTest, HelloSaysVirglrenderer130WithVenusWireFormat1) {
 }
 
 TEST_F(RealRendererProcessTest, KilledIsAnErrorAndALogLine) {
-  auto p = start(real(RendererKind::Venus));
-  ASSERT_TRUE(p);
-  std::string error;
-  ASSERT_TRUE(p->hello(&error)) << error;
-  ASSERT_EQ(kill(p->pid(), SIGKILL), 0);
-  EXPECT_FALSE(p->hello(&error));
-  EXPECT_NE(error.find("killed by signal 9 (SIGKILL)"), std::string::npos) << error;
-  expect_logged(*p, "vmm-gpu-process", "killed by signal 9 (SIGKILL)");
-  expect_gone_for_good(*p);
+  expect_kill_is_an_error(start(real(RendererKind::Venus)), "vmm-gpu-process");
 }
 
 // Where the renderer runs: in the process when the root and the program are there, else in
