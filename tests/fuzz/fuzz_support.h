@@ -115,21 +115,9 @@ bool throws(F&& f) {
     if (!(cond)) ::vmm::fuzz::check_failed(__FILE__, __LINE__, #cond, why); \
   } while (0)
 
-// The libFuzzer entry points of a target that reads its input through a ByteReader: vmm's
-// logs quiet, then RUN (a function of ByteReader&) once per input. One line per target in
-// place of the same two functions in every file.
-#define VMM_FUZZ_TARGET(run)                                                          \
-  extern "C" int LLVMFuzzerInitialize(int*, char***) {                                \
-    ::vmm::fuzz::quiet_logs();                                                        \
-    return 0;                                                                         \
-  }                                                                                   \
-  extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) { \
-    ::vmm::fuzz::ByteReader in(data, size);                                           \
-    run(in);                                                                          \
-    return 0;                                                                         \
-  }
-
-// The same for a target whose RUN takes the input's bytes as they are (data, size).
+// The libFuzzer entry points of a target whose RUN takes the input's bytes as they are
+// (data, size): vmm's logs quiet, then RUN once per input. One line per target in place of
+// the same two functions in every file.
 #define VMM_FUZZ_TARGET_BYTES(run)                                                    \
   extern "C" int LLVMFuzzerInitialize(int*, char***) {                                \
     ::vmm::fuzz::quiet_logs();                                                        \
@@ -139,3 +127,15 @@ bool throws(F&& f) {
     run(data, size);                                                                  \
     return 0;                                                                         \
   }
+
+namespace vmm::fuzz {
+// RUN (a function of ByteReader&) over one input's bytes.
+template <auto Run>
+void run_on_reader(const std::uint8_t* data, std::size_t size) {
+  ByteReader in(data, size);
+  Run(in);
+}
+}  // namespace vmm::fuzz
+
+// The same for a target that reads its input through a ByteReader.
+#define VMM_FUZZ_TARGET(run) VMM_FUZZ_TARGET_BYTES(::vmm::fuzz::run_on_reader<run>)
