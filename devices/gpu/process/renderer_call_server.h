@@ -10,6 +10,7 @@
 
 #include <sys/uio.h>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -66,6 +67,8 @@ class RendererCallServer {
   // pointer until detach or unref, so they live here until then.
   std::map<std::uint32_t, std::vector<iovec>> backings_;
   std::vector<Fence> retired_;
+  std::uint64_t resident_bytes_ = 0;  // Poll's figure, and when it was measured
+  std::chrono::steady_clock::time_point resident_measured_at_{};
 };
 
 }  // namespace vmm::gpu::process
