@@ -238,30 +238,25 @@ int ProcessRenderer::map_blob(std::uint32_t res, RendererMapping* out) {
   auto reply = call(CallOp::MapBlob, {res}, 0, {}, &fd);
   if (!reply) return failed_call();
   if (reply->rc != 0) return reply->rc;
-  if (!fd.valid() || reply->values.size() != 3) {
-    call(CallOp::UnmapBlob, {res});  // it mapped the blob on its side before answering
-    return -EPROTO;
-  }
+  // A reply vmm does not map: the process mapped the blob on its side before answering.
+  const auto refuse = [&](int rc) {
+    call(CallOp::UnmapBlob, {res});
+    return rc;
+  };
+  if (!fd.valid() || reply->values.size() != 3) return refuse(-EPROTO);
   const std::uint64_t size = reply->values[0], offset = reply->values[2];
   const auto page = static_cast<std::uint64_t>(getpagesize());
+  if (size == 0 || size > (1ull << 40) || offset >= page) return refuse(-EPROTO);
   // The memory behind the fd must cover what vmm will map: past its end, a guest access
   // would find no page (and vmm's own reads would fault).
-  const off_t end = lseek(fd.get(), 0, SEEK_END);
-  if (size == 0 || size > (1ull << 40) || offset >= page) {
-    call(CallOp::UnmapBlob, {res});
-    return -EPROTO;
-  }
   const std::uint64_t length = (offset + size + page - 1) / page * page;
-  if (end < 0 || static_cast<std::uint64_t>(end) < length || !cannot_shrink(fd.get())) {
-    call(CallOp::UnmapBlob, {res});
-    return -EPROTO;
-  }
+  const off_t end = lseek(fd.get(), 0, SEEK_END);
+  if (end < 0 || static_cast<std::uint64_t>(end) < length || !cannot_shrink(fd.get())) return refuse(-EPROTO);
   MappedBlob blob;
   try {
     blob.mapping = Mapping::shared(fd.get(), length, "a renderer blob");
   } catch (const std::exception&) {
-    call(CallOp::UnmapBlob, {res});
-    return -ENOMEM;
+    return refuse(-ENOMEM);
   }
   const auto info = static_cast<std::int64_t>(reply->values[1]);
   blob.info = info >= 0 && info <= 0xf ? static_cast<int>(info) : -EINVAL;
