@@ -88,7 +88,12 @@ TEST(PauseGate, PauseReturnsOnlyWhenEveryVcpuIsParkedAndResumeLetsThemRun) {
   EXPECT_TRUE(vcpus.gate.pause([&] { vcpus.kick(); }));  // idempotent
   vcpus.gate.resume();
   EXPECT_FALSE(vcpus.gate.paused());
-  std::this_thread::sleep_for(50ms);
+  // They run again: waited for, not slept on (a fixed 50 ms was too short on a machine busy
+  // with sanitized tests and emulated hosts, where no thread had been scheduled yet). The
+  // bound only ends a hung test.
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (vcpus.total_runs() == at_pause && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
   EXPECT_GT(vcpus.total_runs(), at_pause);
 }
 
