@@ -25,8 +25,8 @@ Mapping Mapping::anonymous(std::size_t size, const std::string& what) {
   return Mapping(static_cast<std::uint8_t*>(data), size);
 }
 
-Mapping Mapping::shared(int fd, std::size_t size, const std::string& what) {
-  void* data = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+Mapping Mapping::shared(int fd, std::size_t size, const std::string& what, std::uint64_t file_offset) {
+  void* data = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, static_cast<off_t>(file_offset));
   if (data == MAP_FAILED) fail(size, what);
   return Mapping(static_cast<std::uint8_t*>(data), size);
 }

@@ -15,8 +15,9 @@ class Mapping {
   // a large mapping costs host memory only for the pages that are used. Throws
   // std::system_error "cannot map <size> bytes of <what>" on failure.
   static Mapping anonymous(std::size_t size, const std::string& what);
-  // `size` bytes of `fd` from offset 0, shared (MAP_SHARED): a memfd's pages, kvm_run.
-  static Mapping shared(int fd, std::size_t size, const std::string& what);
+  // `size` bytes of `fd` from `file_offset` (a multiple of the page size), shared
+  // (MAP_SHARED): a memfd's pages, kvm_run, a renderer's blob.
+  static Mapping shared(int fd, std::size_t size, const std::string& what, std::uint64_t file_offset = 0);
 
   Mapping() = default;
   Mapping(Mapping&& other) noexcept;

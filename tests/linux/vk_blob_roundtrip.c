@@ -4,7 +4,8 @@
 // vmm's venus renderer), prints its name, driver and memory types, allocates HOST_VISIBLE |
 // HOST_COHERENT memory for two buffers, writes a pattern through the source mapping, copies
 // it with vkCmdCopyBuffer, waits on a fence and compares the destination mapping. Output:
-//   VK-ROUNDTRIP PAT: [mem 0x<start>-0x<end>] <cache mode>   the guest's mapping of each blob
+//   VK-ROUNDTRIP PAT: [mem 0x<start>-0x<end>] <cache mode>   the guest's mapping of each blob,
+//                                                            before the copy and after it
 //   VK-ROUNDTRIP OK bytes=N fnv1a=0x... src_fnv1a=0x...      or
 //   VK-ROUNDTRIP FAIL <why>
 // Exit status 0 only for OK.
@@ -203,6 +204,9 @@ int main(void) {
     printf("VK-ROUNDTRIP OK bytes=%u fnv1a=0x%08x src_fnv1a=0x%08x\n", BYTES, fnv1a(dst, BYTES),
            src_fnv);
   }
+  // Again now that Venus has mapped what the submission needed beside the two buffers (an
+  // 8 MiB and a 4 KiB blob of its own here): every blob slot then has the guest's record.
+  print_blob_pat("VK-ROUNDTRIP ");
   fflush(stdout);
 
   vkDestroyFence(dev, fence, NULL);

@@ -244,23 +244,27 @@ int ProcessRenderer::map_blob(std::uint32_t res, RendererMapping* out) {
     return rc;
   };
   if (!fd.valid() || reply->values.size() != 3) return refuse(-EPROTO);
+  // OFFSET is where the blob starts in the fd's file: not always 0 (lavapipe's opaque fd
+  // is a memfd whose first page is its own header). Mapped from the page it starts in.
   const std::uint64_t size = reply->values[0], offset = reply->values[2];
   const auto page = static_cast<std::uint64_t>(getpagesize());
-  if (size == 0 || size > (1ull << 40) || offset >= page) return refuse(-EPROTO);
+  if (size == 0 || size > (1ull << 40) || offset > (1ull << 40)) return refuse(-EPROTO);
+  const std::uint64_t file_start = offset / page * page, in_page = offset - file_start;
   // The memory behind the fd must cover what vmm will map: past its end, a guest access
   // would find no page (and vmm's own reads would fault).
-  const std::uint64_t length = (offset + size + page - 1) / page * page;
+  const std::uint64_t length = (in_page + size + page - 1) / page * page;
   const off_t end = lseek(fd.get(), 0, SEEK_END);
-  if (end < 0 || static_cast<std::uint64_t>(end) < length || !cannot_shrink(fd.get())) return refuse(-EPROTO);
+  if (end < 0 || static_cast<std::uint64_t>(end) < file_start + length || !cannot_shrink(fd.get()))
+    return refuse(-EPROTO);
   MappedBlob blob;
   try {
-    blob.mapping = Mapping::shared(fd.get(), length, "a renderer blob");
+    blob.mapping = Mapping::shared(fd.get(), length, "a renderer blob", file_start);
   } catch (const std::exception&) {
     return refuse(-ENOMEM);
   }
   const auto info = static_cast<std::int64_t>(reply->values[1]);
   blob.info = info >= 0 && info <= 0xf ? static_cast<int>(info) : -EINVAL;
-  out->data = blob.mapping.data() + offset;
+  out->data = blob.mapping.data() + in_page;
   out->size = size;
   mapped_[res] = std::move(blob);
   return 0;

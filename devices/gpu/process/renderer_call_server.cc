@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "devices/gpu/process/process_memory.h"
+#include "devices/gpu/process/self_maps.h"
 
 namespace vmm::gpu::process {
 
@@ -210,42 +211,43 @@ CallReply RendererCallServer::map_blob(std::uint32_t resource, UniqueFd* fd_out)
   RendererMapping mapping;
   if (int rc = r.map_blob(resource, &mapping); rc != 0) return rc_reply(rc);
   std::uint64_t offset = 0;
-  int fd = -1;
-  if (int rc = r.export_blob(resource, &fd); rc != 0 || fd < 0) {
+  int exported = -1;
+  bool dma_buf = false;
+  if (int rc = r.export_blob(resource, &exported, &dma_buf); rc != 0 || exported < 0) {
     // A driver that cannot export the storage (llvmpipe's GL buffers are malloc'd): the
     // pages under the mapping are given a memfd in place (share_in_place()).
-    if (exports_refused_ < kExportRefusalsLogged && ++exports_refused_)
-      std::fprintf(stderr, "vmm-gpu-process: resource %u: virglrenderer exports no fd (%d)%s\n", resource, rc,
-                   exports_refused_ == kExportRefusalsLogged ? " (no more such lines)" : "");
-    fd = share_in_place(mapping, &offset);
-    if (fd < 0) {
+    log_export_refusal(resource, "virglrenderer exports no fd", rc);
+    exported = share_in_place(mapping, &offset);
+    if (exported < 0) {
       r.unmap_blob(resource);
-      return rc_reply(fd);
+      return rc_reply(exported);
     }
+  } else {
+    UniqueFd fd(exported);
+    // Where the blob starts in the exported file is where virglrenderer's own mapping of it
+    // lies in that file: lavapipe's opaque fd (Venus) is a memfd that begins with a header
+    // page, so offset 0 would give the guest the header and shift every byte it shares. A
+    // dma-buf is the buffer itself; mapped through something else (a GPU driver's own
+    // mmap of the object), offset 0 is its start. Anything else, unplaced, is refused.
+    if (auto at = offset_in_fd(reinterpret_cast<std::uintptr_t>(mapping.data), fd.get())) {
+      offset = *at;
+    } else if (!dma_buf) {
+      log_export_refusal(resource, "the exported fd is not what virglrenderer mapped", -ENOTSUP);
+      r.unmap_blob(resource);
+      return rc_reply(-ENOTSUP);
+    }
+    exported = fd.release();
   }
-  *fd_out = UniqueFd(fd);
+  *fd_out = UniqueFd(exported);
   const int info = r.map_info(resource);
   return CallReply{0, {mapping.size, static_cast<std::uint64_t>(static_cast<std::int64_t>(info)), offset}, 0};
 }
 
-bool RendererCallServer::private_anonymous(std::uintptr_t start, std::uintptr_t end) {
-  std::FILE* maps = std::fopen("/proc/self/maps", "r");
-  if (maps == nullptr) return false;
-  char line[512];
-  std::uintptr_t covered = start;
-  while (covered < end && std::fgets(line, sizeof line, maps) != nullptr) {
-    unsigned long lo = 0, hi = 0, inode = 0;
-    char perms[8] = {};
-    int path_at = 0;
-    if (std::sscanf(line, "%lx-%lx %7s %*s %*s %lu %n", &lo, &hi, perms, &inode, &path_at) < 4) continue;
-    if (hi <= covered || lo > covered) continue;
-    const char* path = line + path_at;
-    const bool anonymous = inode == 0 && (path[0] == '\n' || path[0] == '\0' || std::strncmp(path, "[heap]", 6) == 0);
-    if (perms[3] != 'p' || !anonymous) break;
-    covered = hi;
-  }
-  std::fclose(maps);
-  return covered >= end;
+void RendererCallServer::log_export_refusal(std::uint32_t resource, const char* why, int rc) {
+  if (exports_refused_ >= kExportRefusalsLogged) return;
+  ++exports_refused_;
+  std::fprintf(stderr, "vmm-gpu-process: resource %u: %s (%d)%s\n", resource, why, rc,
+               exports_refused_ == kExportRefusalsLogged ? " (no more such lines)" : "");
 }
 
 int RendererCallServer::share_in_place(const RendererMapping& mapping, std::uint64_t* offset) {

@@ -55,9 +55,10 @@ class RendererCallServer {
   // page. Those pages may hold the driver's other data beside the blob: the guest that maps
   // the blob can reach them, in this process only (it is the sandbox). An fd, or -errno.
   int share_in_place(const RendererMapping& mapping, std::uint64_t* offset);
-  // Whether [start, end) is private anonymous memory only (/proc/self/maps).
-  static bool private_anonymous(std::uintptr_t start, std::uintptr_t end);
-  static constexpr int kExportRefusalsLogged = 8;  // stderr lines, at most, for the above
+  // One stderr line for a blob whose storage could not be exported as it is, the first
+  // kExportRefusalsLogged times only.
+  void log_export_refusal(std::uint32_t resource, const char* why, int rc);
+  static constexpr int kExportRefusalsLogged = 8;
   int exports_refused_ = 0;
 
   GpuRenderer* renderer_ = nullptr;

@@ -102,7 +102,8 @@ enum class CallOp : std::uint32_t {
   TransferToHost = 12,   // resource, ctx, level, stride, layer_stride, x, y, z, w, h, d, offset
   TransferFromHost = 13, // the same; staged: pages to read into (none: the attached backing)
   MapBlob = 14,          // resource -> fd, values: size, map_info (or -errno as a u64),
-                         //    offset of the blob in the fd (< a page)
+                         //    byte offset of the blob in the fd's file (any: lavapipe's
+                         //    opaque memfd starts with a header page)
   UnmapBlob = 15,        // resource
   MapInfo = 16,          // resource -> rc: the VIRTIO_GPU_MAP_CACHE_* or -errno
   CreateFence = 17,      // ctx, ring, fence, per_context

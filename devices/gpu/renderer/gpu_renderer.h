@@ -99,9 +99,11 @@ class GpuRenderer {
   // reports none (virglrenderer cannot always infer one: llvmpipe, unknown GPU vendors).
   virtual int map_info(std::uint32_t resource_id) = 0;
   // The blob's memory as an fd another process can map with mmap (vmm-gpu-process hands it
-  // to vmm over its socket); the caller owns *fd. -ENOTSUP where the renderer cannot share
-  // it that way.
-  virtual int export_blob(std::uint32_t /*resource_id*/, int* /*fd*/) { return -ENOTSUP; }
+  // to vmm over its socket); the caller owns *fd. *dma_buf: whether it is a dma-buf, which
+  // is the buffer itself (the blob starts at its offset 0); any other kind (a memfd, a
+  // driver's opaque fd) may hold the blob further in, where only the renderer's own
+  // mapping of it tells. -ENOTSUP where the renderer cannot share it that way.
+  virtual int export_blob(std::uint32_t /*resource_id*/, int* /*fd*/, bool* /*dma_buf*/) { return -ENOTSUP; }
 
   // Fences: per_context (FLAG_INFO_RING_IDX) fences retire per (ctx, ring) timeline, the
   // others on one global timeline. Retired fences are reported through the callback given

@@ -236,10 +236,13 @@ class VirglRenderer final : public GpuRenderer {
   }
   // Venus's blobs are the render server's memory, reaching virglrenderer as fds (lavapipe's
   // memfds, a GPU driver's dma-bufs); a virgl context's blob exports where its GL driver
-  // can share the storage. Any of the three fd types maps with mmap.
-  int export_blob(std::uint32_t res, int* fd) override {
+  // can share the storage. Any of the three fd types maps with mmap; an opaque one holds
+  // the blob where the driver put it (lavapipe: after a header page), not always at 0.
+  int export_blob(std::uint32_t res, int* fd, bool* dma_buf) override {
     std::uint32_t fd_type = 0;
-    return lib_->virgl_renderer_resource_export_blob(res, &fd_type, fd);
+    const int rc = lib_->virgl_renderer_resource_export_blob(res, &fd_type, fd);
+    *dma_buf = fd_type == VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF;
+    return rc;
   }
 
   int create_fence(std::uint32_t ctx, std::uint32_t ring, std::uint64_t fence_id,

@@ -185,9 +185,22 @@ TEST_F(ProcessRendererHostileTest, BlobReplyWithTwoValuesIsAnError) {
   expect_map_refused(start("blobvalues"));
 }
 
-// 64 KiB at offset 4096 of a 1 MiB memfd: covered, but the offset is not inside a page.
-TEST_F(ProcessRendererHostileTest, BlobOffsetOfAPageIsAnError) {
-  expect_map_refused(start("bloboffset"));
+// lavapipe's opaque memfd: a header page, then the blob. vmm maps from the offset the
+// process says, so the guest's first byte is the blob's, not the header's.
+TEST_F(ProcessRendererHostileTest, BlobAfterAHeaderPageIsMappedFromItsOffset) {
+  ProcessRenderer& r = start("headerpage");
+  RendererMapping m;
+  ASSERT_EQ(r.map_blob(7, &m), 0);
+  EXPECT_EQ(m.size, 1u << 20);
+  EXPECT_EQ(m.data[0], 0x5a) << "the blob's first byte, not the header's (0xee)";
+  m.data[m.size - 1] = 1;  // the whole size is backed
+  EXPECT_EQ(r.unmap_blob(7), 0);
+  expect_serving();
+}
+
+// 64 KiB at offset 1 MiB - 4096 of a 1 MiB memfd: the blob would run 60 KiB past the file.
+TEST_F(ProcessRendererHostileTest, BlobRunningPastItsFdsEndIsNotMapped) {
+  expect_map_refused(start("blobpastend"));
 }
 
 // A memfd the process could shrink under vmm's mapping (no MFD_ALLOW_SEALING, so vmm cannot

@@ -20,7 +20,10 @@
 //                            it could shrink under vmm's mapping at any time
 //                blobnofd    MapBlob: rc 0 and its three values, no fd
 //                blobvalues  MapBlob: a 1 MiB memfd, two values (no offset)
-//                bloboffset  MapBlob: a 1 MiB memfd, 64 KiB at offset 4096 (not < a page)
+//                headerpage  MapBlob: 1 MiB at offset 4096 of a 1 MiB + 4096 memfd whose
+//                            first page is a header (0xee) and 0x5a the blob's first byte:
+//                            the layout of lavapipe's opaque memfds (Venus)
+//                blobpastend MapBlob: 64 KiB at offset 1 MiB - 4096 of a 1 MiB memfd
 //                bigcapset   Capset: 309 bytes staged, one over hello's 308
 //                fencecount  Poll: a count of 2 with one fence record staged
 //                fences      Poll: 3 records of fences nobody created (ctx 100 + i, ring i,
@@ -97,8 +100,16 @@ bool serve_call(std::string_view behaviour, const CallRequest& call, std::uint8_
       } else if (behaviour == "blobvalues") {
         r.values.pop_back();
         reply(r, blob_memfd(kMiB));
-      } else if (behaviour == "bloboffset") {
-        r.values = {64 << 10, 0, 4096};
+      } else if (behaviour == "headerpage") {
+        r.values = {kMiB, 0, 4096};
+        const int fd = blob_memfd(kMiB + 4096);
+        const std::vector<std::uint8_t> header(4096, 0xee);
+        const std::uint8_t marker = 0x5a;
+        if (fd >= 0 && (pwrite(fd, header.data(), header.size(), 0) != 4096 || pwrite(fd, &marker, 1, 4096) != 1))
+          _exit(3);
+        reply(r, fd);
+      } else if (behaviour == "blobpastend") {
+        r.values = {64 << 10, 0, kMiB - 4096};
         reply(r, blob_memfd(kMiB));
       } else {
         reply(r, blob_memfd(kMiB));
@@ -139,7 +150,7 @@ bool serve_call(std::string_view behaviour, const CallRequest& call, std::uint8_
 // The calls:B modes: hello, Attach, then Calls until Shutdown (or a behaviour that stops).
 int serve_calls(std::string_view behaviour) {
   constexpr std::string_view kKnown[] = {"honest",     "shortblob", "blobnofd", "blobvalues",
-                                         "bloboffset", "unsealable", "bigcapset", "fencecount", "fences",
+                                         "headerpage", "blobpastend", "unsealable", "bigcapset", "fencecount", "fences",
                                          "fdbeside",   "silent",    "exit"};
   bool known = false;
   for (std::string_view k : kKnown) known = known || k == behaviour;
