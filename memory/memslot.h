@@ -26,6 +26,7 @@ struct CacheTypeReason {
   std::string map_info;           // "WC"
   std::string map_info_from;      // the source of map_info: a producer, an option, a default
   std::string reported_map_info;  // the producer's own answer ("NONE": it gave none)
+  std::string producer_context;   // the producer's context that made it ("VENUS"), if known
   std::string decided_by;         // "map_info", or the option that overrode it
 };
 

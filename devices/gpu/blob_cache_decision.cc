@@ -10,6 +10,7 @@ BlobCacheDecision decide_blob_cache(BlobCacheMode blob_cache, MemslotCacheOverri
   const bool has_producer = !producer.name.empty();
   const int said = producer.reported.value_or(-1);
   if (has_producer) d.why.reported_map_info = said >= 0 ? map_info_name(static_cast<std::uint32_t>(said)) : "NONE";
+  d.why.producer_context = producer.context;
   if (blob_cache != BlobCacheMode::Auto) {
     d.map_info = map_info_for(blob_cache);
     d.why.map_info_from = "--gpu-blob-cache";

@@ -25,6 +25,9 @@ struct BlobProducer {
   std::string name;  // "virglrenderer"; empty: the device's own memfd (no producer to ask)
   // Its map_info answer; nullopt or negative: none.
   std::optional<int> reported;
+  // Which of its contexts made the memory ("VENUS", "VIRGL2"): with --gpu-renderer all, a
+  // virgl and a Venus context answer for their own blobs, and the trace says whose it was.
+  std::string context = {};
 };
 
 struct BlobCacheDecision {

@@ -37,6 +37,7 @@ struct GpuResource {
   std::uint32_t blob_flags = 0;
   std::uint64_t blob_id = 0;
   std::uint64_t blob_size = 0;
+  std::uint32_t blob_ctx = 0;  // the context CREATE_BLOB named (0: none)
   std::uint32_t map_info = 0;  // HostBlob: what MAP_BLOB reports
   // HostBlob: its host memory, shared with the memslot that maps it (which keeps it while the
   // hypervisor does, even after the resource is gone).

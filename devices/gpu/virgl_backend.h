@@ -88,6 +88,9 @@ class VirglBackend final : public GpuBackend {
   // Destroys a context in the renderer with what it holds there.
   void destroy(std::uint32_t ctx);
   GpuReply failed(std::uint32_t command, const std::string& what, int rc);
+  // The capset of the context CTX (CREATE_BLOB's), by name ("VENUS"); "" for none or a
+  // context that is gone.
+  std::string blob_context_name(std::uint32_t ctx) const;
   // What a RendererHold does when its last holder lets go: gives the renderer back the
   // resource, and the guest back its charge of `bytes`.
   RendererHold::GiveBack give_back(std::uint64_t bytes, bool host_blob);

@@ -7,6 +7,7 @@
 #include "devices/gpu/gpu_limits.h"
 #include "devices/gpu/renderer_charge.h"
 #include "devices/gpu/virgl_backend.h"
+#include "devices/gpu/virtio_gpu_names.h"
 
 namespace vmm::gpu {
 
@@ -129,6 +130,7 @@ GpuReply VirglBackend::create_blob(const ResourceCreateBlob& cmd, const GpuReque
   res.blob_flags = cmd.blob_flags;
   res.blob_id = cmd.blob_id;
   res.blob_size = cmd.size;
+  res.blob_ctx = cmd.hdr.ctx_id;
   if (host) {
     res.renderer_bytes = std::max(cmd.size, claimed);
     ++host_blobs_;
@@ -154,7 +156,14 @@ std::variant<GpuReply, BlobSource> VirglBackend::map_blob(GpuResource& res) {
     if (const auto renderer = alive.lock()) renderer->unmap_blob(hold->id);
   });
   return BlobSource{BlobMemory{mapping.data, mapping.size, -1, std::move(lease)},
-                    BlobProducer{"virglrenderer", renderer_->map_info(res.id)}};
+                    BlobProducer{"virglrenderer", renderer_->map_info(res.id), blob_context_name(res.blob_ctx)}};
+}
+
+std::string VirglBackend::blob_context_name(std::uint32_t ctx) const {
+  const auto it = contexts_.find(ctx);
+  if (ctx == 0 || it == contexts_.end()) return {};
+  // Capset 0 is what a context created without CONTEXT_INIT gets: virgl's GL.
+  return it->second.capset == 0 ? "VIRGL" : capset_name(it->second.capset);
 }
 
 void VirglBackend::blob_mapped(const BlobCacheDecision& decision) {

@@ -28,6 +28,7 @@ nlohmann::json memslot_event_json(const MemslotEvent& event) {
     if (!why->map_info.empty()) j["map_info"] = why->map_info;
     if (!why->map_info_from.empty()) j["map_info_from"] = why->map_info_from;
     if (!why->reported_map_info.empty()) j["renderer_map_info"] = why->reported_map_info;
+    if (!why->producer_context.empty()) j["renderer_context"] = why->producer_context;
     if (!why->decided_by.empty()) j["cache_decided_by"] = why->decided_by;
   }
   if (event.began_ns != 0) {

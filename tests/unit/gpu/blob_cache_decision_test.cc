@@ -31,6 +31,10 @@ TEST(BlobCacheDecisionTest, AProducersAnswerIsTakenAndQuoted) {
   EXPECT_EQ(d.slot_type, MemCacheType::CacheCoherent);
   EXPECT_EQ(d.why.map_info_from, "virglrenderer");
   EXPECT_EQ(d.why.reported_map_info, "CACHED");
+  EXPECT_EQ(d.why.producer_context, "");
+  const BlobCacheDecision venus = decide_blob_cache(kAuto, kNoOverride, {"virglrenderer", kMapCacheWc, "VENUS"});
+  EXPECT_EQ(venus.why.producer_context, "VENUS") << "whose context made the blob is told";
+  EXPECT_EQ(venus.why.map_info, "WC");
 }
 
 TEST(BlobCacheDecisionTest, AProducerThatSaysNothingGetsCached) {

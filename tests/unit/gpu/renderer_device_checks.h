@@ -86,6 +86,7 @@ class RendererDeviceTest : public GpuTest {
       EXPECT_EQ(request.cache_reason->map_info, map_info_name(map_info));
       EXPECT_EQ(request.cache_reason->decided_by, "map_info");
       EXPECT_FALSE(request.cache_reason->reported_map_info.empty());
+      EXPECT_FALSE(request.cache_reason->producer_context.empty()) << "the blob's context, by capset";
       EXPECT_EQ(request.cache_type, cache_type_for_map_info(map_info));
       if (request.cache_reason->reported_map_info == "NONE")
         EXPECT_EQ(request.cache_reason->map_info_from, "default: " + reported_by + " reported none");
