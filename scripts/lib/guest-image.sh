@@ -192,6 +192,34 @@ grep -v 'write-back' /sys/kernel/debug/x86/pat_memtype_list 2>/dev/null || true
 EOF
 }
 
+# Runs /bin/PROGRAM... at the same time (each in the background, its output to a file of its
+# own so that their lines do not interleave), waits for all, then prints each one's output
+# and exit status in turn, the kernel log since they started and the PAT reservations. A
+# failure sets $status. Used where one guest must hold several renderer contexts at once.
+init_run_together() {
+  local prog
+  echo 'dmesg_lines=$(dmesg | wc -l)'
+  for prog in "$@"; do
+    echo "/bin/$prog >/tmp/$prog.out 2>&1 &"
+    echo "pid_$prog=\$!"
+  done
+  for prog in "$@"; do
+    cat <<EOF
+wait \$pid_$prog
+rc=\$?
+cat /tmp/$prog.out
+echo "VMM-LINUX-GUEST $prog exited \$rc"
+[ \$rc -ne 0 ] && [ \$status -eq 0 ] && status=\$rc
+EOF
+  done
+  cat <<'EOF'
+echo "VMM-LINUX-GUEST kernel log since the programs started (virtio|drm):"
+dmesg | tail -n +"$((dmesg_lines + 1))" | grep -E 'virtio|drm' || true
+echo "VMM-LINUX-GUEST PAT reservations:"
+grep -v 'write-back' /sys/kernel/debug/x86/pat_memtype_list 2>/dev/null || true
+EOF
+}
+
 # The DONE line the tests read, a shell on vmmguest.shell=1, then the reset (reboot=k: an
 # i8042 reset, so vmm exits 0; sysrq if busybox's reboot did not get there).
 init_epilogue() {
