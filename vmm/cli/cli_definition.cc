@@ -221,7 +221,8 @@ void define_output(CLI::App& app, Options& options, OptionDocs& docs, const Anch
            "(`derive`). Every slot carries a `serial` that is never reused; a removed device "
            "slot carries `fnv1a`, a checksum of its memory at removal; a blob slot carries why "
            "it has its type (`map_info`, `map_info_from`, `renderer_map_info`, "
-           "`cache_decided_by`); every change carries `t_ns` (CLOCK_MONOTONIC when the table was "
+           "`cache_decided_by`) and, for a renderer's blob, `renderer_context`: the capset of the "
+           "context that made it (`VIRGL`, `VIRGL2`, `VENUS`); every change carries `t_ns` (CLOCK_MONOTONIC when the table was "
            "asked) and `took_ns` (until KVM had it: the slot live, gone or moved), of which "
            "`kvm_ns` was the ioctl itself. At most 65536 lines; then a last line "
            "`{\"event\":\"dropped\",\"count\":N}`.");
