@@ -21,6 +21,7 @@
 
 #include "devices/gpu/process/log_line_forwarder.h"
 #include "tests/fuzz/fuzz_support.h"
+#include "tests/unit/gpu/read_to_end.h"
 
 namespace vmm::fuzz {
 namespace {
@@ -56,9 +57,7 @@ void run(const std::uint8_t* data, std::size_t size) {
   const std::uint64_t dropped = gpu::process::forward_log_lines(in[0], out[1], kPrefix, now);
   close(in[0]);
   close(out[1]);
-  std::string text;
-  char buf[4096];
-  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+  const std::string text = test::read_to_end(out[0]);
   close(out[0]);
 
   const std::uint64_t seen = lines_in(data, size);

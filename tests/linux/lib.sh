@@ -147,3 +147,31 @@ num() {
     return 1
   fi
 }
+
+# The Venus guests' run (run_venus_guest.sh, run_mixed_guest.sh, images from
+# scripts/build-venus-guest): skips where vmm has no --gpu-renderer RENDERER or the image in
+# $guest_dir is not built (BUILD_HINT: the command that builds it), boots it under
+# `--gpu --gpu-renderer RENDERER` with MEM of RAM and the trace and report, and skips where
+# vmm rendered in-process: the system's 0.10.4 speaks Venus wire format 0, which trixie's
+# Mesa refuses. Sets console, trace, report, rc, elapsed, stderr_text and text.
+boot_venus_capable_guest() {
+  local renderer=$1 mem=$2 timeout_s=$3 log=$4 build_hint=$5 extra=${6:-} kernel initrd
+  require_jq
+  skip_unless_kvm_boots_linux "$vmm"
+  grep -qw "$renderer" <<<"$("$vmm" --gpu-renderer '?' 2>&1)" ||
+    skip "this vmm has no --gpu-renderer $renderer (built without libvirglrenderer-dev?)"
+  kernel=$guest_dir/bzImage initrd=$guest_dir/initramfs.img
+  [ -f "$kernel" ] && [ -f "$initrd" ] ||
+    skip "guest not built: $kernel or $initrd is missing; run $build_hint $guest_dir"
+  guest_run_files "$log"
+  local cmdline="console=ttyS0 reboot=k panic=-1 rdinit=/init${extra:+ $extra}"
+  echo "$(basename "$guest_dir"): $(manifest kernel_package) $(manifest kernel_version)," \
+       "$(manifest suite) Mesa $(manifest mesa_version), initramfs $(manifest initramfs_bytes) bytes"
+  boot_guest "$timeout_s" "$console" 40 "$vmm" --kernel "$kernel" --initrd "$initrd" --mem "$mem" \
+    --cmdline "$cmdline" --gpu --gpu-renderer "$renderer" --memslot-trace "$trace" --report "$report"
+  stderr_text=$(cat "$console.stderr" 2>/dev/null)
+  if grep -qE "gpu renderer: virglrenderer [0-9.]+ in-process" <<<"$stderr_text"; then
+    skip "vmm rendered in-process: $(grep -oE 'in-process, the system.s \(.*\)' <<<"$stderr_text" | head -n1)"
+  fi
+  text=$(tr -d '\r' <"$console")
+}

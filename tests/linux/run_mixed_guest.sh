@@ -23,32 +23,12 @@ here=$(dirname "${BASH_SOURCE[0]}")
 . "$here/gl_guest_checks.sh"
 guest_test_args mixed-guest "$@"
 
-# --- reasons to skip -------------------------------------------------------------------------
-require_jq
-skip_unless_kvm_boots_linux "$vmm"
-grep -qw all <<<"$("$vmm" --gpu-renderer '?' 2>&1)" ||
-  skip "this vmm has no --gpu-renderer all (built without libvirglrenderer-dev?)"
-kernel=$guest_dir/bzImage initrd=$guest_dir/initramfs.img
-[ -f "$kernel" ] && [ -f "$initrd" ] ||
-  skip "mixed guest not built: $kernel or $initrd is missing; run scripts/build-venus-guest --with-gl $guest_dir"
-
-# --- boot --------------------------------------------------------------------------------------
-timeout_s=${VMM_MIXED_TIMEOUT:-1200}
-guest_run_files "${VMM_MIXED_LOG:-$PWD/mixed-guest-console.log}"
-cmdline="console=ttyS0 reboot=k panic=-1 rdinit=/init"
-# 2 GiB: the initramfs (trixie's LLVM and Mesa, ~220 MB) is unpacked into guest RAM.
-cmd=("$vmm" --kernel "$kernel" --initrd "$initrd" --mem 2G --cmdline "$cmdline"
-     --gpu --gpu-renderer all --memslot-trace "$trace" --report "$report")
-echo "mixed guest: $(manifest kernel_package) $(manifest kernel_version), $(manifest suite) Mesa" \
-     "$(manifest mesa_version), initramfs $(manifest initramfs_bytes) bytes"
-boot_guest "$timeout_s" "$console" 40 "${cmd[@]}"
-stderr_text=$(cat "$console.stderr" 2>/dev/null)
-if grep -qE "gpu renderer: virglrenderer [0-9.]+ in-process" <<<"$stderr_text"; then
-  skip "vmm rendered in-process (no Venus wire format 1 there): $(grep -oE 'in-process.*' <<<"$stderr_text" | head -n1)"
-fi
+# --- skip reasons and boot: 2 GiB, as the initramfs (trixie's LLVM and Mesa, ~220 MB) is
+# unpacked into guest RAM ------------------------------------------------------------------------
+boot_venus_capable_guest all 2G "${VMM_MIXED_TIMEOUT:-1200}" "${VMM_MIXED_LOG:-$PWD/mixed-guest-console.log}" \
+  "scripts/build-venus-guest --with-gl"
 
 # --- checks ------------------------------------------------------------------------------------
-text=$(tr -d '\r' <"$console")
 # Both renderers in the one process, as the start-up line says.
 renderer_has_both() {
   grep -E 'gpu renderer: virglrenderer [0-9.]+ in vmm-gpu-process' <<<"$stderr_text" |

@@ -27,33 +27,11 @@ here=$(dirname "${BASH_SOURCE[0]}")
 . "$here/venus_guest_checks.sh"
 guest_test_args venus-guest "$@"
 
-# --- reasons to skip -------------------------------------------------------------------------
-require_jq
-skip_unless_kvm_boots_linux "$vmm"
-grep -qw venus <<<"$("$vmm" --gpu-renderer '?' 2>&1)" ||
-  skip "this vmm has no --gpu-renderer venus (built without libvirglrenderer-dev?)"
-kernel=$guest_dir/bzImage initrd=$guest_dir/initramfs.img
-[ -f "$kernel" ] && [ -f "$initrd" ] ||
-  skip "Venus guest not built: $kernel or $initrd is missing; run scripts/build-venus-guest $guest_dir"
-
-# --- boot --------------------------------------------------------------------------------------
-timeout_s=${VMM_VENUS_TIMEOUT:-900}
-guest_run_files "${VMM_VENUS_LOG:-$PWD/venus-guest-console.log}"
-cmdline="console=ttyS0 reboot=k panic=-1 rdinit=/init${VMM_VENUS_CMDLINE:+ $VMM_VENUS_CMDLINE}"
-cmd=("$vmm" --kernel "$kernel" --initrd "$initrd" --mem 1G --cmdline "$cmdline"
-     --gpu --gpu-renderer venus --memslot-trace "$trace" --report "$report")
-echo "venus guest: $(manifest kernel_package) $(manifest kernel_version), $(manifest suite) Mesa" \
-     "$(manifest mesa_version), initramfs $(manifest initramfs_bytes) bytes"
-boot_guest "$timeout_s" "$console" 40 "${cmd[@]}"
-stderr_text=$(cat "$console.stderr" 2>/dev/null)
-# Venus needs the renderer root (scripts/renderer-root): without it vmm renders with the
-# system's virglrenderer 0.10.4, whose Venus wire format 0 this guest's Mesa refuses.
-if grep -qE "gpu renderer: virglrenderer [0-9.]+ in-process" <<<"$stderr_text"; then
-  skip "vmm rendered in-process: $(grep -oE 'in-process, the system.s \(.*\)' <<<"$stderr_text" | head -n1)"
-fi
+# --- skip reasons and boot ----------------------------------------------------------------------
+boot_venus_capable_guest venus 1G "${VMM_VENUS_TIMEOUT:-900}" "${VMM_VENUS_LOG:-$PWD/venus-guest-console.log}" \
+  scripts/build-venus-guest "${VMM_VENUS_CMDLINE:-}"
 
 # --- checks ------------------------------------------------------------------------------------
-text=$(tr -d '\r' <"$console")
 venus_guest_checks
 if [ $failed -ne 0 ]; then
   echo "FAIL: Venus guest checks failed (console kept in $console, vmm stderr in $console.stderr," \

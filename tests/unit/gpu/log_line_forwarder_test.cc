@@ -2,6 +2,7 @@
 // most 10 lines per 5 s, each line cut at kMaxLineBytes, and what was dropped is said. The
 // limiter's clock is fixed here, so nothing depends on how fast the test runs.
 #include "devices/gpu/process/log_line_forwarder.h"
+#include "tests/unit/gpu/read_to_end.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -27,9 +28,7 @@ std::vector<std::string> forward(const std::string& input, std::uint64_t* droppe
   *dropped = forward_log_lines(in[0], out[1], "P", now);
   close(in[0]);
   close(out[1]);
-  std::string text;
-  char buf[4096];
-  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+  const std::string text = test::read_to_end(out[0]);
   close(out[0]);
   std::vector<std::string> lines;
   std::istringstream stream(text);
