@@ -78,6 +78,16 @@ class ProcessRendererHostileTest : public ::testing::Test {
     return *renderer_;
   }
 
+  // Blob 7 mapped by vmm as the stub's MapBlob said: 1 MiB, the blob's own first byte 0x5a
+  // where vmm's mapping starts, and its whole size backed (its last byte written).
+  void expect_blob_mapped(RendererMapping* m) {
+    ASSERT_EQ(renderer_->map_blob(7, m), 0);
+    ASSERT_NE(m->data, nullptr);
+    EXPECT_EQ(m->size, 1u << 20);
+    EXPECT_EQ(m->data[0], 0x5a) << "the blob's first byte";
+    m->data[m->size - 1] = 1;
+  }
+
   // Serving, with the resident memory the stub's first poll (in over()) reported.
   void expect_serving() {
     auto state = renderer_->process_state();
@@ -158,11 +168,7 @@ TEST_F(ProcessRendererHostileTest, HonestRepliesAreServed) {
   const auto capset = r.capset(1, 1);
   EXPECT_EQ(capset, std::vector<std::uint8_t>(kStubCapsetSize, 0x5a));
   RendererMapping m;
-  ASSERT_EQ(r.map_blob(7, &m), 0);
-  ASSERT_NE(m.data, nullptr);
-  EXPECT_EQ(m.size, 1u << 20);
-  EXPECT_EQ(m.data[0], 0x5a) << "the stub's memfd, mapped by vmm";
-  m.data[m.size - 1] = 1;  // the whole size is backed
+  expect_blob_mapped(&m);
   EXPECT_EQ(r.map_blob(7, &m), -EBUSY);
   EXPECT_EQ(r.unmap_blob(7), 0);
   EXPECT_EQ(r.create_context(1, 0, "honest"), 0);
@@ -185,19 +191,6 @@ TEST_F(ProcessRendererHostileTest, BlobReplyWithTwoValuesIsAnError) {
   expect_map_refused(start("blobvalues"));
 }
 
-// lavapipe's opaque memfd: a header page, then the blob. vmm maps from the offset the
-// process says, so the guest's first byte is the blob's, not the header's.
-TEST_F(ProcessRendererHostileTest, BlobAfterAHeaderPageIsMappedFromItsOffset) {
-  ProcessRenderer& r = start("headerpage");
-  RendererMapping m;
-  ASSERT_EQ(r.map_blob(7, &m), 0);
-  EXPECT_EQ(m.size, 1u << 20);
-  EXPECT_EQ(m.data[0], 0x5a) << "the blob's first byte, not the header's (0xee)";
-  m.data[m.size - 1] = 1;  // the whole size is backed
-  EXPECT_EQ(r.unmap_blob(7), 0);
-  expect_serving();
-}
-
 // 64 KiB at offset 1 MiB - 4096 of a 1 MiB memfd: the blob would run 60 KiB past the file.
 TEST_F(ProcessRendererHostileTest, BlobRunningPastItsFdsEndIsNotMapped) {
   expect_map_refused(start("blobpastend"));
@@ -207,6 +200,16 @@ TEST_F(ProcessRendererHostileTest, BlobRunningPastItsFdsEndIsNotMapped) {
 // seal it against shrinking): vmm's own reads of the blob would fault once it did.
 TEST_F(ProcessRendererHostileTest, BlobThatCouldShrinkIsNotMapped) {
   expect_map_refused(start("unsealable"));
+}
+
+// lavapipe's opaque memfd: a header page, then the blob. vmm maps from the offset the
+// process says, so the guest's first byte is the blob's, not the header's.
+TEST_F(ProcessRendererHostileTest, BlobAfterAHeaderPageIsMappedFromItsOffset) {
+  ProcessRenderer& r = start("headerpage");
+  RendererMapping m;
+  expect_blob_mapped(&m);  // 0x5a: the blob's, not the header's 0xee
+  EXPECT_EQ(r.unmap_blob(7), 0);
+  expect_serving();
 }
 
 TEST_F(ProcessRendererHostileTest, CapsetLargerThanHelloSaidIsEmpty) {
