@@ -2,11 +2,10 @@
 
 #include <dlfcn.h>
 
-#include <cstdio>
 #include <cstring>
 #include <vector>
 
-#include "base/rate_limiter.h"
+#include "devices/gpu/process/log_line_forwarder.h"
 #include "devices/gpu/process/render_server_launch.h"
 #include "devices/gpu/renderer/virgl_library.h"
 #include "devices/gpu/renderer/virgl_renderer.h"
@@ -46,16 +45,10 @@ std::unique_ptr<HostedRenderer> HostedRenderer::create(RendererKind kind, const 
   // Venus runs in the render server, started under the root's loader (render_server_launch.h).
   setup.render_server_fd = [&root] { return launch_render_server(root); };
   // Its messages go to the process's stderr (vmm's), one line each, prefixed; a guest's bad
-  // stream makes them, so they are bounded as vmm's guest log is: 10 lines per 5 s, and
-  // the next admitted line says how many were dropped.
+  // stream makes them, so they are bounded (log_line_forwarder.h).
   setup.log = [](const std::string& line) {
-    static RateLimiter limiter;
-    const auto admission = limiter.admit(RateLimiter::Clock::now());
-    if (!admission.admitted) return;
-    if (admission.suppressed_before != 0)
-      std::fprintf(stderr, "vmm-gpu-process: virglrenderer: (%llu lines dropped)\n",
-                   static_cast<unsigned long long>(admission.suppressed_before));
-    std::fprintf(stderr, "vmm-gpu-process: virglrenderer: %s\n", line.c_str());
+    static BoundedLineLog log(2, "vmm-gpu-process: virglrenderer");
+    log.write(line);
   };
   setup.origin = "virglrenderer " + h.virglrenderer_version + " in vmm-gpu-process";
   r->renderer_ = create_virgl_renderer_with(std::move(setup), std::move(on_fence), error);
