@@ -185,11 +185,8 @@ if [ \$rc -ne 0 ]; then
   fi
   [ \$status -eq 0 ] && status=\$rc
 fi
-echo "VMM-LINUX-GUEST dmesg after the program (virtio|drm):"
-dmesg | tail -n +"\$((dmesg_lines + 1))" | grep -E 'virtio|drm' || true
-echo "VMM-LINUX-GUEST PAT reservations:"
-grep -v 'write-back' /sys/kernel/debug/x86/pat_memtype_list 2>/dev/null || true
 EOF
+  init_after_programs
 }
 
 # Runs /bin/PROGRAM... at the same time (each in the background, its output to a file of its
@@ -212,8 +209,14 @@ echo "VMM-LINUX-GUEST $prog exited \$rc"
 [ \$rc -ne 0 ] && [ \$status -eq 0 ] && status=\$rc
 EOF
   done
+  init_after_programs
+}
+
+# What follows a program run: the driver's kernel log since $dmesg_lines and the PAT
+# reservations that are not write-back.
+init_after_programs() {
   cat <<'EOF'
-echo "VMM-LINUX-GUEST kernel log since the programs started (virtio|drm):"
+echo "VMM-LINUX-GUEST dmesg after the program (virtio|drm):"
 dmesg | tail -n +"$((dmesg_lines + 1))" | grep -E 'virtio|drm' || true
 echo "VMM-LINUX-GUEST PAT reservations:"
 grep -v 'write-back' /sys/kernel/debug/x86/pat_memtype_list 2>/dev/null || true
